@@ -1,0 +1,1 @@
+"""Foundation: settings, the Neo4j server the project starts, the driver, and the one schema."""

@@ -1,0 +1,53 @@
+"""Uniqueness constraints and indexes, generated from the schema and applied idempotently."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import neo4j
+
+from graph.schema import INTERNAL_LABELS, NODE_SPECS
+
+
+def q(name: str) -> str:
+    """Backtick-quote a schema identifier (labels, types, properties come only from the schema)."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+@dataclass(frozen=True)
+class SchemaStatement:
+    name: str
+    kind: str  # "constraint" | "index"
+    cypher: str
+
+
+def schema_statements() -> list[SchemaStatement]:
+    out: list[SchemaStatement] = []
+    keyed = [(n.label, n.key, n.indexes) for n in NODE_SPECS] + [(i.label, i.key, i.indexes) for i in INTERNAL_LABELS]
+    for label, key, indexes in keyed:
+        name = f"constraint_unique_{label}_{key}"
+        out.append(SchemaStatement(name, "constraint",
+                                   f"CREATE CONSTRAINT {q(name)} IF NOT EXISTS "
+                                   f"FOR (n:{q(label)}) REQUIRE n.{q(key)} IS UNIQUE"))
+        for prop in indexes:
+            iname = f"index_{label}_{prop}"
+            out.append(SchemaStatement(iname, "index",
+                                       f"CREATE INDEX {q(iname)} IF NOT EXISTS FOR (n:{q(label)}) ON (n.{q(prop)})"))
+    return out
+
+
+def existing_schema(driver: neo4j.Driver, database: str) -> set[str]:
+    names: set[str] = set()
+    for show in ("SHOW CONSTRAINTS YIELD name", "SHOW INDEXES YIELD name"):
+        records, _, _ = driver.execute_query(show + " RETURN name", database_=database)
+        names.update(r["name"] for r in records)
+    return names
+
+
+def apply_schema(driver: neo4j.Driver, database: str) -> list[str]:
+    """Create what is missing; return the names created (empty on a second run)."""
+    before = existing_schema(driver, database)
+    for st in schema_statements():
+        driver.execute_query(st.cypher, database_=database)
+    driver.execute_query("CALL db.awaitIndexes(300)", database_=database)
+    return sorted({s.name for s in schema_statements()} - before)

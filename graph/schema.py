@@ -1,0 +1,815 @@
+"""The graph's one schema: every node type, relationship type, field and enum, declared once.
+
+Read this module to learn the domain. Everything else derives from it:
+
+* constraints and indexes (``graph.constraints``),
+* the ingest contract: one input file per node type and per relationship type, with the
+  column names (English field name or Chinese display name), types and enums (``ingest``),
+* API models, access scopes and masking of personal fields (``api``),
+* view labels, colours and shapes (``viz``).
+
+Conventions
+-----------
+* Every node type has exactly one business key; writes MERGE on it.
+* Enum values are the users' Chinese terms, because that is what the exports contain and what
+  the analysts read; the member names are English identifiers.  Input may also use the member
+  name (``DIVISION``) or a declared short alias (``1`` for the first of the four forms).
+* A field's ``title`` is its Chinese display name and doubles as the accepted column header.
+  ``json_schema_extra={"aliases": [...]}`` adds further accepted headers, and
+  ``{"personal": True}`` marks personal data that is masked for roles without the scope.
+* Postings and roles carry ``start_date``/``end_date`` so the graph answers
+  "who served where, with whom, when"; an open ``end_date`` means "still in post".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+
+__all__ = [
+    "NODE_SPECS",
+    "REL_SPECS",
+    "INTERNAL_LABELS",
+    "NodeSpec",
+    "RelSpec",
+    "node_spec",
+    "rel_spec",
+    "parse_cn_date",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Value types
+# ---------------------------------------------------------------------------------------------
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+
+
+def parse_cn_date(value: Any) -> Any:
+    """Accept the date forms found in Chinese department exports.
+
+    >>> parse_cn_date("2024年3月5日"), parse_cn_date("2024/3/5"), parse_cn_date("2024-03-05")
+    (datetime.date(2024, 3, 5), datetime.date(2024, 3, 5), datetime.date(2024, 3, 5))
+    """
+    if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if hasattr(value, "to_native"):  # neo4j.time.Date
+        return value.to_native()
+    text = str(value).strip()
+    if not text:
+        return None
+    text = text.split(" ")[0].split("T")[0]
+    for pattern in _DATE_PATTERNS:
+        m = pattern.match(text)
+        if m:
+            y, mo, d = (int(g) for g in m.groups())
+            try:
+                return dt.date(y, mo, d)
+            except ValueError as e:
+                raise ValueError(f"不存在的日期 / no such date: {value!r}") from e
+    raise ValueError(f"无法识别的日期 / unrecognised date: {value!r} (如 2024-03-05、2024/3/5、2024年3月5日)")
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+_TRUE = {"是", "有", "y", "yes", "true", "1", "√", "t"}
+_FALSE = {"否", "无", "n", "no", "false", "0", "×", "f"}
+
+
+def parse_cn_bool(value: Any) -> Any:
+    """Accept 是/否, 有/无, Y/N, true/false, 1/0.
+
+    >>> parse_cn_bool("是"), parse_cn_bool("否")
+    (True, False)
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"无法识别的是/否值 / not a yes/no value: {value!r}")
+
+
+CnBool = Annotated[bool, BeforeValidator(parse_cn_bool)]
+"""A yes/no field that accepts 是/否 as the exports write it."""
+
+CnDate = Annotated[dt.date, BeforeValidator(parse_cn_date)]
+"""A date that accepts ``2024-03-05``, ``2024/3/5``, ``2024.3.5``, ``2024年3月5日`` and ``20240305``."""
+
+
+class CnEnum(StrEnum):
+    """A StrEnum whose input may be the Chinese value, the English member name or an alias."""
+
+    _aliases: ClassVar[dict[str, str]]
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        text = str(value).strip()
+        for member in cls:
+            if text == member.value or text.upper() == member.name:
+                return member
+        alias = getattr(cls, "_aliases", {}).get(text)
+        if alias is not None:
+            return cls(alias)
+        return None
+
+
+def _with_aliases(enum_cls: type[CnEnum], aliases: dict[str, str]) -> None:
+    enum_cls._aliases = aliases  # type: ignore[misc]
+
+
+# ---------------------------------------------------------------------------------------------
+# Enums: the users' vocabulary
+# ---------------------------------------------------------------------------------------------
+
+
+class UnitKind(CnEnum):
+    """What kind of organ a unit is. Supervision bodies are units too."""
+
+    BUREAU = "市公安局"
+    SUB_BUREAU = "分局"
+    DEPARTMENT = "机关部门"
+    POLICE_BRANCH = "警种支队"
+    STATION = "派出所"
+    TEAM = "大队"
+    SUPERVISION_BODY = "监督机构"
+    EXTERNAL = "外部机关"
+
+
+class UnitLevel(CnEnum):
+    CITY = "市级"
+    DISTRICT = "区县级"
+    GRASSROOTS = "基层"
+
+
+class SupervisionFunction(CnEnum):
+    """The supervision function of a supervision body (监督机构)."""
+
+    STRICT_GOVERNANCE_OFFICE = "从严办"
+    STATIONED_DISCIPLINE_GROUP = "驻局纪检监察组"
+    ORGAN_DISCIPLINE_COMMITTEE = "机关纪委"
+    INSPECTION = "督察"
+    AUDIT = "审计"
+    FINANCE = "警保"
+    PETITION = "信访"
+    PERSONNEL = "人事"
+    LEGAL = "法制"
+    ORGAN_PARTY_COMMITTEE = "机关党委"
+    CITY_DISCIPLINE_COMMISSION = "市纪委监委"
+    POLITICAL_LEGAL_COMMITTEE = "政法委"
+
+
+class PoliceType(CnEnum):
+    """警种: the police branch an officer or unit belongs to."""
+
+    CRIMINAL = "刑侦"
+    TRAFFIC = "交管"
+    PUBLIC_ORDER = "治安"
+    CYBER = "网安"
+    ECONOMIC = "经侦"
+    NARCOTICS = "禁毒"
+    PATROL = "巡特警"
+    LOCAL = "派出所"
+    ENTRY_EXIT = "出入境"
+    DETENTION = "监管"
+    INTELLIGENCE = "情报"
+    LEGAL = "法制"
+    ADMIN = "综合"
+    SUPERVISION = "纪检督察"
+
+
+class Rank(CnEnum):
+    """职级. Jurisdiction rules split at 处级: the stationed group takes 处级 and above."""
+
+    BUREAU = "厅局级"
+    DIVISION = "处级"
+    SECTION = "科级"
+    STAFF = "科员"
+    AUXILIARY = "辅警"
+
+
+RANK_ORDER: dict[Rank, int] = {Rank.BUREAU: 4, Rank.DIVISION: 3, Rank.SECTION: 2, Rank.STAFF: 1, Rank.AUXILIARY: 0}
+"""Higher is more senior; used by jurisdiction rules."""
+
+
+class Gender(CnEnum):
+    MALE = "男"
+    FEMALE = "女"
+
+
+class PartyOrgKind(CnEnum):
+    COMMITTEE = "党委"
+    GENERAL_BRANCH = "党总支"
+    BRANCH = "党支部"
+
+
+class BranchRating(CnEnum):
+    FOUR_STRONG = "四强党支部"
+    GOOD = "好"
+    FAIR = "较好"
+    AVERAGE = "一般"
+    WEAK = "软弱涣散"
+
+
+class ClueSource(CnEnum):
+    PETITION = "信访举报"
+    HOTLINE_12389 = "12389热线"
+    INSPECTION = "督察发现"
+    AUDIT = "审计发现"
+    POLITICAL_INSPECTION = "政治督察"
+    PATROL_INSPECTION = "政治巡察"
+    INTERNET = "网络舆情"
+    TRANSFER = "上级交办或移送"
+
+
+PETITION_SOURCES = frozenset({ClueSource.PETITION, ClueSource.HOTLINE_12389})
+
+
+class DisciplineCategory(CnEnum):
+    """The six disciplines, plus violations of law."""
+
+    POLITICAL = "政治纪律"
+    ORGANIZATIONAL = "组织纪律"
+    INTEGRITY = "廉洁纪律"
+    MASS = "群众纪律"
+    WORK = "工作纪律"
+    LIFE = "生活纪律"
+    LAW = "违法犯罪"
+
+
+class ClueStatus(CnEnum):
+    RECEIVED = "已受理"
+    PRELIMINARY_CHECK = "初核中"
+    TRANSFERRED = "已移送"
+    CONCLUDED = "已了结"
+    CASE_OPENED = "已立案"
+
+
+class Form(CnEnum):
+    """监督执纪“四种形态”."""
+
+    FIRST = "第一种形态"
+    SECOND = "第二种形态"
+    THIRD = "第三种形态"
+    FOURTH = "第四种形态"
+
+
+_with_aliases(Form, {"1": "第一种形态", "2": "第二种形态", "3": "第三种形态", "4": "第四种形态",
+                     "一": "第一种形态", "二": "第二种形态", "三": "第三种形态", "四": "第四种形态"})
+
+
+class CaseStatus(CnEnum):
+    OPEN = "审查调查中"
+    TRIAL = "审理中"
+    CLOSED = "已结案"
+
+
+class InvolvementRole(CnEnum):
+    PRINCIPAL = "主要责任人"
+    ACCOMPLICE = "参与人"
+    LEADERSHIP = "领导责任"
+
+
+class InspectionKind(CnEnum):
+    POLITICAL = "政治督察"
+    PATROL = "巡察"
+    AUDIT = "审计"
+    SPECIAL = "专项整治"
+
+
+class RectificationStatus(CnEnum):
+    PENDING = "未整改"
+    IN_PROGRESS = "整改中"
+    DONE = "已整改"
+
+
+class DutyType(CnEnum):
+    """四责协同: the four responsibilities."""
+
+    MAIN = "主体责任"
+    SUPERVISION = "监督责任"
+    FIRST_PERSON = "第一责任人责任"
+    ONE_POST_TWO_DUTIES = "一岗双责"
+
+
+class ResponsibilityStatus(CnEnum):
+    NOT_STARTED = "未开始"
+    IN_PROGRESS = "推进中"
+    DONE = "已完成"
+
+
+class SupervisionType(CnEnum):
+    """The seed's seven kinds of supervision."""
+
+    POLITICAL = "政治监督"
+    DISCIPLINE = "纪律监督"
+    CONDUCT = "警务督察"
+    AUDIT = "审计监督"
+    FINANCE = "财务监督"
+    PETITION = "信访监督"
+    CADRE = "干部监督"
+
+
+class RankScope(CnEnum):
+    """Which ranks a supervision rule covers inside the supervised units."""
+
+    ALL = "全部"
+    DIVISION_AND_ABOVE = "处级及以上"
+    SECTION_AND_BELOW = "科级及以下"
+
+
+class CommitteePosition(CnEnum):
+    SECRETARY = "书记"
+    DEPUTY_SECRETARY = "副书记"
+    MEMBER = "委员"
+
+
+# ---------------------------------------------------------------------------------------------
+# Field helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def F(title: str, *, default: Any = ..., personal: bool = False, aliases: tuple[str, ...] = (),
+      **kw: Any) -> Any:
+    """A field with its Chinese display name (also an accepted column header)."""
+    extra: dict[str, Any] = {}
+    if personal:
+        extra["personal"] = True
+    if aliases:
+        extra["aliases"] = list(aliases)
+    return Field(default, title=title, json_schema_extra=extra or None, **kw)
+
+
+class Record(BaseModel):
+    """Base of every row model: strips text, treats blank cells as missing."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore", frozen=True,
+                              use_enum_values=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank(cls, value: Any, info: ValidationInfo) -> Any:
+        return _blank_to_none(value)
+
+
+class Period(Record):
+    """Start and end of a posting or role. An empty end means still in post."""
+
+    start_date: CnDate | None = F("开始日期", default=None, aliases=("任职日期", "起始日期"))
+    end_date: CnDate | None = F("结束日期", default=None, aliases=("离任日期", "终止日期"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Node models
+# ---------------------------------------------------------------------------------------------
+
+
+class Unit(Record):
+    """单位/部门: the bureau, sub-bureaus, departments, police branches, stations, teams and
+    supervision bodies. A tree through PART_OF."""
+
+    code: str = F("单位编码", aliases=("单位代码",), min_length=1, max_length=64)
+    name: str = F("单位名称", min_length=1, max_length=200)
+    kind: UnitKind = F("单位类型")
+    level: UnitLevel = F("层级")
+    district: str | None = F("所属区县", default=None, max_length=64)
+    police_type: PoliceType | None = F("警种", default=None)
+    supervision_function: SupervisionFunction | None = F("监督职能", default=None)
+
+
+class PartyOrg(Record):
+    """党组织: Party committees, general branches and branches, set up in units."""
+
+    code: str = F("党组织编码", min_length=1, max_length=64)
+    name: str = F("党组织名称", min_length=1, max_length=200)
+    kind: PartyOrgKind = F("党组织类型")
+    rating: BranchRating | None = F("评定等次", default=None)
+    established_on: CnDate | None = F("成立日期", default=None)
+
+
+class Officer(Record):
+    """民警/辅警, keyed by badge number (警号)."""
+
+    badge_no: str = F("警号", min_length=1, max_length=32)
+    name: str = F("姓名", min_length=1, max_length=64)
+    gender: Gender | None = F("性别", default=None)
+    birth_year: int | None = F("出生年份", default=None, ge=1940, le=2015, personal=True)
+    rank: Rank = F("职级")
+    police_type: PoliceType | None = F("警种", default=None)
+    post: str | None = F("岗位", default=None, max_length=100)
+    high_risk_post: CnBool = F("高风险岗位", default=False,
+                             description="权力集中、资金密集、资源富集岗位")
+    auxiliary: CnBool = F("是否辅警", default=False)
+    id_number: str | None = F("身份证号", default=None, personal=True, max_length=18)
+    phone: str | None = F("联系电话", default=None, personal=True, max_length=20)
+
+
+class Clue(Record):
+    """问题线索: an allegation against officers or a unit."""
+
+    clue_no: str = F("线索编号", min_length=1, max_length=64)
+    received_on: CnDate = F("受理日期", aliases=("收到日期",))
+    source: ClueSource = F("线索来源")
+    category: DisciplineCategory = F("问题类别")
+    status: ClueStatus = F("办理状态")
+    summary: str | None = F("问题摘要", default=None, personal=True, max_length=4000)
+
+
+class Case(Record):
+    """违纪违法案件, opened from clues; the outcome is one of the four forms."""
+
+    case_no: str = F("案件编号", min_length=1, max_length=64)
+    title: str | None = F("案件名称", default=None, max_length=200)
+    violation_type: DisciplineCategory = F("违纪违法类型")
+    opened_on: CnDate = F("立案日期")
+    closed_on: CnDate | None = F("结案日期", default=None)
+    status: CaseStatus = F("案件状态")
+    form: Form | None = F("处理形态", default=None, aliases=("四种形态",))
+    outcome: str | None = F("处理结果", default=None, max_length=1000)
+    summary: str | None = F("案情摘要", default=None, personal=True, max_length=4000)
+
+
+class Inspection(Record):
+    """政治督察、巡察、审计、专项整治: a joint team visits target units and finds problems."""
+
+    code: str = F("检查编号", min_length=1, max_length=64)
+    name: str = F("检查名称", min_length=1, max_length=200)
+    kind: InspectionKind = F("检查类型")
+    started_on: CnDate = F("开始日期")
+    ended_on: CnDate | None = F("结束日期", default=None)
+
+
+class Rectification(Record):
+    """整改事项: one problem found by an inspection, owned by a unit, with a deadline."""
+
+    code: str = F("整改编号", min_length=1, max_length=64)
+    problem: str = F("问题描述", min_length=1, max_length=2000)
+    deadline: CnDate = F("整改期限")
+    status: RectificationStatus = F("整改状态")
+    completed_on: CnDate | None = F("完成日期", default=None)
+
+
+class Responsibility(Record):
+    """责任清单事项: a key task of the year, of one of the four responsibilities."""
+
+    code: str = F("责任编号", min_length=1, max_length=64)
+    year: int = F("年度", ge=2000, le=2100)
+    task: str = F("任务内容", min_length=1, max_length=2000)
+    duty_type: DutyType = F("责任类型")
+    status: ResponsibilityStatus = F("完成状态", default=ResponsibilityStatus.NOT_STARTED)
+    due_on: CnDate | None = F("完成时限", default=None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Relationship models: the endpoint key columns plus the relationship's own properties
+# ---------------------------------------------------------------------------------------------
+
+
+class UnitPartOf(Record):
+    unit_code: str = F("单位编码", min_length=1)
+    parent_code: str = F("上级单位编码", min_length=1)
+
+
+class PartyOrgPartOf(Record):
+    org_code: str = F("党组织编码", min_length=1)
+    parent_code: str = F("上级党组织编码", min_length=1)
+
+
+class PartyOrgInUnit(Record):
+    org_code: str = F("党组织编码", min_length=1)
+    unit_code: str = F("单位编码", min_length=1)
+
+
+class Posting(Period):
+    badge_no: str = F("警号", min_length=1)
+    unit_code: str = F("单位编码", min_length=1)
+    start_date: CnDate = F("开始日期", aliases=("任职日期", "起始日期"))  # type: ignore[assignment]
+    post: str | None = F("岗位", default=None, max_length=100)
+
+
+class Membership(Period):
+    badge_no: str = F("警号", min_length=1)
+    org_code: str = F("党组织编码", min_length=1)
+
+
+class OfficerOrgRole(Period):
+    badge_no: str = F("警号", min_length=1)
+    org_code: str = F("党组织编码", min_length=1)
+
+
+class CommitteeSeat(OfficerOrgRole):
+    position: CommitteePosition = F("职务", default=CommitteePosition.MEMBER)
+
+
+class OfficerUnitRole(Period):
+    badge_no: str = F("警号", min_length=1)
+    unit_code: str = F("单位编码", min_length=1)
+
+
+class Liaison(Record):
+    badge_no: str = F("警号", min_length=1, aliases=("联系领导警号",))
+    unit_code: str = F("单位编码", min_length=1, aliases=("联系点编码",))
+    assigned_on: CnDate | None = F("确定日期", default=None)
+    last_visit_on: CnDate | None = F("最近走访日期", default=None)
+    visits: int = F("走访次数", default=0, ge=0)
+
+
+class Supervision(Period):
+    body_code: str = F("监督机构编码", min_length=1)
+    unit_code: str = F("被监督单位编码", min_length=1)
+    supervision_type: SupervisionType = F("监督类型")
+    rank_scope: RankScope = F("职级范围", default=RankScope.ALL)
+    include_subtree: CnBool = F("含下级单位", default=True)
+
+
+class ClueSubject(Record):
+    clue_no: str = F("线索编号", min_length=1)
+    badge_no: str = F("警号", min_length=1)
+
+
+class ClueUnit(Record):
+    clue_no: str = F("线索编号", min_length=1)
+    unit_code: str = F("单位编码", min_length=1)
+
+
+class ClueTransfer(Record):
+    clue_no: str = F("线索编号", min_length=1)
+    body_code: str = F("承办机构编码", min_length=1)
+    transferred_on: CnDate = F("移送日期")
+    feedback_on: CnDate | None = F("反馈日期", default=None)
+    feedback_result: str | None = F("反馈结果", default=None, max_length=1000)
+
+
+class ClueHandler(Record):
+    clue_no: str = F("线索编号", min_length=1)
+    body_code: str = F("承办机构编码", min_length=1)
+    assigned_on: CnDate | None = F("分办日期", default=None)
+
+
+class CaseSubject(Record):
+    case_no: str = F("案件编号", min_length=1)
+    badge_no: str = F("警号", min_length=1)
+    role: InvolvementRole = F("涉案角色", default=InvolvementRole.PRINCIPAL)
+    form: Form | None = F("处理形态", default=None)
+    sanction: str | None = F("处分", default=None, max_length=200)
+
+
+class CaseClue(Record):
+    case_no: str = F("案件编号", min_length=1)
+    clue_no: str = F("线索编号", min_length=1)
+
+
+class CaseHandler(Record):
+    case_no: str = F("案件编号", min_length=1)
+    body_code: str = F("承办机构编码", min_length=1)
+
+
+class InspectionTarget(Record):
+    inspection_code: str = F("检查编号", min_length=1)
+    unit_code: str = F("被检查单位编码", min_length=1)
+
+
+class InspectionTeam(Record):
+    inspection_code: str = F("检查编号", min_length=1)
+    unit_code: str = F("参与部门编码", min_length=1)
+
+
+class RectificationSource(Record):
+    rectification_code: str = F("整改编号", min_length=1)
+    inspection_code: str = F("检查编号", min_length=1)
+
+
+class RectificationOwner(Record):
+    rectification_code: str = F("整改编号", min_length=1)
+    unit_code: str = F("责任单位编码", min_length=1)
+
+
+class ResponsibilityOfficer(Record):
+    responsibility_code: str = F("责任编号", min_length=1)
+    badge_no: str = F("警号", min_length=1)
+
+
+class ResponsibilityUnit(Record):
+    responsibility_code: str = F("责任编号", min_length=1)
+    unit_code: str = F("单位编码", min_length=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Declarations
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """A node type: its label, business key, row model, input file and how it is shown."""
+
+    label: str
+    title: str                      # Chinese display name
+    model: type[Record]
+    key: str                        # business key property
+    file: str                       # input file stem (units → units.csv / units.xlsx)
+    scope: str                      # data scope a role needs to read it (api roles)
+    name_field: str = "name"        # what a view shows as the node's caption
+    indexes: tuple[str, ...] = ()
+    color: str = "#888888"
+    shape: str = "dot"
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        return dict(self.model.model_fields)
+
+    @property
+    def personal_fields(self) -> frozenset[str]:
+        return frozenset(n for n, f in self.model.model_fields.items() if _is_personal(f))
+
+
+@dataclass(frozen=True)
+class RelSpec:
+    """A relationship type: ``(from_label {key: row[from_field]})-[type]->(to_label …)``.
+
+    ``key_props`` are relationship properties that, with both endpoints, identify one
+    relationship (a posting is identified by officer, unit and start date); all other
+    properties are set on it.
+    """
+
+    type: str
+    title: str
+    model: type[Record]
+    from_label: str
+    from_field: str
+    to_label: str
+    to_field: str
+    file: str
+    scope: str
+    key_props: tuple[str, ...] = ()
+    color: str = "#999999"
+    dashes: bool = False
+
+    @property
+    def prop_fields(self) -> list[str]:
+        return [n for n in self.model.model_fields if n not in (self.from_field, self.to_field)]
+
+
+def _is_personal(info: Any) -> bool:
+    extra = info.json_schema_extra
+    return bool(isinstance(extra, dict) and extra.get("personal"))
+
+
+NODE_SPECS: tuple[NodeSpec, ...] = (
+    NodeSpec("Unit", "单位", Unit, "code", "units", "org", indexes=("name", "kind", "district"),
+             color="#4e79a7", shape="box"),
+    NodeSpec("PartyOrg", "党组织", PartyOrg, "code", "party_orgs", "org", indexes=("name", "kind"),
+             color="#e15759", shape="triangle"),
+    NodeSpec("Officer", "民警", Officer, "badge_no", "officers", "officers",
+             indexes=("name", "rank", "police_type"), color="#59a14f", shape="dot"),
+    NodeSpec("Clue", "问题线索", Clue, "clue_no", "clues", "clues", name_field="clue_no",
+             indexes=("received_on", "status", "source", "category"), color="#f28e2b", shape="diamond"),
+    NodeSpec("Case", "案件", Case, "case_no", "cases", "cases", name_field="case_no",
+             indexes=("opened_on", "violation_type", "form"), color="#b07aa1", shape="star"),
+    NodeSpec("Inspection", "检查", Inspection, "code", "inspections", "inspections",
+             indexes=("kind",), color="#76b7b2", shape="hexagon"),
+    NodeSpec("Rectification", "整改事项", Rectification, "code", "rectifications", "inspections",
+             name_field="code", indexes=("deadline", "status"), color="#edc948", shape="square"),
+    NodeSpec("Responsibility", "责任清单", Responsibility, "code", "responsibilities",
+             "responsibilities", name_field="task", indexes=("year", "duty_type"),
+             color="#9c755f", shape="ellipse"),
+)
+
+REL_SPECS: tuple[RelSpec, ...] = (
+    RelSpec("PART_OF", "隶属", UnitPartOf, "Unit", "unit_code", "Unit", "parent_code",
+            "unit_tree", "org", color="#4e79a7"),
+    RelSpec("ORG_PART_OF", "党组织隶属", PartyOrgPartOf, "PartyOrg", "org_code", "PartyOrg", "parent_code",
+            "party_org_tree", "org", color="#e15759"),
+    RelSpec("SET_UP_IN", "建在", PartyOrgInUnit, "PartyOrg", "org_code", "Unit", "unit_code",
+            "party_org_units", "org", color="#e15759", dashes=True),
+    RelSpec("SERVES_IN", "任职于", Posting, "Officer", "badge_no", "Unit", "unit_code",
+            "postings", "officers", key_props=("start_date",), color="#59a14f"),
+    RelSpec("MEMBER_OF", "党员隶属", Membership, "Officer", "badge_no", "PartyOrg", "org_code",
+            "memberships", "officers", color="#e15759", dashes=True),
+    RelSpec("SECRETARY_OF", "支部书记", OfficerOrgRole, "Officer", "badge_no", "PartyOrg", "org_code",
+            "branch_secretaries", "officers", color="#d62728"),
+    RelSpec("DISCIPLINE_COMMISSIONER_OF", "纪检委员", OfficerOrgRole, "Officer", "badge_no", "PartyOrg",
+            "org_code", "discipline_commissioners", "officers",
+            color="#8c564b"),
+    RelSpec("COMMITTEE_MEMBER_OF", "党委班子成员", CommitteeSeat, "Officer", "badge_no", "PartyOrg",
+            "org_code", "committee_members", "officers", color="#d62728"),
+    RelSpec("HEADS", "单位负责人", OfficerUnitRole, "Officer", "badge_no", "Unit", "unit_code",
+            "unit_heads", "officers", color="#2ca02c"),
+    RelSpec("IN_CHARGE_OF", "分管", OfficerUnitRole, "Officer", "badge_no", "Unit", "unit_code",
+            "leader_fields", "officers", color="#17becf"),
+    RelSpec("LIAISES_WITH", "联系基层", Liaison, "Officer", "badge_no", "Unit", "unit_code",
+            "liaisons", "liaisons", color="#bcbd22", dashes=True),
+    RelSpec("SUPERVISES", "监督", Supervision, "Unit", "body_code", "Unit", "unit_code",
+            "supervision", "org", key_props=("supervision_type", "rank_scope"), color="#7f7f7f"),
+    RelSpec("CONCERNS", "反映", ClueSubject, "Clue", "clue_no", "Officer", "badge_no",
+            "clue_subjects", "clues", color="#f28e2b"),
+    RelSpec("CONCERNS_UNIT", "反映单位", ClueUnit, "Clue", "clue_no", "Unit", "unit_code",
+            "clue_units", "clues", color="#f28e2b", dashes=True),
+    RelSpec("TRANSFERRED_TO", "移送", ClueTransfer, "Clue", "clue_no", "Unit", "body_code",
+            "clue_transfers", "clues", color="#ff7f0e"),
+    RelSpec("HANDLED_BY", "承办", ClueHandler, "Clue", "clue_no", "Unit", "body_code",
+            "clue_handlers", "clues", color="#ffbb78"),
+    RelSpec("INVOLVES", "涉及", CaseSubject, "Case", "case_no", "Officer", "badge_no",
+            "case_subjects", "cases", color="#b07aa1"),
+    RelSpec("ARISES_FROM", "源于线索", CaseClue, "Case", "case_no", "Clue", "clue_no",
+            "case_clues", "cases", color="#b07aa1", dashes=True),
+    RelSpec("INVESTIGATED_BY", "查办", CaseHandler, "Case", "case_no", "Unit", "body_code",
+            "case_handlers", "cases", color="#9467bd"),
+    RelSpec("TARGETS", "检查对象", InspectionTarget, "Inspection", "inspection_code", "Unit",
+            "unit_code", "inspection_targets", "inspections", color="#76b7b2"),
+    RelSpec("STAFFED_BY", "参与部门", InspectionTeam, "Inspection", "inspection_code", "Unit",
+            "unit_code", "inspection_teams", "inspections", color="#76b7b2", dashes=True),
+    RelSpec("FOUND_BY", "发现于", RectificationSource, "Rectification", "rectification_code",
+            "Inspection", "inspection_code", "rectification_sources", "inspections", color="#edc948"),
+    RelSpec("ISSUED_TO", "责任单位", RectificationOwner, "Rectification", "rectification_code", "Unit",
+            "unit_code", "rectification_owners", "inspections", color="#edc948", dashes=True),
+    RelSpec("ASSIGNED_TO", "责任人", ResponsibilityOfficer, "Responsibility", "responsibility_code",
+            "Officer", "badge_no", "responsibility_officers", "responsibilities", color="#9c755f"),
+    RelSpec("ASSIGNED_TO_UNIT", "责任单位", ResponsibilityUnit, "Responsibility", "responsibility_code",
+            "Unit", "unit_code", "responsibility_units", "responsibilities", color="#9c755f",
+            dashes=True),
+)
+
+
+@dataclass(frozen=True)
+class InternalLabel:
+    """Bookkeeping nodes that are not part of the domain (not ingested, not shown in views)."""
+
+    label: str
+    key: str
+    indexes: tuple[str, ...] = field(default=())
+
+
+INTERNAL_LABELS: tuple[InternalLabel, ...] = (
+    InternalLabel("IngestRun", "run_id", ("started_at",)),
+    InternalLabel("ApiToken", "token_id", ("token_hash",)),
+    InternalLabel("AccessRecord", "record_id", ("at", "token_id")),
+)
+
+PROVENANCE_PROPS = ("ingest_run", "source_file")
+"""Stamped on every node and relationship an ingest run writes: the run id and the source file."""
+
+_NODES_BY_LABEL = {s.label: s for s in NODE_SPECS}
+_RELS_BY_TYPE = {s.type: s for s in REL_SPECS}
+
+
+def node_spec(label: str) -> NodeSpec:
+    """The declaration of a node label; ``KeyError`` names the known labels."""
+    try:
+        return _NODES_BY_LABEL[label]
+    except KeyError:
+        raise KeyError(f"unknown node type {label!r}; known: {', '.join(_NODES_BY_LABEL)}") from None
+
+
+def rel_spec(rel_type: str) -> RelSpec:
+    """The declaration of a relationship type; ``KeyError`` names the known types."""
+    try:
+        return _RELS_BY_TYPE[rel_type]
+    except KeyError:
+        raise KeyError(f"unknown relationship type {rel_type!r}; known: {', '.join(_RELS_BY_TYPE)}") from None
+
+
+def _check_declarations() -> None:
+    """Fail at import if a declaration contradicts itself."""
+    labels = set(_NODES_BY_LABEL)
+    files = [s.file for s in NODE_SPECS] + [s.file for s in REL_SPECS]
+    assert len(files) == len(set(files)), "input file names must be unique"
+    assert len(_RELS_BY_TYPE) == len(REL_SPECS), "relationship types must be unique"
+    ident = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+    for n in NODE_SPECS:
+        assert ident.match(n.label), n.label
+        assert n.key in n.model.model_fields, f"{n.label}: key {n.key} is not a field"
+        assert n.model.model_fields[n.key].is_required(), f"{n.label}: key must be required"
+        assert n.name_field in n.model.model_fields, f"{n.label}: name_field {n.name_field}"
+        for ix in n.indexes:
+            assert ix in n.model.model_fields, f"{n.label}: index on unknown field {ix}"
+    for r in REL_SPECS:
+        assert ident.match(r.type), r.type
+        assert r.from_label in labels and r.to_label in labels, r.type
+        for f in (r.from_field, r.to_field, *r.key_props):
+            assert f in r.model.model_fields, f"{r.type}: unknown field {f}"
+        for f in r.key_props:
+            assert r.model.model_fields[f].is_required() or r.model.model_fields[f].default is not None, (
+                f"{r.type}: key property {f} must be required or defaulted")
+
+
+_check_declarations()

@@ -1,0 +1,39 @@
+"""``kg``: the command line of the supervision knowledge graph.
+
+Each layer owns its commands (graph/commands.py, ingest/commands.py, …); this module only
+assembles them and turns the project's errors into a clear message and exit code 2.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+from rich.console import Console
+
+from graph.commands import db_app, schema_app
+from graph.errors import KgError
+
+cli = typer.Typer(
+    help="监督知识图谱 / Supervision knowledge graph of the police bureau: units, Party branches, officers, "
+         "clues, cases and who supervises whom, in Neo4j.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+cli.add_typer(db_app, name="db")
+cli.add_typer(schema_app, name="schema")
+
+
+def app() -> None:
+    """Console-script entry point."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        cli()
+    except KgError as e:
+        Console(stderr=True).print(f"[bold red]错误 / error:[/] {e}", highlight=False)
+        sys.exit(2)
+
+
+if __name__ == "__main__":  # python -m kg
+    app()
