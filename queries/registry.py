@@ -48,6 +48,7 @@ class QueryDef:
     run: Callable[[neo4j.Driver, str, Any], QueryResult]
     scopes: frozenset[str] = field(default_factory=frozenset)  # schema scopes the result touches
     entity: str | None = None        # label when the query is about one entity (its key is required)
+    aggregate: bool = False          # counts and rates only, no individual's data (leaders may run it)
 
     def validate(self, raw: dict[str, Any]) -> BaseModel:
         """Validate raw parameters; errors become a QueryParamError in Chinese and English."""
