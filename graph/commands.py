@@ -27,9 +27,16 @@ def _embedded_or_exit() -> EmbeddedServer:
 
 
 @db_app.command("start")
-def db_start() -> None:
+def db_start(
+    foreground: bool = typer.Option(False, "--foreground", help="在前台运行，Ctrl-C 安全停止 / run attached; Ctrl-C stops it cleanly"),
+) -> None:
     """Start the embedded Neo4j (builds the launcher on first use); returns once Bolt answers."""
     server = _embedded_or_exit()
+    if foreground:
+        if server.bolt_agent():
+            console.print(f"Neo4j 已在运行 / already running: {server.uri}")
+            return
+        raise typer.Exit(server.run_foreground())
     started = server.start()
     agent = server.bolt_agent()
     word = "已启动 / started" if started else "已在运行 / already running"

@@ -132,22 +132,42 @@ class EmbeddedServer:
         agent = self.bolt_agent()
         return ServerStatus(self.home, self.uri, pid, pid is not None, agent is not None, agent)
 
+    def command(self) -> list[str]:
+        """The java command line of the launcher (builds it first if needed)."""
+        build_launcher()
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.password()
+        lib = LAUNCHER_DIR / "target"
+        return [
+            "java", f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:+UseG1GC",
+            "-cp", f"{lib / 'classes'}{os.pathsep}{lib / 'lib' / '*'}", LAUNCHER_MAIN,
+            "--home", str(self.home), "--port", str(self.port),
+            "--pagecache", self.pagecache, "--password-file", str(self.password_file),
+        ]
+
+    def run_foreground(self) -> int:
+        """Run the launcher attached to the terminal; Ctrl-C or SIGTERM shuts Neo4j down cleanly."""
+        proc = subprocess.Popen(self.command(), cwd=self.home, start_new_session=True)
+        self.pid_file.write_text(str(proc.pid))
+
+        def forward(signum: int, frame: object) -> None:
+            proc.send_signal(signal.SIGTERM)  # the JVM's shutdown hook stops Neo4j cleanly
+
+        previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            return proc.wait()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self.pid_file.unlink(missing_ok=True)
+
     def start(self) -> bool:
         """Start the server and return once Bolt answers. Returns False if it was already up."""
         if self.bolt_agent():
             return False
         pid = self.pid()
         if pid is None:
-            build_launcher()
-            self.home.mkdir(parents=True, exist_ok=True)
-            self.password()
-            lib = LAUNCHER_DIR / "target"
-            cmd = [
-                "java", f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:+UseG1GC",
-                "-cp", f"{lib / 'classes'}{os.pathsep}{lib / 'lib' / '*'}", LAUNCHER_MAIN,
-                "--home", str(self.home), "--port", str(self.port),
-                "--pagecache", self.pagecache, "--password-file", str(self.password_file),
-            ]
+            cmd = self.command()
             with open(self.log_file, "ab") as out:
                 proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                         start_new_session=True, cwd=self.home)
