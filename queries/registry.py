@@ -3,23 +3,40 @@
 A prepared query is a ``QueryDef``: a name, a Chinese title and description, a pydantic
 parameter model (defaults and limits), the data scopes its result touches (for the API's roles),
 and a ``run`` function that takes the driver, the database name and validated parameters and
-returns a ``QueryResult``. Cypher text lives in ``queries/cypher/<name>.cypher``; some queries
-post-process in networkx (``queries/analysis``).
+returns a ``QueryResult``. Cypher text lives in ``queries/cypher/<name>.cypher``, one named query
+per file with a header (see ``load_cypher``); some queries post-process in networkx
+(``queries/analysis``).
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 from typing import Any
 
 import neo4j
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from graph.errors import NotFound, QueryParamError
+
+__all__ = [
+    "CYPHER_DIR",
+    "CypherFile",
+    "NoParams",
+    "QueryDef",
+    "QueryResult",
+    "all_queries",
+    "get_query",
+    "load_cypher",
+    "register",
+]
+
+CYPHER_DIR = Path(__file__).resolve().parent / "cypher"
 
 
 class QueryResult(BaseModel):
@@ -49,6 +66,8 @@ class QueryDef:
     scopes: frozenset[str] = field(default_factory=frozenset)  # schema scopes the result touches
     entity: str | None = None        # label when the query is about one entity (its key is required)
     aggregate: bool = False          # counts and rates only, no individual's data (leaders may run it)
+    columns: tuple[str, ...] = ()    # result columns, in order
+    cypher: tuple[str, ...] = ()     # the .cypher files the query runs (checked against ``params``)
 
     def validate(self, raw: dict[str, Any]) -> BaseModel:
         """Validate raw parameters; errors become a QueryParamError in Chinese and English."""
@@ -65,12 +84,96 @@ class QueryDef:
         return self.run(driver, database, self.validate(raw))
 
 
+# ---------------------------------------------------------------------------------------------
+# Cypher files
+# ---------------------------------------------------------------------------------------------
+
+_HEADER = re.compile(r"^//\s*(name|title|description|columns|internal|template):\s*(.*)$")
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_TEMPLATE = re.compile(r"\{\{([a-z_]+)\}\}")
+
+
+@dataclass(frozen=True)
+class CypherFile:
+    """One ``.cypher`` file: its header and text.
+
+    Header lines (``// key: value``) at the top of the file:
+
+    * ``name`` (must equal the file stem), ``title`` (Chinese), ``description``,
+    * ``columns``: the result columns, comma-separated,
+    * ``internal``: parameters the code passes that are not user parameters (declared explicitly),
+    * ``template``: ``{{slots}}`` filled from the schema only (backtick-quoted labels/properties).
+    """
+
+    name: str
+    title: str
+    description: str
+    columns: tuple[str, ...]
+    internal: frozenset[str]
+    templates: frozenset[str]
+    text: str
+
+    @property
+    def params(self) -> frozenset[str]:
+        """Every ``$param`` the text uses (comments excluded)."""
+        body = "\n".join(line.split("//", 1)[0] for line in self.text.splitlines())
+        return frozenset(_PARAM.findall(body))
+
+    def render(self, slots: dict[str, str] | None = None) -> str:
+        """The text with its template slots filled; slots come only from the schema."""
+        slots = slots or {}
+        missing = self.templates - set(slots)
+        if missing:
+            raise ValueError(f"{self.name}: template slots not filled: {sorted(missing)}")
+        return _TEMPLATE.sub(lambda m: slots[m.group(1)], self.text)
+
+
+@cache
+def load_cypher(name: str) -> CypherFile:
+    """Read ``queries/cypher/<name>.cypher`` once; a missing file or bad header fails loudly."""
+    path = CYPHER_DIR / f"{name}.cypher"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no Cypher file {path}") from None
+    head: dict[str, str] = {}
+    for line in text.splitlines():
+        m = _HEADER.match(line.strip())
+        if not m:
+            if line.strip().startswith("//") or not line.strip():
+                continue
+            break
+        head[m.group(1)] = m.group(2).strip()
+    if head.get("name") != name:
+        raise ValueError(f"{path}: header 'name: {name}' missing or different ({head.get('name')!r})")
+    for key in ("title", "description", "columns"):
+        if not head.get(key):
+            raise ValueError(f"{path}: header '{key}:' missing")
+
+    def _split(value: str | None) -> tuple[str, ...]:
+        return tuple(p.strip() for p in (value or "").split(",") if p.strip())
+
+    cf = CypherFile(name=name, title=head["title"], description=head["description"],
+                    columns=_split(head.get("columns")), internal=frozenset(_split(head.get("internal"))),
+                    templates=frozenset(_split(head.get("template"))), text=text)
+    used_slots = set(_TEMPLATE.findall(text))
+    if used_slots != set(cf.templates):
+        raise ValueError(f"{path}: template slots used {sorted(used_slots)} ≠ declared {sorted(cf.templates)}")
+    return cf
+
+
+# ---------------------------------------------------------------------------------------------
+# The registry
+# ---------------------------------------------------------------------------------------------
+
 _QUERIES: dict[str, QueryDef] = {}
 
 
 def register(q: QueryDef) -> QueryDef:
     if q.name in _QUERIES:
         raise ValueError(f"duplicate query name {q.name}")
+    for name in q.cypher:
+        load_cypher(name)  # a missing or malformed file fails at start-up
     _QUERIES[q.name] = q
     return q
 

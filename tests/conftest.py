@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import neo4j
 import pytest
 
+from graph.constraints import apply_schema
 from graph.server import EmbeddedServer
 from graph.settings import Settings
 from tests.neo4j_fixtures import driver_for, external_settings, settings_for, start_test_server, wipe
@@ -39,3 +43,52 @@ def db(_db_driver: neo4j.Driver, db_settings: Settings) -> Iterator[neo4j.Driver
     wipe(_db_driver, db_settings.neo4j_database)
     yield _db_driver
     wipe(_db_driver, db_settings.neo4j_database)
+
+
+# --- The city sample: generated once, loaded once into its own server; tests only read it. ---
+
+
+@pytest.fixture(scope="session")
+def city_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+    """A second embedded Neo4j that holds the city sample (never the ``db`` one, which is wiped)."""
+    server = start_test_server(tmp_path_factory.mktemp("neo4j-city") / "neo4j")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def city_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """``(folder, answer_key)`` of the city sample (scale city, seed 7, as of 2026-06-30)."""
+    from ingest.sample import generate
+
+    folder = tmp_path_factory.mktemp("city-sample")
+    key_path = generate(folder, scale="city", seed=7)
+    return folder, json.loads(key_path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def city_settings(city_server: EmbeddedServer) -> Settings:
+    return settings_for(city_server)
+
+
+@pytest.fixture(scope="session")
+def city_ingest(city_settings: Settings, city_sample: tuple[Path, dict[str, Any]]) -> Iterator[tuple[neo4j.Driver, Any]]:
+    """The driver on the loaded city sample and the ``IngestReport`` of loading it."""
+    from ingest.job import run_ingest
+
+    folder, _ = city_sample
+    drv = neo4j.GraphDatabase.driver(city_settings.neo4j_uri or "",
+                                     auth=(city_settings.neo4j_user, city_settings.neo4j_password or ""))
+    try:
+        drv.verify_connectivity()
+        apply_schema(drv, city_settings.neo4j_database)
+        report = run_ingest(drv, city_settings.neo4j_database, folder)
+        yield drv, report
+    finally:
+        drv.close()
+
+
+@pytest.fixture(scope="session")
+def city_driver(city_ingest: tuple[neo4j.Driver, Any]) -> neo4j.Driver:
+    """A driver on the loaded city sample. Read only: many tests share it."""
+    return city_ingest[0]

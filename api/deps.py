@@ -1,0 +1,183 @@
+"""FastAPI dependencies shared by every router (the views router included).
+
+Use them as annotated parameters:
+
+* ``driver: DriverDep`` — the process's one Neo4j driver (created lazily when Neo4j was down
+  at start; raises ``Neo4jUnavailable`` → 503 while it stays down).
+* ``settings: SettingsDep`` — the app's ``graph.settings.Settings``.
+* ``principal: Annotated[Principal, Depends(require("views"))]`` — authenticate (Bearer token or
+  ``kg_token`` cookie) and check the endpoint group; 401/403 otherwise. ``CurrentPrincipal`` only
+  authenticates.
+* ``purpose: PurposeDep`` — the stated purpose (``X-Access-Purpose`` header or ``?purpose=``), or None.
+* ``audit: AuditDep`` then ``audit.record(principal, request, entity_ids=[…])`` — append an
+  access record for a response that returns personal data.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Annotated, Any
+from urllib.parse import unquote
+
+import neo4j
+from fastapi import Depends, Query, Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+
+from api.audit import AuditWriter, make_record
+from api.errors import Forbidden, Unauthorized
+from api.security import Principal
+from api.tokens import TokenCache
+from graph.db import connection_target
+from graph.errors import Neo4jUnavailable
+from graph.settings import Settings
+
+log = logging.getLogger(__name__)
+
+COOKIE_NAME = "kg_token"
+
+
+class DriverHolder:
+    """Owns the one driver of the process. The driver reconnects by itself once created."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._driver: neo4j.Driver | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> neo4j.Driver:
+        driver = self._driver
+        if driver is not None:
+            return driver
+        with self._lock:
+            if self._driver is None:
+                self._driver = self._open()
+            return self._driver
+
+    def _open(self) -> neo4j.Driver:
+        try:
+            uri, auth = connection_target(self.settings, start=False)
+            return neo4j.GraphDatabase.driver(
+                uri, auth=auth, connection_timeout=3.0, connection_acquisition_timeout=10.0,
+                max_transaction_retry_time=2.0, max_connection_pool_size=64,
+                notifications_min_severity="OFF")
+        except (ValueError, OSError, neo4j.exceptions.ConfigurationError) as e:
+            raise Neo4jUnavailable(f"无法创建 Neo4j 连接 / cannot create the Neo4j driver: {e}") from e
+
+    def reachable(self) -> bool:
+        try:
+            self.get().verify_connectivity()
+            return True
+        except (neo4j.exceptions.DriverError, neo4j.exceptions.Neo4jError, Neo4jUnavailable, OSError) as e:
+            log.warning("Neo4j unreachable: %s", e)
+            return False
+
+    def close(self) -> None:
+        with self._lock:
+            if self._driver is not None:
+                self._driver.close()
+                self._driver = None
+
+
+class Audit:
+    """Request-side face of the access log."""
+
+    def __init__(self, writer: AuditWriter) -> None:
+        self.writer = writer
+
+    def record(self, principal: Principal, request: Request, *, entity_ids: list[str], outcome: str = "ok",
+               status: int = 200, params: dict[str, Any] | None = None) -> None:
+        route = request.scope.get("route")
+        all_params: dict[str, Any] = {**request.path_params, **request.query_params}
+        if params:
+            all_params.update(params)
+        all_params.pop("purpose", None)
+        self.writer.append(make_record(
+            principal, endpoint=getattr(route, "path", request.url.path), method=request.method,
+            path=request.url.path, params=all_params, entity_ids=entity_ids, outcome=outcome, status=status,
+            purpose=getattr(request.state, "purpose", None)))
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_driver(request: Request) -> neo4j.Driver:
+    holder: DriverHolder = request.app.state.drivers
+    return holder.get()
+
+
+def get_audit(request: Request) -> Audit:
+    audit: Audit = request.app.state.audit_api
+    return audit
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+DriverDep = Annotated[neo4j.Driver, Depends(get_driver)]
+AuditDep = Annotated[Audit, Depends(get_audit)]
+
+_bearer = HTTPBearer(auto_error=False, description="`kg token create` 生成的令牌 / a token from `kg token create`")
+_cookie = APIKeyCookie(name=COOKIE_NAME, auto_error=False, description="登录页设置的 Cookie / set by /login")
+
+
+def current_principal(
+    request: Request,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    cookie: Annotated[str | None, Depends(_cookie)],
+) -> Principal:
+    secret = bearer.credentials if bearer is not None else cookie
+    if not secret:
+        raise Unauthorized("需要登录：请提供令牌 / authentication required: send a Bearer token "
+                           "(Authorization: Bearer …) or log in at /login")
+    settings: Settings = request.app.state.settings
+    tokens: TokenCache = request.app.state.tokens
+    principal = tokens.resolve(get_driver(request), settings.neo4j_database, secret, settings.kg_query_timeout)
+    if principal is None:
+        raise Unauthorized("令牌无效或已撤销 / the token is unknown or revoked")
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require(group: str) -> Callable[..., Principal]:
+    """A dependency that authenticates and checks that the role may use endpoint ``group``."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if not principal.role.can(group):
+            raise Forbidden(f"角色“{principal.role.title}”无权访问此接口 / role {principal.role.name} "
+                            f"may not use the {group} endpoints")
+        return principal
+
+    check.__name__ = f"require_{group}"
+    return check
+
+
+def _decode_header(value: str) -> str:
+    """Header values arrive as Latin-1; accept percent-encoded or raw UTF-8 Chinese."""
+    if "%" in value:
+        return unquote(value)
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
+def get_purpose(
+    request: Request,
+    purpose: Annotated[str | None, Query(max_length=500, description="调阅事由 / purpose of access "
+                                                                     "(or the X-Access-Purpose header, "
+                                                                     "percent-encoded UTF-8)")] = None,
+) -> str | None:
+    value = purpose or request.headers.get("x-access-purpose")
+    if value:
+        value = _decode_header(value).strip() if not purpose else value.strip()
+    value = value or None
+    request.state.purpose = value
+    return value
+
+
+PurposeDep = Annotated[str | None, Depends(get_purpose)]

@@ -1,0 +1,216 @@
+"""Reads behind the entity, search and relationship endpoints, with the role's visibility in Cypher.
+
+Labels, relationship types and property names enter query text only from graph.schema, quoted
+with ``graph.constraints.q``; every value is a parameter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+import neo4j
+
+from api.security import Role, visibility_predicate
+from api.shape import entity_id, node_entity, number_parallel, rel_edge
+from graph.constraints import q
+from graph.errors import NotFound
+from graph.schema import NODE_SPECS, REL_SPECS, RelSpec, node_spec
+
+LEVEL_CAP = 5000
+"""Most neighbour rows read per level of an expansion (``truncated`` says when it was reached)."""
+
+
+def _query(text: str, timeout: float) -> neo4j.Query:
+    return neo4j.Query(text, timeout=timeout)  # type: ignore[arg-type]
+
+
+def get_entity(driver: neo4j.Driver, database: str, role: Role, label: str, key: str,
+               timeout: float) -> dict[str, Any]:
+    spec = node_spec(label)
+    vis, params = visibility_predicate("n", role)
+    records, _, _ = driver.execute_query(
+        _query(f"MATCH (n:{q(label)} {{{q(spec.key)}: $key}}) WHERE {vis} RETURN n", timeout),
+        key=key, **params, database_=database, routing_="r")
+    if not records:
+        raise NotFound(f"没有{spec.title} {key!r} / no {label} with key {key!r}")
+    entity = node_entity(records[0]["n"])
+    assert entity is not None
+    return entity
+
+
+@dataclass
+class Expansion:
+    center: dict[str, Any]
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
+    total: int
+    truncated: bool
+
+
+def neighbors(driver: neo4j.Driver, database: str, role: Role, label: str, key: str, *, depth: int,
+              rel_types: list[str] | None, node_types: list[str] | None, limit: int,
+              timeout: float) -> Expansion:
+    """Breadth-first expansion, one query per level, only through what the role may see."""
+    spec = node_spec(label)
+    vis_c, params = visibility_predicate("c", role)
+    records, _, _ = driver.execute_query(
+        _query(f"MATCH (c:{q(label)} {{{q(spec.key)}: $key}}) WHERE {vis_c} RETURN c", timeout),
+        key=key, **params, database_=database, routing_="r")
+    if not records:
+        raise NotFound(f"没有{spec.title} {key!r} / no {label} with key {key!r}")
+    center_node = records[0]["c"]
+    center = node_entity(center_node)
+    assert center is not None
+    types = [r.type for r in REL_SPECS if role.reads_rel(r.type) and (rel_types is None or r.type in rel_types)]
+    vis_m, params = visibility_predicate("m", role)
+    labels = [n.label for n in NODE_SPECS if node_types is None or n.label in node_types]
+    text = (
+        "UNWIND $frontier AS eid MATCH (n) WHERE elementId(n) = eid "
+        "MATCH (n)-[r]-(m) WHERE type(r) IN $types AND any(l IN labels(m) WHERE l IN $labels) "
+        f"AND {vis_m} RETURN r, m LIMIT $cap"
+    )
+    by_element: dict[str, dict[str, Any]] = {center_node.element_id: center}
+    order: list[str] = []
+    rels: dict[str, neo4j.graph.Relationship] = {}
+    frontier = [center_node.element_id]
+    truncated = False
+    for _level in range(depth):
+        if not frontier or not types:
+            break
+        records, _, _ = driver.execute_query(
+            _query(text, timeout), frontier=frontier, types=types, labels=labels, cap=LEVEL_CAP,
+            **params, database_=database, routing_="r")
+        truncated = truncated or len(records) >= LEVEL_CAP
+        found: list[tuple[str, dict[str, Any]]] = []
+        for rec in records:
+            m, r = rec["m"], rec["r"]
+            rels.setdefault(r.element_id, r)
+            if m.element_id not in by_element:
+                ent = node_entity(m)
+                if ent is not None:
+                    by_element[m.element_id] = ent
+                    found.append((m.element_id, ent))
+        found.sort(key=lambda pair: (pair[1]["type"], str(pair[1]["key"])))
+        order.extend(eid for eid, _ in found)
+        frontier = [eid for eid, _ in found]
+    total = len(order)
+    kept = order[:limit]
+    truncated = truncated or total > limit
+    keep = set(kept) | {center_node.element_id}
+    edges = []
+    for r in rels.values():
+        s, e = r.start_node.element_id, r.end_node.element_id  # type: ignore[union-attr]
+        if s in keep and e in keep:
+            edges.append(rel_edge(r, by_element[s]["id"], by_element[e]["id"]))
+    edges.sort(key=lambda e: (e["type"], e["from"], e["to"]))
+    return Expansion(center, [by_element[eid] for eid in kept], number_parallel(edges), total, truncated)
+
+
+def search(driver: neo4j.Driver, database: str, role: Role, text: str, *, types: list[str] | None,
+           limit: int, timeout: float) -> tuple[list[dict[str, Any]], bool]:
+    """Entities whose name contains ``text`` or whose key (badge number, code) starts with it."""
+    specs = [s for s in NODE_SPECS if role.reads_label(s.label) and (types is None or s.label in types)]
+    if not specs:
+        return [], False
+    parts = []
+    for s in specs:
+        cond = f"n.{q(s.key)} STARTS WITH $q"
+        if s.name_field != s.key:
+            cond += f" OR n.{q(s.name_field)} CONTAINS $q"
+        parts.append(f"MATCH (n:{q(s.label)}) WHERE {cond} RETURN n, "
+                     f"CASE WHEN n.{q(s.key)} = $q OR n.{q(s.name_field)} = $q THEN 0 ELSE 1 END AS rank, "
+                     f"toString(n.{q(s.key)}) AS k LIMIT $limit")
+    vis, params = visibility_predicate("n", role)
+    cypher = ("CALL () { " + " UNION ALL ".join(parts) + " } "
+              f"WITH n, rank, k WHERE {vis} RETURN n ORDER BY rank, k LIMIT $limit")
+    records, _, _ = driver.execute_query(_query(cypher, timeout), q=text, limit=limit + 1, **params,
+                                         database_=database, routing_="r")
+    items = [e for e in (node_entity(r["n"]) for r in records) if e is not None]
+    return items[:limit], len(items) > limit
+
+
+# -- relationships --------------------------------------------------------------------------------
+
+
+def _is_date(annotation: Any) -> bool:
+    if annotation is dt.date:
+        return True
+    return any(_is_date(a) for a in typing.get_args(annotation))
+
+
+def time_fields(spec: RelSpec) -> tuple[str, str | None] | None:
+    """The (start, end) date properties of a relationship type; None when it has no date."""
+    fields = spec.model.model_fields
+    if "start_date" in spec.prop_fields and "end_date" in fields:
+        return "start_date", "end_date"
+    for name in spec.prop_fields:
+        if _is_date(fields[name].annotation):
+            return name, None
+    return None
+
+
+def relationships(driver: neo4j.Driver, database: str, role: Role, *, rel_type: str | None,
+                  from_id: tuple[str, str] | None, to_id: tuple[str, str] | None, since: dt.date | None,
+                  until: dt.date | None, limit: int, after: list[str] | None,
+                  timeout: float) -> tuple[list[dict[str, Any]], list[str] | None]:
+    """One page ordered by (type, from key, to key, key properties); keyset cursor on that order."""
+    specs = sorted((s for s in REL_SPECS if role.reads_rel(s.type) and role.reads_label(s.from_label)
+                    and role.reads_label(s.to_label)), key=lambda s: s.type)
+    if rel_type is not None:
+        specs = [s for s in specs if s.type == rel_type]
+    if from_id is not None:
+        specs = [s for s in specs if s.from_label == from_id[0]]
+    if to_id is not None:
+        specs = [s for s in specs if s.to_label == to_id[0]]
+    if since is not None or until is not None:
+        specs = [s for s in specs if time_fields(s) is not None]
+    if after is not None:
+        specs = [s for s in specs if s.type >= after[0]]
+    items: list[dict[str, Any]] = []
+    last: list[str] | None = None
+    for spec in specs:
+        want = limit - len(items)
+        if want <= 0:
+            break
+        fk, tk = node_spec(spec.from_label).key, node_spec(spec.to_label).key
+        vis_a, pa = visibility_predicate("a", role)
+        vis_b, pb = visibility_predicate("b", role)
+        conds = [vis_a, vis_b, f"($from_key IS NULL OR a.{q(fk)} = $from_key)",
+                 f"($to_key IS NULL OR b.{q(tk)} = $to_key)"]
+        tf = time_fields(spec)
+        if tf is not None and (since is not None or until is not None):
+            start, end = tf
+            if end is None:
+                conds.append(f"r.{q(start)} IS NOT NULL AND ($since IS NULL OR r.{q(start)} >= $since) "
+                             f"AND ($until IS NULL OR r.{q(start)} <= $until)")
+            else:
+                conds.append(f"($since IS NULL OR r.{q(end)} IS NULL OR r.{q(end)} >= $since) "
+                             f"AND ($until IS NULL OR r.{q(start)} IS NULL OR r.{q(start)} <= $until)")
+        tb = " + '|' + ".join(f"coalesce(toString(r.{q(p)}), '')" for p in spec.key_props) or "''"
+        cursor_cond = "true"
+        cur: dict[str, Any] = {}
+        if after is not None and after[0] == spec.type:
+            cursor_cond = "(ak > $a0 OR (ak = $a0 AND (bk > $b0 OR (bk = $b0 AND tb > $t0))))"
+            cur = {"a0": after[1], "b0": after[2], "t0": after[3]}
+        cypher = (
+            f"MATCH (a:{q(spec.from_label)})-[r:{q(spec.type)}]->(b:{q(spec.to_label)}) "
+            f"WHERE {' AND '.join(conds)} "
+            f"WITH r, toString(a.{q(fk)}) AS ak, toString(b.{q(tk)}) AS bk, {tb} AS tb "
+            f"WHERE {cursor_cond} RETURN r, ak, bk, tb ORDER BY ak, bk, tb LIMIT $n"
+        )
+        records, _, _ = driver.execute_query(
+            _query(cypher, timeout), from_key=from_id[1] if from_id else None,
+            to_key=to_id[1] if to_id else None, since=since, until=until, n=want + 1, **{**pa, **pb, **cur},
+            database_=database, routing_="r")
+        for rec in records[:want]:
+            items.append(rel_edge(rec["r"], entity_id(spec.from_label, rec["ak"]),
+                                  entity_id(spec.to_label, rec["bk"])))
+            last = [spec.type, rec["ak"], rec["bk"], rec["tb"]]
+        if len(records) > want:
+            return number_parallel(items), last
+    # Exhausted this type list: a next page exists only if a later type still has rows; the
+    # caller asks again with the cursor and gets an empty page at worst.
+    return number_parallel(items), (last if len(items) >= limit and last is not None else None)

@@ -1,0 +1,242 @@
+"""Find the input files in a folder and read each into a table of raw cells with line numbers.
+
+CSV is decoded strictly as UTF-8 (with or without BOM), then GB18030 (a superset of GBK), and
+only then by charset-normalizer's guess. ``.xlsx`` is read with openpyxl in read-only mode
+(first worksheet, cached formula values). A file that cannot be read as a table raises
+``graph.errors.InputFileError`` naming the file and the problem; nothing of it is loaded.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import logging
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graph.errors import InputFileError
+from ingest.columns import InputSpec, header_index, input_specs, normalise_header
+
+__all__ = ["Table", "FolderInputs", "scan_folder", "read_table", "decode_text"]
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = (".csv", ".xlsx")
+
+
+@dataclass
+class Table:
+    """A file's header and rows; each row is ``(line, cells)`` with the physical line where it starts."""
+
+    path: Path
+    headers: list[str]
+    fields: list[str | None]             # the schema field of each column, None for unknown columns
+    rows: list[tuple[int, list[str]]]
+    encoding: str
+    unknown_columns: list[str] = field(default_factory=list)
+    ragged: bool = False                 # True for CSV: a row whose cell count differs is rejected
+
+
+@dataclass
+class FolderInputs:
+    """What a folder holds: the file of each known stem, files that are not ours, and conflicts."""
+
+    files: dict[str, Path]
+    ignored: list[str]
+    conflicts: dict[str, InputFileError]
+
+
+def scan_folder(folder: Path, *, exclude: tuple[str, ...] = ()) -> FolderInputs:
+    """Match the top-level files of ``folder`` to the schema's file stems (case-insensitive)."""
+    if not folder.is_dir():
+        raise InputFileError(f"输入目录不存在 / input folder not found: {folder}")
+    known = {s.file: s for s in input_specs()}
+    found: dict[str, list[Path]] = {}
+    ignored: list[str] = []
+    excluded = {e.casefold() for e in exclude}
+    for path in sorted(folder.iterdir()):
+        if not path.is_file() or path.name.startswith(".") or path.name.casefold() in excluded:
+            continue
+        stem, suffix = path.stem.lower(), path.suffix.lower()
+        if stem in known and suffix in SUFFIXES:
+            found.setdefault(stem, []).append(path)
+        else:
+            ignored.append(path.name)
+    files: dict[str, Path] = {}
+    conflicts: dict[str, InputFileError] = {}
+    for stem, paths in found.items():
+        if len(paths) == 1:
+            files[stem] = paths[0]
+        else:
+            names = "、".join(p.name for p in paths)
+            conflicts[stem] = InputFileError(
+                f"{names}: 同一类型有多个文件，无法确定使用哪一个 / several files for the same type "
+                f"({', '.join(p.name for p in paths)}); keep one")
+    return FolderInputs(files, ignored, conflicts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Decoding
+# ---------------------------------------------------------------------------------------------
+
+
+def decode_text(data: bytes, name: str) -> tuple[str, str]:
+    """Decode a CSV file's bytes; returns the text and a readable encoding name."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8-sig"), ("UTF-8 (BOM)" if data.startswith(codecs.BOM_UTF8) else "UTF-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "GBK/GB18030"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or best.encoding is None:
+        raise InputFileError(
+            f"{name}: 无法识别文件编码（应为 UTF-8 或 GBK）/ cannot decode the file: not UTF-8, GBK or "
+            "another recognisable text encoding")
+    log.warning("%s: decoded as %s (guessed)", name, best.encoding)
+    return str(best), f"{best.encoding} (推测)"
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------------------------
+
+
+def read_table(path: Path, spec: InputSpec) -> Table:
+    """Read one input file completely, map its header to the schema, or raise InputFileError."""
+    if path.suffix.lower() == ".xlsx":
+        headers, header_line, rows, encoding, ragged = (*_read_xlsx(path), "xlsx", False)
+    else:
+        headers, header_line, rows, encoding = _read_csv(path)
+        ragged = True
+    fields, unknown = _map_header(path, spec, headers, header_line)
+    return Table(path, headers, fields, rows, encoding, unknown, ragged)
+
+
+def _read_csv(path: Path) -> tuple[list[str], int, list[tuple[int, list[str]]], str]:
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputFileError(f"{path.name}: 文件为空 / the file is empty")
+    text, encoding = decode_text(data, path.name)
+    if "\x00" in text:
+        raise InputFileError(f"{path.name}: 不是文本表格（含二进制内容）/ not a text table (binary content); "
+                             "Excel 文件请保存为 .xlsx 或 CSV")
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    headers: list[str] | None = None
+    header_line = 0
+    rows: list[tuple[int, list[str]]] = []
+    previous_end = 0
+    try:
+        for cells in reader:
+            start, previous_end = previous_end + 1, reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if headers is None:
+                headers, header_line = cells, start
+            else:
+                rows.append((start, cells))
+    except csv.Error as e:
+        raise InputFileError(
+            f"{path.name}: 第 {previous_end + 1} 行起 CSV 格式错误（引号不成对或引号后多余字符），整个文件无法解析 / "
+            f"broken CSV quoting from line {previous_end + 1}, the table cannot be parsed: {e}") from e
+    if headers is None:
+        raise InputFileError(f"{path.name}: 没有表头行 / no header row")
+    return headers, header_line, rows, encoding
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_xlsx(path: Path) -> tuple[list[str], int, list[tuple[int, list[str]]]]:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as e:
+        raise InputFileError(f"{path.name}: 不是有效的 Excel (.xlsx) 文件 / not a valid .xlsx workbook: {e}") from e
+    try:
+        if not wb.worksheets:
+            raise InputFileError(f"{path.name}: 工作簿中没有工作表 / the workbook has no worksheet")
+        ws = wb.worksheets[0]
+        ws.reset_dimensions()  # some exporters write wrong dimensions; read every row
+        headers: list[str] | None = None
+        header_line = 0
+        rows: list[tuple[int, list[str]]] = []
+        for line, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = [_cell_text(v) for v in values]
+            if not any(c.strip() for c in cells):
+                continue
+            if headers is None:
+                while cells and not cells[-1].strip():
+                    cells.pop()
+                headers, header_line = cells, line
+                continue
+            if len(cells) < len(headers):
+                cells.extend([""] * (len(headers) - len(cells)))
+            rows.append((line, cells))
+    finally:
+        wb.close()
+    if headers is None:
+        raise InputFileError(f"{path.name}: 第一个工作表为空 / the first worksheet is empty")
+    return headers, header_line, rows
+
+
+def _map_header(path: Path, spec: InputSpec, headers: list[str], line: int) -> tuple[list[str | None], list[str]]:
+    index = header_index(spec.model)
+    fields: list[str | None] = []
+    unknown: list[str] = []
+    seen: dict[str, str] = {}
+    for raw in headers:
+        name = index.get(normalise_header(raw))
+        if name is None:
+            if raw.strip():
+                unknown.append(raw.strip())
+            fields.append(None)
+            continue
+        if name in seen:
+            raise InputFileError(
+                f"{path.name}: 列“{seen[name]}”和“{raw.strip()}”是同一字段 {name}，重复 / columns "
+                f"{seen[name]!r} and {raw.strip()!r} are the same field {name!r}")
+        seen[name] = raw.strip()
+        fields.append(name)
+    if not seen:
+        raise InputFileError(
+            f"{path.name}: 第 {line} 行不是可识别的表头，文件不是“{spec.title}”表格 / not a table of {spec.name}: "
+            f"no known column in the header row (line {line}); 期望列 / expected e.g. "
+            + "、".join(_display(spec, f) for f in spec.model.model_fields))
+    missing = [f for f in spec.required_fields if f not in seen]
+    if missing:
+        cols = "、".join(_display(spec, f) for f in missing)
+        raise InputFileError(f"{path.name}: 缺少必填列 / missing required column(s): {cols}")
+    return fields, unknown
+
+
+def _display(spec: InputSpec, name: str) -> str:
+    title = spec.model.model_fields[name].title
+    return f"{title}({name})" if title else name

@@ -1,0 +1,111 @@
+"""The sample city: realistic input files of a city (or province) police bureau, with an answer key.
+
+``generate(out, scale="city", seed=7, as_of=date(2026, 6, 30))`` writes one CSV per schema file
+into ``out/``, the answer key ``out/answer_key.json`` (format and definitions in
+docs/architecture.md) and a small folder of dirty exports ``out/dirty/`` with its own
+``expected.json``. The same seed and date give byte-identical files.
+
+``kg sample --scale city --seed 7 --out DIR`` is the command line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from graph.errors import KgError
+from ingest.names import NameMaker
+from ingest.sample_city import CityBuilder, CityParams, PlantedCluster
+from ingest.sample_dirty import write_dirty
+from ingest.sample_key import STALE_DAYS, answer_key_sections
+from ingest.sample_sink import Sink
+
+__all__ = ["generate", "sample_command", "SCALES", "DEFAULT_AS_OF"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_AS_OF = dt.date(2026, 6, 30)
+
+
+@dataclass(frozen=True)
+class Scale:
+    cities: int
+    params: CityParams
+
+
+SCALES: dict[str, Scale] = {
+    "city": Scale(1, CityParams()),
+    "province": Scale(15, CityParams()),
+}
+"""A city bureau; a province is fifteen of them side by side (≈15× every count)."""
+
+_CITY_NAMES = ("江州", "临川", "云阳", "青州", "安平", "滨海", "河间", "宁远", "泰和", "南屏", "清源", "长汀",
+               "西陵", "东阳", "白水", "广陵", "石城", "汉川", "龙溪", "桐乡")
+
+
+def _badges(rng: random.Random, total: int) -> list[str]:
+    """Distinct six-digit badge numbers in random order."""
+    return [f"{n:06d}" for n in rng.sample(range(10_000, 1_000_000), total)]
+
+
+def generate(out: Path | str, scale: str = "city", seed: int = 7, as_of: dt.date = DEFAULT_AS_OF) -> Path:
+    """Write the sample into ``out`` and return the path of its answer key."""
+    if scale not in SCALES:
+        raise KgError(f"未知的规模 / unknown scale {scale!r}; 可选 / choose from: {', '.join(SCALES)}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob("*.csv"):
+        stale.unlink()
+    spec = SCALES[scale]
+    rng = random.Random(seed)
+    names = NameMaker(rng)
+    badges = iter(_badges(rng, 20_000 * spec.cities))
+    sink = Sink(out)
+    clusters: list[PlantedCluster] = []
+    try:
+        for idx in range(1, spec.cities + 1):
+            city = _CITY_NAMES[(idx - 1) % len(_CITY_NAMES)] + ("市" if idx <= len(_CITY_NAMES) else f"{idx}市")
+            builder = CityBuilder(rng, sink, idx, city, as_of, spec.params, badges, names)
+            clusters.extend(builder.build())
+            log.info("sample city %s: %d officers", city, len(builder.officers))
+    finally:
+        sink.close()
+    key: dict[str, object] = {
+        "seed": seed, "scale": scale, "as_of": as_of.isoformat(), "stale_days": STALE_DAYS,
+        "counts": {"units": sink.counts["units"], "officers": sink.counts["officers"],
+                   "clues": sink.counts["clues"], "cases": sink.counts["cases"]},
+        "clusters": [{"id": f"C{k}", "kind": c.kind, "officers": sorted(c.officers), "units": sorted(c.units),
+                      "cases": sorted(c.cases), "clues": sorted(c.clues)} for k, c in enumerate(clusters, 1)],
+        **answer_key_sections(sink.kept, as_of),
+        "files": dict(sorted(sink.counts.items())),
+    }
+    key_path = out / "answer_key.json"
+    key_path.write_text(json.dumps(key, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    write_dirty(out / "dirty", seed=seed, as_of=as_of)
+    return key_path
+
+
+def sample_command(
+    out: Annotated[Path, typer.Option("--out", help="输出目录 / output folder")],
+    scale: Annotated[str, typer.Option("--scale", help="规模 / scale: city | province")] = "city",
+    seed: Annotated[int, typer.Option("--seed", help="随机种子 / random seed")] = 7,
+    as_of: Annotated[str, typer.Option("--as-of", help="基准日期 / reference date, YYYY-MM-DD")] =
+        DEFAULT_AS_OF.isoformat(),
+) -> None:
+    """Generate the sample city (or province) input files, answer key and dirty exports."""
+    try:
+        day = dt.date.fromisoformat(as_of)
+    except ValueError as e:
+        raise KgError(f"无法识别的日期 / unrecognised date {as_of!r} (YYYY-MM-DD)") from e
+    key_path = generate(out, scale=scale, seed=seed, as_of=day)
+    key = json.loads(key_path.read_text(encoding="utf-8"))
+    c = key["counts"]
+    typer.echo(f"样例已生成 / sample written to {out}: {c['units']} 单位, {c['officers']} 民警, "
+               f"{c['clues']} 线索, {c['cases']} 案件, {len(key['clusters'])} 个预埋团伙; 答案 / key: {key_path}")

@@ -1,0 +1,1 @@
+"""Pure analysis functions (graph or rows in, result out); no database access here."""

@@ -1,0 +1,46 @@
+// name: liaison_coverage
+// title: 联系基层覆盖
+// description: 每个基层单位的联系情况：当前党委班子成员的联系人、最近走访日期、状态（已覆盖/久未走访/未覆盖）、单位内党组织数及线索、案件数。
+// columns: unit_code, unit_name, district, status, liaisons, last_visit_on, days_since_visit, branches, clues, cases, risk
+// Committee member = current COMMITTEE_MEMBER_OF a 党委; stale = latest visit null or older than stale_days.
+MATCH (u:Unit {level: '基层'})
+CALL (u) {
+  OPTIONAL MATCH (m:Officer)-[l:LIAISES_WITH]->(u)
+  WHERE EXISTS { MATCH (m)-[c:COMMITTEE_MEMBER_OF]->(:PartyOrg {kind: '党委'})
+                 WHERE (c.start_date IS NULL OR c.start_date <= $as_of) AND (c.end_date IS NULL OR c.end_date >= $as_of) }
+  RETURN collect(DISTINCT m.name + '（' + m.badge_no + '）') AS liaisons, count(l) AS n_liaisons,
+         max(l.last_visit_on) AS last_visit_on
+}
+CALL (u) {
+  OPTIONAL MATCH (po:PartyOrg)-[:SET_UP_IN]->(u)
+  RETURN count(DISTINCT po) AS branches
+}
+CALL (u) {
+  OPTIONAL MATCH (o:Officer)-[s:SERVES_IN]->(u)
+  WHERE (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
+  RETURN collect(o) AS officers
+}
+CALL (u, officers) {
+  CALL (u, officers) {
+    UNWIND officers AS o
+    MATCH (cl:Clue)-[:CONCERNS]->(o) WHERE cl.received_on <= $as_of
+    RETURN cl
+    UNION
+    MATCH (cl:Clue)-[:CONCERNS_UNIT]->(u) WHERE cl.received_on <= $as_of
+    RETURN cl
+  }
+  RETURN count(DISTINCT cl) AS clues
+}
+CALL (officers) {
+  UNWIND officers AS o
+  MATCH (c:Case)-[:INVOLVES]->(o) WHERE c.opened_on <= $as_of
+  RETURN count(DISTINCT c) AS cases
+}
+WITH u, liaisons, n_liaisons, last_visit_on, branches, clues, cases,
+     CASE WHEN last_visit_on IS NULL THEN null ELSE duration.inDays(last_visit_on, $as_of).days END AS days_since_visit
+RETURN u.code AS unit_code, u.name AS unit_name, u.district AS district,
+       CASE WHEN n_liaisons = 0 THEN '未覆盖'
+            WHEN last_visit_on IS NULL OR days_since_visit > $stale_days THEN '久未走访'
+            ELSE '已覆盖' END AS status,
+       liaisons, last_visit_on, days_since_visit, branches, clues, cases, clues + 2 * cases AS risk
+ORDER BY unit_code

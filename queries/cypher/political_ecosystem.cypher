@@ -1,0 +1,101 @@
+// name: political_ecosystem
+// title: 政治生态指标
+// description: 按单位（或分局汇总）统计统计期内的线索、案件、涉及领导干部的案件、窝案、串案、重复举报、第一种形态占比、逾期整改和信访举报线索。
+// columns: unit_code, unit_name, unit_kind, district, officers, clues, cases, leader_cases, nest_cases, linked_cases, repeat_clue_officers, formed_involvements, first_form_involvements, overdue_rectifications, petition_clues
+// internal: period_start, period_end, leader_ranks, petition_sources, excluded_kinds, nest_min_officers
+// Groups: level 'unit' = each unit; 'sub_bureau' = the unit's ancestor-or-self right below the
+// root of the unit tree (分局 and city-level departments), so a sub-bureau rolls up its subtree.
+MATCH (u:Unit)
+WHERE NOT u.kind IN $excluded_kinds
+CALL (u) {
+  MATCH p = (u)-[:PART_OF*0..]->(top:Unit)
+  WHERE NOT (top)-[:PART_OF]->(:Unit)
+  RETURN nodes(p) AS chain
+  ORDER BY length(p) DESC
+  LIMIT 1
+}
+WITH u, CASE WHEN $level = 'unit' OR size(chain) < 2 THEN u ELSE chain[size(chain) - 2] END AS g
+WHERE $unit_code IS NULL OR g.code = $unit_code
+WITH g, collect(DISTINCT u) AS units
+CALL (units) {
+  UNWIND units AS u
+  MATCH (o:Officer)-[s:SERVES_IN]->(u)
+  WHERE (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
+  RETURN collect(DISTINCT o) AS officers
+}
+CALL (units, officers) {
+  CALL (units, officers) {
+    UNWIND officers AS o
+    MATCH (cl:Clue)-[:CONCERNS]->(o)
+    WHERE cl.received_on >= $period_start AND cl.received_on <= $period_end
+    RETURN cl
+    UNION
+    UNWIND units AS u
+    MATCH (cl:Clue)-[:CONCERNS_UNIT]->(u)
+    WHERE cl.received_on >= $period_start AND cl.received_on <= $period_end
+    RETURN cl
+  }
+  RETURN count(DISTINCT cl) AS clues,
+         count(DISTINCT CASE WHEN cl.source IN $petition_sources THEN cl END) AS petition_clues
+}
+CALL (officers) {
+  UNWIND officers AS o
+  MATCH (c:Case)-[i:INVOLVES]->(o)
+  WHERE c.opened_on >= $period_start AND c.opened_on <= $period_end
+  WITH c, o, i,
+       (o.rank IN $leader_ranks
+        OR EXISTS { MATCH (o)-[h:HEADS]->(:Unit)
+                    WHERE (h.start_date IS NULL OR h.start_date <= $as_of) AND (h.end_date IS NULL OR h.end_date >= $as_of) }
+        OR EXISTS { MATCH (o)-[m:COMMITTEE_MEMBER_OF]->(po:PartyOrg {kind: '党委'})
+                    WHERE (m.start_date IS NULL OR m.start_date <= $as_of) AND (m.end_date IS NULL OR m.end_date >= $as_of) })
+       AS leader
+  WITH c, o, leader, coalesce(i.form, c.form) AS form
+  RETURN count(DISTINCT c) AS cases,
+         count(DISTINCT CASE WHEN leader THEN c END) AS leader_cases,
+         count(CASE WHEN form IS NOT NULL THEN 1 END) AS formed_involvements,
+         count(CASE WHEN form = '第一种形态' THEN 1 END) AS first_form_involvements,
+         collect(DISTINCT c) AS case_nodes
+}
+CALL (units) {
+  UNWIND units AS u
+  MATCH (c:Case)-[:INVOLVES]->(o:Officer)-[s:SERVES_IN]->(u)
+  WHERE c.opened_on >= $period_start AND c.opened_on <= $period_end
+    AND (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
+  WITH c, u, count(DISTINCT o) AS n
+  WHERE n >= $nest_min_officers
+  RETURN count(DISTINCT c) AS nest_cases
+}
+CALL (case_nodes) {
+  UNWIND case_nodes AS c
+  MATCH (c)-[:INVOLVES|ARISES_FROM]->(x)<-[:INVOLVES|ARISES_FROM]-(c2:Case)
+  WHERE c2 <> c AND (x:Officer OR x:Clue)
+  WITH DISTINCT c, c2
+  WHERE COUNT {
+    MATCH (cc:Case)-[:INVOLVES]->(:Officer)-[s:SERVES_IN]->(uu:Unit)
+    WHERE cc IN [c, c2]
+      AND (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
+    RETURN DISTINCT uu
+  } >= 2
+  RETURN count(DISTINCT c) AS linked_cases
+}
+CALL (officers) {
+  UNWIND officers AS o
+  MATCH (cl:Clue)-[:CONCERNS]->(o)
+  WHERE cl.received_on >= $period_start AND cl.received_on <= $period_end
+  WITH o, count(DISTINCT cl) AS n
+  WHERE n >= 2
+  RETURN count(o) AS repeat_clue_officers
+}
+CALL (units) {
+  UNWIND units AS u
+  MATCH (r:Rectification)-[:ISSUED_TO]->(u)
+  WHERE r.status <> '已整改' AND r.deadline < $as_of
+  RETURN count(DISTINCT r) AS overdue_rectifications
+}
+WITH g, size(officers) AS officers, clues, petition_clues, cases, leader_cases, formed_involvements,
+     first_form_involvements, nest_cases, linked_cases, repeat_clue_officers, overdue_rectifications
+WHERE officers > 0 OR clues > 0 OR cases > 0
+RETURN g.code AS unit_code, g.name AS unit_name, g.kind AS unit_kind, g.district AS district,
+       officers, clues, cases, leader_cases, nest_cases, linked_cases, repeat_clue_officers,
+       formed_involvements, first_form_involvements, overdue_rectifications, petition_clues
+ORDER BY unit_code

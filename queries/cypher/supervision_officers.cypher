@@ -1,0 +1,20 @@
+// name: supervision_officers
+// title: 民警的监督主体
+// description: 每名在职民警（按当前任职单位）在给定监督类型下的监督主体（单位范围含下级、职级范围）。
+// columns: badge_no, name, rank, unit_code, unit_name, bodies
+// internal: rank_scopes
+// The rules reaching each unit are found once per unit, then applied to its officers' ranks.
+MATCH (u:Unit)
+CALL (u) {
+  OPTIONAL MATCH (u)-[:PART_OF*0..]->(x:Unit)<-[sv:SUPERVISES]-(b:Unit)
+  WHERE sv.supervision_type = $supervision_type
+    AND (sv.start_date IS NULL OR sv.start_date <= $as_of) AND (sv.end_date IS NULL OR sv.end_date >= $as_of)
+    AND (x = u OR sv.include_subtree)
+  RETURN collect(DISTINCT [b.code, coalesce(sv.rank_scope, '全部')]) AS rules
+}
+MATCH (o:Officer)-[s:SERVES_IN]->(u)
+WHERE (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
+WITH o, u, [r IN rules WHERE r[0] IS NOT NULL AND o.rank IN $rank_scopes[r[1]] | r[0]] AS claims
+RETURN o.badge_no AS badge_no, o.name AS name, o.rank AS rank, u.code AS unit_code, u.name AS unit_name,
+       reduce(acc = [], b IN claims | CASE WHEN b IN acc THEN acc ELSE acc + b END) AS bodies
+ORDER BY badge_no

@@ -1,0 +1,1 @@
+"""Query definitions: each module registers its ``QueryDef``s (discovered by the registry)."""

@@ -1,0 +1,50 @@
+"""``closed_loop``: transfers without feedback, clues without handler, overdue rectifications."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import neo4j
+from pydantic import Field
+
+from graph.schema import ClueStatus, RectificationStatus
+from queries.common import AsOf, Params, as_of_field, record_rows, run_cypher
+from queries.registry import QueryDef, QueryResult, load_cypher, register
+
+ISSUES = ("移送未反馈", "无承办", "整改逾期")
+
+
+class ClosedLoopParams(Params):
+    days: int = Field(30, ge=0, le=3650, title="反馈期限（天）", description="移送后超过此天数未反馈即为未闭环")
+    as_of: AsOf = as_of_field()
+    limit: int = Field(5000, ge=1, le=100000, title="最多返回行数")
+
+
+def run_closed_loop(driver: neo4j.Driver, database: str, p: ClosedLoopParams) -> QueryResult:
+    rows = record_rows(run_cypher(driver, database, "closed_loop", {
+        **p.model_dump(), "concluded_status": ClueStatus.CONCLUDED.value, "done_status": RectificationStatus.DONE.value}))
+    by_unit: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(ISSUES, 0))
+    by_body: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(ISSUES, 0))
+    for r in rows:
+        for u in r["units"] or ["（未知）"]:
+            by_unit[u][r["issue"]] += 1
+        if r["body_code"]:
+            by_body[r["body_code"]][r["issue"]] += 1
+    summary: dict[str, Any] = {
+        "days": p.days,
+        **{issue: sum(1 for r in rows if r["issue"] == issue) for issue in ISSUES},
+        "overdue_transfers": sorted({r["key"] for r in rows if r["issue"] == ISSUES[0]}),
+        "clues_without_handler": sorted(r["key"] for r in rows if r["issue"] == ISSUES[1]),
+        "overdue_rectifications": sorted(r["key"] for r in rows if r["issue"] == ISSUES[2]),
+        "by_unit": dict(sorted(by_unit.items())), "by_body": dict(sorted(by_body.items())),
+    }
+    return QueryResult(columns=list(load_cypher("closed_loop").columns), rows=rows[: p.limit], summary=summary)
+
+
+register(QueryDef(
+    name="closed_loop", title="线索闭环管理",
+    description="问题发现→整改→治理的闭环：移送超过 days 天（默认 30）仍未反馈的线索、没有承办机构的线索、"
+                "超过期限未整改的事项；summary 按单位和按承办机构汇总。",
+    params=ClosedLoopParams, run=run_closed_loop, scopes=frozenset({"clues", "inspections", "org"}),
+    columns=load_cypher("closed_loop").columns, cypher=("closed_loop",)))

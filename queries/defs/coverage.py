@@ -1,0 +1,118 @@
+"""``liaison_coverage`` and ``supervision_coverage``: 不缺位、不越位."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import neo4j
+from pydantic import Field
+
+from graph.schema import SupervisionType, UnitKind
+from queries.common import RANK_SCOPES, AsOf, EntityCollector, Params, as_of_field, record_rows, run_cypher
+from queries.registry import QueryDef, QueryResult, load_cypher, register
+
+
+class LiaisonParams(Params):
+    as_of: AsOf = as_of_field()
+    stale_days: int = Field(180, ge=1, le=3650, title="久未走访天数", description="最近走访早于此天数即为久未走访")
+    include_covered: bool = Field(False, title="列出已覆盖单位", description="默认只列未覆盖和久未走访的单位")
+    graph: bool = Field(False, title="返回网络图", description="同时返回班子成员—基层单位的节点与关系")
+
+
+def run_liaison(driver: neo4j.Driver, database: str, p: LiaisonParams) -> QueryResult:
+    rows = record_rows(run_cypher(driver, database, "liaison_coverage", p.model_dump()))
+    members = record_rows(run_cypher(driver, database, "liaison_members", p.model_dump()))
+    total = len(rows)
+    covered = [r for r in rows if r["status"] != "未覆盖"]
+    branches = sum(r["branches"] for r in rows)
+    covered_branches = sum(r["branches"] for r in covered)
+    summary: dict[str, Any] = {
+        "grassroots_units": total, "covered_units": len(covered),
+        "coverage_rate": round(len(covered) / total, 4) if total else None,
+        "uncovered_units": sorted(r["unit_code"] for r in rows if r["status"] == "未覆盖"),
+        "stale_units": sorted(r["unit_code"] for r in rows if r["status"] == "久未走访"),
+        "branches": branches, "covered_branches": covered_branches,
+        "branch_coverage_rate": round(covered_branches / branches, 4) if branches else None,
+        "members": members,
+    }
+    order = {"未覆盖": 0, "久未走访": 1, "已覆盖": 2}
+    shown = [r for r in rows if p.include_covered or r["status"] != "已覆盖"]
+    shown.sort(key=lambda r: (order[r["status"]], -r["risk"], r["unit_code"]))
+    result = QueryResult(columns=list(load_cypher("liaison_coverage").columns), rows=shown, summary=summary)
+    if p.graph:
+        col = EntityCollector()
+        for rec in run_cypher(driver, database, "liaison_graph", p.model_dump()):
+            col.add_node(rec["m"])
+            col.add_node(rec["u"])
+            col.add_rel(rec["l"])
+        result.nodes, result.edges = col.nodes, col.edges
+    return result
+
+
+register(QueryDef(
+    name="liaison_coverage", title="联系基层覆盖",
+    description="基层单位和党支部的联系覆盖率；未被任何党委班子成员联系的单位和久未走访（超过 stale_days 天）的单位，"
+                "按风险（线索数 + 2×案件数）排序；每位班子成员的联系负荷见 summary.members。",
+    params=LiaisonParams, run=run_liaison, scopes=frozenset({"org", "liaisons", "officers"}),
+    columns=load_cypher("liaison_coverage").columns,
+    cypher=("liaison_coverage", "liaison_members", "liaison_graph")))
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class SupervisionParams(Params):
+    supervision_type: SupervisionType = Field(SupervisionType.DISCIPLINE, title="监督类型")
+    as_of: AsOf = as_of_field()
+    limit: int = Field(5000, ge=1, le=100000, title="最多返回行数")
+
+
+ISSUE_ORDER = ["无监督主体民警", "多头监督民警", "无监督主体单位", "无纪检委员的警种支队"]
+
+
+def run_supervision(driver: neo4j.Driver, database: str, p: SupervisionParams) -> QueryResult:
+    params = {"supervision_type": p.supervision_type.value, "as_of": p.as_of, "rank_scopes": RANK_SCOPES,
+              "excluded_kinds": [UnitKind.SUPERVISION_BODY.value, UnitKind.EXTERNAL.value],
+              "police_branch_kind": UnitKind.POLICE_BRANCH.value}
+    officers = record_rows(run_cypher(driver, database, "supervision_officers", params))
+    units = record_rows(run_cypher(driver, database, "supervision_units", params))
+    branches = record_rows(run_cypher(driver, database, "branches_without_discipline_staff", params))
+    rows: list[dict[str, Any]] = []
+    for r in officers:
+        if len(r["bodies"]) == 0:
+            rows.append({"issue": ISSUE_ORDER[0], "id": f"Officer:{r['badge_no']}", "key": r["badge_no"],
+                         "name": r["name"], "rank": r["rank"], "unit_code": r["unit_code"],
+                         "unit_name": r["unit_name"], "bodies": []})
+        elif len(r["bodies"]) >= 2:
+            rows.append({"issue": ISSUE_ORDER[1], "id": f"Officer:{r['badge_no']}", "key": r["badge_no"],
+                         "name": r["name"], "rank": r["rank"], "unit_code": r["unit_code"],
+                         "unit_name": r["unit_name"], "bodies": r["bodies"]})
+    for r in units:
+        rows.append({"issue": ISSUE_ORDER[2], "id": f"Unit:{r['unit_code']}", "key": r["unit_code"],
+                     "name": r["unit_name"], "rank": None, "unit_code": r["unit_code"],
+                     "unit_name": r["unit_name"], "bodies": []})
+    for r in branches:
+        rows.append({"issue": ISSUE_ORDER[3], "id": f"Unit:{r['unit_code']}", "key": r["unit_code"],
+                     "name": r["unit_name"], "rank": None, "unit_code": r["unit_code"],
+                     "unit_name": r["unit_name"], "bodies": []})
+    counts = {k: sum(1 for r in rows if r["issue"] == k) for k in ISSUE_ORDER}
+    summary = {
+        "supervision_type": p.supervision_type.value, "officers": len(officers), **counts,
+        "unsupervised_officers": sorted(r["key"] for r in rows if r["issue"] == ISSUE_ORDER[0]),
+        "double_claimed_officers": sorted(r["key"] for r in rows if r["issue"] == ISSUE_ORDER[1]),
+        "unsupervised_units": sorted(r["key"] for r in rows if r["issue"] == ISSUE_ORDER[2]),
+        "police_branches_without_discipline_staff": sorted(r["key"] for r in rows if r["issue"] == ISSUE_ORDER[3]),
+    }
+    return QueryResult(columns=SUP_COLUMNS, rows=rows[: p.limit], summary=summary)
+
+
+SUP_COLUMNS = ["issue", "id", "key", "name", "rank", "unit_code", "unit_name", "bodies"]
+
+register(QueryDef(
+    name="supervision_coverage", title="监督覆盖（不缺位、不越位）",
+    description="按监督类型（默认纪律监督）找出：没有任何监督主体的民警、被两个以上监督主体同时管辖的民警、"
+                "没有监督主体的单位（监督机构和外部机关除外），以及党组织没有在任纪检委员的警种支队。"
+                "管辖按监督关系的单位范围（含下级单位）和职级范围判断。",
+    params=SupervisionParams, run=run_supervision, scopes=frozenset({"org", "officers"}),
+    columns=tuple(SUP_COLUMNS),
+    cypher=("supervision_officers", "supervision_units", "branches_without_discipline_staff")))

@@ -1,0 +1,109 @@
+"""The registry and the .cypher files: no database needed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from graph.errors import NotFound, QueryParamError
+from graph.schema import NODE_SPECS, REL_SPECS
+from queries.analysis.communities import leiden, louvain
+from queries.analysis.ecosystem import derive_rates, load_config, score_unit
+from queries.analysis.projection import add_unit_ties, co_involvement_graph
+from queries.commands import param_specs, parse_params
+from queries.registry import CYPHER_DIR, all_queries, get_query, load_cypher
+
+REQUIRED = {
+    "political_ecosystem", "political_ecosystem_trend", "risk_clusters", "liaison_coverage", "supervision_coverage",
+    "closed_loop", "accountability_chain", "violation_statistics", "officer_profile", "unit_overview", "path_between",
+}
+
+
+def test_required_queries_registered() -> None:
+    names = {q.name for q in all_queries()}
+    assert REQUIRED <= names
+    assert all(n.startswith("violation_statistics") for n in names if "violation" in n)
+
+
+def test_unknown_query_is_not_found() -> None:
+    with pytest.raises(NotFound, match="no query named"):
+        get_query("no_such_query")
+
+
+def test_every_cypher_param_matches_its_model() -> None:
+    used_files: set[str] = set()
+    for q in all_queries():
+        fields = set(q.params.model_fields)
+        for name in q.cypher:
+            cf = load_cypher(name)
+            used_files.add(name)
+            assert not (cf.internal & fields), f"{name}: internal params shadow user params"
+            assert cf.internal <= cf.params, f"{name}: declared internal but unused: {cf.internal - cf.params}"
+            unknown = cf.params - fields - cf.internal
+            assert not unknown, f"{q.name}/{name}: $params not in the parameter model nor declared internal: {unknown}"
+    on_disk = {p.stem for p in CYPHER_DIR.glob("*.cypher")}
+    assert on_disk - used_files <= {"export_nodes", "export_rels"}, on_disk - used_files
+
+
+def test_cypher_uses_only_schema_labels_and_types() -> None:
+    labels = {s.label for s in NODE_SPECS}
+    types = {s.type for s in REL_SPECS}
+    for path in CYPHER_DIR.glob("*.cypher"):
+        body = "\n".join(line.split("//", 1)[0] for line in path.read_text(encoding="utf-8").splitlines())
+        for lab in re.findall(r"\(\w*:(\w+)", body):
+            assert lab in labels, f"{path.name}: unknown label {lab}"
+        for group in re.findall(r"\[\w*:([\w|]+)", body):
+            for t in group.split("|"):
+                assert t in types, f"{path.name}: unknown relationship type {t}"
+
+
+def test_required_keys_and_bad_params() -> None:
+    for name, key in (("accountability_chain", "case_no"), ("officer_profile", "badge_no"),
+                      ("unit_overview", "unit_code"), ("political_ecosystem_trend", "unit_code")):
+        q = get_query(name)
+        assert q.params.model_fields[key].is_required()
+        with pytest.raises(QueryParamError, match=key):
+            q.validate({})
+    with pytest.raises(QueryParamError, match="days"):
+        get_query("closed_loop").validate({"days": "abc"})
+    with pytest.raises(QueryParamError):
+        get_query("closed_loop").validate({"dayz": 3})
+    with pytest.raises(QueryParamError):
+        get_query("path_between").validate({"source": "Nope:1", "target": "Unit:B"})
+    p = get_query("closed_loop").validate({"as_of": "2026年6月30日", "days": "60"})
+    assert str(p.as_of) == "2026-06-30" and p.days == 60  # type: ignore[attr-defined]
+
+
+def test_param_specs_and_parse() -> None:
+    specs = {p["name"]: p for p in param_specs(get_query("closed_loop"))}
+    assert specs["days"] == {**specs["days"], "type": "integer", "required": False, "default": 30}
+    assert specs["as_of"]["required"] is False
+    assert parse_params(["a=1", "b=x=y"]) == {"a": "1", "b": "x=y"}
+    with pytest.raises(QueryParamError):
+        parse_params(["novalue"])
+
+
+def test_ecosystem_score_worked_example() -> None:
+    cfg = load_config()
+    row = derive_rates({"officers": 4, "clues": 1, "cases": 1, "leader_cases": 1, "nest_cases": 1, "linked_cases": 0,
+                        "repeat_clue_officers": 0, "formed_involvements": 3, "first_form_involvements": 2,
+                        "overdue_rectifications": 1, "petition_clues": 1})
+    out = score_unit(row, cfg)
+    # 100 - (15 + 20 + 7.5 + 15 + 7/3 + 5) = 35.17
+    assert out["score"] == 35.2 and out["rating"] == "差"
+    assert out["reasons"][0].startswith("每百人案件数")
+    capped = score_unit(derive_rates({"officers": 1000, "nest_cases": 1}), cfg)
+    assert capped["score"] == 85.0 and capped["rating"] == "一般" and "窝案" in capped["reasons"][0]
+
+
+def test_projection_and_communities() -> None:
+    groups = [("Case", "C1", ["a", "b", "c"]), ("Clue", "K1", ["a", "b"]), ("Case", "C2", ["x", "y"]),
+              ("Case", "C3", ["y", "z"]), ("Case", "C4", ["solo"])]
+    g = co_involvement_graph(groups)
+    assert g["a"]["b"]["weight"] == 4.0 and "solo" in g
+    for algo in (leiden, louvain):
+        parts = algo(g)
+        assert parts[:2] == [{"a", "b", "c"}, {"x", "y", "z"}] and parts == algo(g)
+    h = add_unit_ties(g, {"a": {"unit_code": "U"}, "x": {"unit_code": "U", "post": "p"}, "y": {"unit_code": "U", "post": "p"}})
+    assert h["a"]["x"]["weight"] == pytest.approx(0.2) and h["x"]["y"]["weight"] == pytest.approx(3.5)

@@ -1,0 +1,202 @@
+"""Every prepared query on the hand-built graph of tests/data/queries/world.py, answers worked out by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import neo4j
+import networkx as nx
+import pytest
+
+from graph.errors import NotFound
+from queries.export import merge_results, to_networkx, whole_graph, write_graph
+from queries.registry import QueryResult, all_queries, get_query
+from tests.data.queries import world
+
+pytestmark = pytest.mark.neo4j
+AS_OF = world.AS_OF.isoformat()
+DB = "neo4j"
+
+
+@pytest.fixture(scope="module")
+def w(_db_driver: neo4j.Driver, db_settings: Any) -> Iterator[neo4j.Driver]:
+    """The world, loaded once for this module into the wiped test database, wiped afterwards."""
+    from tests.neo4j_fixtures import wipe
+
+    wipe(_db_driver, db_settings.neo4j_database)
+    world.load(_db_driver, db_settings.neo4j_database)
+    yield _db_driver
+    wipe(_db_driver, db_settings.neo4j_database)
+
+
+def run(driver: neo4j.Driver, name: str, **params: Any) -> QueryResult:
+    q = get_query(name)
+    if "as_of" in q.params.model_fields:
+        params.setdefault("as_of", AS_OF)
+    return q.execute(driver, DB, params)
+
+
+def test_political_ecosystem(w: neo4j.Driver) -> None:
+    r = run(w, "political_ecosystem")
+    rows = {x["unit_code"]: x for x in r.rows}
+    assert set(rows) == {"B", "P1", "P2", "P3", "XZ", "JZ"}  # supervision bodies and empty units left out
+    p1 = rows["P1"]
+    assert (p1["officers"], p1["clues"], p1["cases"], p1["leader_cases"], p1["nest_cases"], p1["linked_cases"],
+            p1["overdue_rectifications"], p1["petition_clues"]) == (4, 1, 1, 1, 1, 0, 1, 1)
+    assert p1["first_form_share"] == pytest.approx(2 / 3, abs=1e-3)
+    assert (p1["score"], p1["rating"]) == (35.2, "差") and any("窝案" in x for x in p1["reasons"])
+    assert (rows["P2"]["repeat_clue_officers"], rows["P2"]["score"], rows["P2"]["rating"]) == (1, 77.3, "较好")
+    assert rows["XZ"]["linked_cases"] == 2 and rows["JZ"]["linked_cases"] == 1
+    assert (rows["P3"]["score"], rows["P3"]["rating"]) == (97.7, "好")
+    assert (rows["B"]["score"], rows["B"]["reasons"]) == (100.0, [])
+    sub = {x["unit_code"]: x for x in run(w, "political_ecosystem", level="sub_bureau").rows}
+    assert (sub["SB1"]["officers"], sub["SB1"]["clues"], sub["SB1"]["cases"]) == (6, 3, 1)
+    assert "P1" not in sub
+
+
+def test_political_ecosystem_trend(w: neo4j.Driver) -> None:
+    rows = run(w, "political_ecosystem_trend", unit_code="B").rows
+    assert [r["year"] for r in rows] == [2022, 2023, 2024, 2025, 2026]
+    by_year = {r["year"]: r for r in rows}
+    assert (by_year[2024]["cases"], by_year[2024]["leader_cases"]) == (1, 1)
+    assert by_year[2026]["cases"] == 0
+    with pytest.raises(NotFound):
+        run(w, "political_ecosystem_trend", unit_code="NOPE")
+
+
+def test_risk_clusters(w: neo4j.Driver) -> None:
+    r = run(w, "risk_clusters", min_size=2)
+    assert [(x["cluster_id"], x["kind"], x["officers"], x["risk"]) for x in r.rows] == [
+        ("K1", "串案", ["D1", "E1"], 11), ("K2", "窝案", ["A1", "A2", "A3"], 5)]
+    k1 = r.rows[0]
+    assert (k1["units"], k1["cases"], k1["clues"]) == (["JZ", "XZ"], ["CASE2", "CASE3"], ["K2", "K3", "K6"])
+    assert r.rows[1]["leaders"] == ["所长A3（A3）"]
+    assert [x["officers"] for x in run(w, "risk_clusters").rows] == [["A1", "A2", "A3"]]  # min_size 3
+    assert run(w, "risk_clusters", algorithm="louvain", min_size=2).rows == r.rows
+    one = run(w, "risk_clusters", min_size=2, cluster_id="K2")
+    assert {n["id"] for n in one.nodes} == {"Officer:A1", "Officer:A2", "Officer:A3", "Case:CASE1", "Clue:K1", "Unit:P1"}
+    assert {e["type"] for e in one.edges} == {"SERVES_IN", "INVOLVES", "CONCERNS", "ARISES_FROM"} and len(one.edges) == 10
+    node = next(n for n in one.nodes if n["id"] == "Officer:A3")
+    assert node == {"id": "Officer:A3", "type": "Officer", "key": "A3", "caption": "所长A3", "props": node["props"]}
+    assert "ingest_run" not in node["props"] and node["props"]["rank"] == "科级"
+    with pytest.raises(NotFound):
+        run(w, "risk_clusters", cluster_id="K9")
+    tied = run(w, "risk_clusters", min_size=2, unit_ties=True)
+    assert {tuple(x["officers"]) for x in tied.rows} == {("D1", "E1"), ("A1", "A2", "A3")}
+
+
+def test_liaison_coverage(w: neo4j.Driver) -> None:
+    r = run(w, "liaison_coverage", graph=True)
+    assert [(x["unit_code"], x["status"]) for x in r.rows] == [("P3", "未覆盖"), ("P2", "久未走访")]
+    s = r.summary
+    assert (s["grassroots_units"], s["covered_units"], s["coverage_rate"]) == (3, 2, 0.6667)
+    assert (s["branches"], s["covered_branches"]) == (3, 2)
+    assert [(m["badge_no"], m["units"], m["visited_recently"], m["stale"]) for m in s["members"]] == [
+        ("L2", 2, 1, 1), ("L3", 1, 0, 1), ("L1", 0, 0, 0)]
+    assert {e["id"] for e in r.edges} == {"LIAISES_WITH:Officer:L2->Unit:P1:0", "LIAISES_WITH:Officer:L2->Unit:P2:0",
+                                          "LIAISES_WITH:Officer:L3->Unit:P2:0"}
+    longer = run(w, "liaison_coverage", stale_days=400)
+    assert longer.summary["stale_units"] == []
+
+
+def test_supervision_coverage(w: neo4j.Driver) -> None:
+    s = run(w, "supervision_coverage").summary
+    assert s["unsupervised_officers"] == ["C1", "E1"]
+    assert s["double_claimed_officers"] == ["A1", "A2", "A3", "A4"]
+    assert s["unsupervised_units"] == ["JZ", "P3", "SB2"]
+    assert s["police_branches_without_discipline_staff"] == ["JZ"]
+    cadre = run(w, "supervision_coverage", supervision_type="干部监督").summary
+    assert cadre["unsupervised_officers"] == [] and cadre["double_claimed_officers"] == []
+
+
+@pytest.mark.parametrize(("days", "expected"), [(30, ["K2", "K3"]), (60, ["K2"]), (90, ["K2"]), (91, [])])
+def test_closed_loop(w: neo4j.Driver, days: int, expected: list[str]) -> None:
+    r = run(w, "closed_loop", days=days)
+    assert r.summary["overdue_transfers"] == expected
+    assert r.summary["clues_without_handler"] == ["K4"]
+    assert r.summary["overdue_rectifications"] == ["R1", "R4"]
+    if days == 30:
+        assert r.summary["by_body"]["JW"]["移送未反馈"] == 1 and r.summary["by_unit"]["P1"]["整改逾期"] == 1
+
+
+def test_accountability_chain(w: neo4j.Driver) -> None:
+    r = run(w, "accountability_chain", case_no="CASE1")
+    got = {(x["role"], x["responsibility"], x["id"]) for x in r.rows if x["for_officer"] == "A1"}
+    assert got == {
+        ("涉案民警（主要责任人）", "直接责任", "Officer:A1"), ("所在单位", "主体责任", "Unit:P1"),
+        ("单位负责人", "一岗双责", "Officer:A3"), ("党支部", "主体责任", "PartyOrg:ZB_P1"),
+        ("支部书记", "第一责任人责任", "Officer:A3"), ("分管领导", "一岗双责", "Officer:L2"),
+        ("党委", "主体责任", "PartyOrg:DW"), ("党委书记", "第一责任人责任", "Officer:L1"),
+        ("监督机构", "监督责任", "Unit:JW"), ("监督机构", "监督责任", "Unit:CYB")}
+    assert ("查办机构", "Unit:JW") in {(x["role"], x["id"]) for x in r.rows}
+    edge_ids = {e["id"] for e in r.edges}
+    assert {"IN_CHARGE_OF:Officer:L2->Unit:SB1:0", "PART_OF:Unit:P1->Unit:SB1:0",
+            "SUPERVISES:Unit:JW->Unit:SB1:0", "SECRETARY_OF:Officer:A3->PartyOrg:ZB_P1:0"} <= edge_ids
+    node_ids = {n["id"] for n in r.nodes}
+    assert all(e["from"] in node_ids and e["to"] in node_ids for e in r.edges)
+    xz = run(w, "accountability_chain", case_no="CASE2")
+    assert {(x["role"], x["id"]) for x in xz.rows if x["role"] in ("分管领导", "党支部")} == {
+        ("分管领导", "Officer:L3"), ("党支部", "PartyOrg:ZB_XZ")}
+    with pytest.raises(NotFound):
+        run(w, "accountability_chain", case_no="NOPE")
+
+
+def test_violation_statistics(w: neo4j.Driver) -> None:
+    v = {(x["violation_type"], x["police_type"], x["rank"]): x["involvements"] for x in run(w, "violation_statistics").rows}
+    assert v[("廉洁纪律", "派出所", "科员")] == 2 and sum(v.values()) == 7
+    t = {(x["period"], x["district"]): x["cases"]
+         for x in run(w, "violation_statistics_time", period_kind="quarter").rows}
+    assert t == {("2024Q2", "市辖区"): 1, ("2026Q1", "东城区"): 1, ("2026Q1", "市辖区"): 2}
+    y = {(x["violation_type"], x["year"]): (x["cases"], x["change"]) for x in run(w, "violation_statistics_yoy").rows}
+    assert y[("工作纪律", 2025)] == (0, -1) and y[("廉洁纪律", 2026)] == (2, 2)
+    f = {x["year"]: x for x in run(w, "violation_statistics_forms").rows}
+    assert (f[2026]["form1"], f[2026]["form2"], f[2026]["form3"], f[2026]["form2_share"]) == (2, 3, 1, 0.5)
+
+
+def test_lookups(w: neo4j.Driver) -> None:
+    p = run(w, "officer_profile", badge_no="A1")
+    assert p.rows[0]["unit_code"] == "P1" and (p.rows[0]["clues"], p.rows[0]["cases"]) == (1, 1)
+    assert {n["id"] for n in p.nodes} == {"Officer:A1", "Unit:P1", "PartyOrg:ZB_P1", "Case:CASE1", "Clue:K1"}
+    assert len(run(w, "officer_profile", badge_no="A1", depth=2).nodes) > 5
+    with pytest.raises(NotFound):
+        run(w, "officer_profile", badge_no="ZZ")
+    u = run(w, "unit_overview", unit_code="SB1")
+    assert {"Unit:SB1", "Unit:P1", "Unit:P2", "Unit:B", "Officer:L2", "Unit:JW"} <= {n["id"] for n in u.nodes}
+    assert ("分管领导", "Officer:L2") in {(x["relation"], x["id"]) for x in u.rows}
+    with pytest.raises(NotFound):
+        run(w, "unit_overview", unit_code="NOPE")
+    path = run(w, "path_between", source="Officer:A1", target="Officer:A2", max_hops=2)
+    assert path.summary == {"found": True, "hops": 2} and path.rows[0]["id"] == "Officer:A1"
+    assert run(w, "path_between", source="Officer:A1", target="Officer:E1", max_hops=1).summary["found"] is False
+    with pytest.raises(NotFound):
+        run(w, "path_between", source="Officer:A1", target="Officer:ZZ")
+
+
+def test_export(w: neo4j.Driver, tmp_path: Path) -> None:
+    nodes, edges = whole_graph(w, DB)
+    assert len(nodes) == sum(len(v) for v in world.NODES.values()) and len(edges) == len(world.RELS)
+    g = to_networkx(nodes, edges)
+    for fmt in ("graphml", "gexf"):
+        out = tmp_path / f"g.{fmt}"
+        write_graph(g, out, fmt)  # type: ignore[arg-type]
+        back = nx.read_graphml(out) if fmt == "graphml" else nx.read_gexf(out)
+        assert back.number_of_nodes() == len(nodes) and back.number_of_edges() == len(edges)
+    sub_nodes, _ = merge_results([run(w, "accountability_chain", case_no="CASE1"), run(w, "officer_profile", badge_no="E1")])
+    assert {"Officer:E1", "Unit:JZ", "Case:CASE1"} <= {n["id"] for n in sub_nodes}
+
+
+def test_empty_graph_never_crashes(db: neo4j.Driver) -> None:
+    for q in all_queries():
+        raw: dict[str, Any] = {"as_of": AS_OF} if "as_of" in q.params.model_fields else {}
+        for key in ("case_no", "badge_no", "unit_code"):
+            if key in q.params.model_fields and q.params.model_fields[key].is_required():
+                raw[key] = "NOPE"
+        if q.name == "path_between":
+            raw = {"source": "Officer:X", "target": "Unit:Y"}
+        try:
+            r = q.execute(db, DB, raw)
+        except NotFound:
+            continue
+        assert r.rows == [] or q.name == "liaison_coverage", q.name
