@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from api.audit import AuditWriter
 from api.deps import Audit, DriverHolder
-from api.errors import install_handlers
+from api.errors import JSON_ERRORS, install_handlers
 from api.routes import audit, entities, health, login, queries, relationships, views
 from api.security import load_roles
 from api.tokens import TokenCache
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, *, token_ttl: float = 10.0) -> 
     app.state.audit = writer
     app.state.audit_api = Audit(writer)
     install_handlers(app)
-    for module in (health, login, entities, relationships, queries, views, audit):
+    for module in (health, login, entities, relationships, queries, audit):
         app.include_router(module.router)
+    app.include_router(views.router, responses=JSON_ERRORS)
     return app

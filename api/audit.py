@@ -21,8 +21,8 @@ import neo4j
 from neo4j.exceptions import DriverError, Neo4jError
 
 from api.security import Principal
-from graph.errors import KgError
 from api.shape import plain
+from graph.errors import KgError
 
 log = logging.getLogger(__name__)
 

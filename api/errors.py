@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from neo4j.exceptions import ClientError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from graph.errors import KgError, Neo4jUnavailable, NotFound, QueryParamError
 
@@ -59,6 +60,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     504: {"model": ErrorBody, "description": "查询超时 / query timed out"},
 }
 NOT_FOUND = {404: {"model": ErrorBody, "description": "不存在 / not found"}}
+JSON_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"description": spec["description"],
+             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
+    for status, spec in {**ERROR_RESPONSES, **NOT_FOUND}.items()
+}
+"""The same error answers, documented as JSON even on routes whose success is HTML (views pages)."""
 PURPOSE = {400: {"model": ErrorBody, "description": "缺少调阅事由 / purpose required"}}
 
 
@@ -84,15 +91,13 @@ def _audit_denial(request: Request, outcome: str, status: int) -> None:
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(KgError)
     def kg_error(request: Request, exc: KgError) -> JSONResponse:
-        for cls, status, code in _STATUS:
-            if isinstance(exc, cls):
-                break
-        else:
-            status, code = 400, "error"
+        status, code = next(((s, c) for cls, s, c in _STATUS if isinstance(exc, cls)), (400, "error"))
         if status in (403, 400):
             _audit_denial(request, code, status)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return error_response(status, code, str(exc), headers=headers)
+        # 422 bodies keep FastAPI's documented shape: ``detail`` is a list of {loc, msg, type}.
+        detail = [{"loc": ["request"], "msg": str(exc), "type": code}] if status == 422 else None
+        return error_response(status, code, str(exc), detail, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -105,7 +110,15 @@ def install_handlers(app: FastAPI) -> None:
     def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         messages = {404: "没有这个地址 / no such path", 405: "不支持此方法 / method not allowed"}
         msg = messages.get(exc.status_code, str(exc.detail))
-        return error_response(exc.status_code, "http_error", msg, headers=getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            # Several routes may share a path (GET and POST /login): list every method they allow.
+            methods: set[str] = set()
+            for route in request.app.router.routes:
+                if route.matches(request.scope)[0] != Match.NONE:
+                    methods |= set(getattr(route, "methods", None) or ())
+            headers = {"Allow": ", ".join(sorted(methods))}
+        return error_response(exc.status_code, "http_error", msg, headers=headers)
 
     @app.exception_handler(Neo4jError)
     @app.exception_handler(DriverError)

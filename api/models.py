@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from graph.schema import NODE_SPECS, REL_SPECS
 
@@ -14,6 +16,29 @@ EntityType = StrEnum("EntityType", [(s.label, s.label) for s in NODE_SPECS])  # 
 
 RelType = StrEnum("RelType", [(s.type, s.type) for s in REL_SPECS])  # type: ignore[misc]
 """Relationship types, from graph.schema.REL_SPECS."""
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$")
+
+
+def _iso(pattern: re.Pattern[str], what: str) -> Any:
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and not pattern.match(value):
+            raise ValueError(f"应为 ISO 格式{what} / expected an ISO {what}")
+        return value
+    return check
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso(_ISO_DATE, "date 2024-03-05"))]
+"""A date given as ``YYYY-MM-DD`` (numbers are not taken as timestamps)."""
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso(_ISO_DATETIME, "datetime 2024-03-05T08:00:00Z")),
+                        AfterValidator(_aware)]
+"""A datetime given in ISO form; without a zone it is UTC."""
 
 
 class Entity(BaseModel):

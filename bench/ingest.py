@@ -76,23 +76,12 @@ def _lit(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def import_root(driver: neo4j.Driver, home: Path) -> Path:
-    """The server's LOAD CSV root (``server.directories.import``; the embedded launcher leaves it at home)."""
-    try:
-        records = driver.execute_query("CALL dbms.listConfig('server.directories.import') YIELD name, value "
-                                       "RETURN value", database_=DATABASE).records
-        if records and records[0]["value"]:
-            return Path(records[0]["value"])
-    except neo4j.exceptions.Neo4jError:
-        log.warning("cannot read server.directories.import; assuming %s", home)
-    return home
-
-
 def run_load_csv(driver: neo4j.Driver, sample: Path, home: Path, batch_size: int) -> tuple[float, int]:
     import csv
 
-    sub = "kg-bench"
-    import_dir = import_root(driver, home) / sub
+    # The embedded launcher does not confine LOAD CSV to an import root (file URLs relative to
+    # ``server.directories.import`` fail to resolve), so absolute file URLs are used.
+    import_dir = home / "import"
     import_dir.mkdir(parents=True, exist_ok=True)
     rows = 0
     t0 = time.perf_counter()
@@ -106,7 +95,7 @@ def run_load_csv(driver: neo4j.Driver, sample: Path, home: Path, batch_size: int
             rows += sum(1 for _ in csv.reader(f))
         stmt = load_csv_statement(spec, header, batch_size)
         with driver.session(database=DATABASE) as session:
-            session.run(stmt, url=f"file:///{sub}/{path.name}", run_id="loadcsv", file=path.name).consume()  # type: ignore[arg-type]
+            session.run(stmt, url=(import_dir / path.name).resolve().as_uri(), run_id="loadcsv", file=path.name).consume()  # type: ignore[arg-type]
     return time.perf_counter() - t0, rows
 
 

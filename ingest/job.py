@@ -170,7 +170,8 @@ def _ingest_file(driver: neo4j.Driver, database: str, spec: InputSpec, path: Pat
                             batch_size=batch_size,
                             on_batch=(lambda n: bar.advance(task, n)) if bar and task is not None else None)
     if isinstance(spec.spec, NodeSpec):
-        run_keys.setdefault(spec.spec.label, set()).update(r["key"] for r in prepared.rows)
+        key = spec.spec.key
+        run_keys.setdefault(spec.spec.label, set()).update(r[key] for r in prepared.rows)
     if bar and task is not None:
         bar.update(task, description=f"完成 {path.name}")
     fr.seconds = time.perf_counter() - t0

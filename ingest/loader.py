@@ -37,6 +37,7 @@ class Prepared:
     """Write rows of one file, the defaults for its absent columns and its duplicate count."""
 
     rows: list[dict[str, Any]]
+    props: tuple[str, ...]           # properties SET from each row (the columns present)
     defaults: dict[str, Any]
     duplicates: int
 
@@ -54,12 +55,12 @@ def _defaults(spec: InputSpec, present: set[str], skip: Iterable[str]) -> dict[s
 def prepare_nodes(spec: InputSpec, valid: Sequence[ValidRow], present: set[str]) -> Prepared:
     ns = spec.spec
     assert isinstance(ns, NodeSpec)
-    props_fields = [f for f in spec.model.model_fields if f in present and f != ns.key]
+    props = tuple(f for f in spec.model.model_fields if f in present and f != ns.key)
+    fields = (ns.key, *props)
     by_key: dict[Any, dict[str, Any]] = {}
     for _, rec in valid:
-        key = getattr(rec, ns.key)
-        by_key[key] = {"key": key, "props": {f: _value(getattr(rec, f)) for f in props_fields}}
-    return Prepared(list(by_key.values()), _defaults(spec, present, (ns.key,)), len(valid) - len(by_key))
+        by_key[getattr(rec, ns.key)] = {f: _value(getattr(rec, f)) for f in fields}
+    return Prepared(list(by_key.values()), props, _defaults(spec, present, (ns.key,)), len(valid) - len(by_key))
 
 
 def prepare_rels(spec: InputSpec, valid: Sequence[ValidRow], present: set[str], known_from: set[Any],
@@ -69,7 +70,8 @@ def prepare_rels(spec: InputSpec, valid: Sequence[ValidRow], present: set[str], 
     rs = spec.spec
     assert isinstance(rs, RelSpec)
     ends = (rs.from_field, rs.to_field)
-    prop_fields = [f for f in spec.model.model_fields if f in present and f not in ends and f not in rs.key_props]
+    props = tuple(f for f in spec.model.model_fields if f in present and f not in ends and f not in rs.key_props)
+    fields = (*ends, *rs.key_props, *props)
     src, dst = node_spec(rs.from_label), node_spec(rs.to_label)
     by_id: dict[tuple[Any, ...], dict[str, Any]] = {}
     rejects: list[Reject] = []
@@ -88,12 +90,10 @@ def prepare_rels(spec: InputSpec, valid: Sequence[ValidRow], present: set[str], 
                           "not in the graph nor in this run" for _, n, v in missing),
                 original(line)))
             continue
-        keyprops = {k: _value(getattr(rec, k)) for k in rs.key_props}
-        ident = (a, b, *keyprops.values())
-        by_id[ident] = {"from": a, "to": b, "k": keyprops,
-                        "props": {f: _value(getattr(rec, f)) for f in prop_fields}}
+        row = {f: _value(getattr(rec, f)) for f in fields}
+        by_id[tuple(row[f] for f in (*ends, *rs.key_props))] = row
         kept += 1
-    return Prepared(list(by_id.values()), _defaults(spec, present, (*ends, *rs.key_props)),
+    return Prepared(list(by_id.values()), props, _defaults(spec, present, (*ends, *rs.key_props)),
                     kept - len(by_id)), rejects
 
 
@@ -117,7 +117,8 @@ def write_rows(driver: neo4j.Driver, database: str, spec: InputSpec, prepared: P
     Returns the number of rows written; for relationships, counted by the database.
     """
     is_node = spec.kind == "node"
-    query = node_merge(spec.spec) if is_node else rel_merge(spec.spec)  # type: ignore[arg-type]
+    build = node_merge if is_node else rel_merge
+    query = build(spec.spec, prepared.props, tuple(prepared.defaults))  # type: ignore[arg-type]
     written = 0
     rows = prepared.rows
     for i in range(0, len(rows), batch_size):

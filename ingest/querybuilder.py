@@ -1,13 +1,13 @@
 """Cypher for bulk upserts, generated from the schema (cartography-style query builder).
 
 Only schema identifiers enter the query text, backtick-quoted with ``graph.constraints.q``;
-every value travels as a parameter. Rows have the shapes
-
-* nodes: ``{"key": …, "props": {…}}``
-* relationships: ``{"from": …, "to": …, "k": {key props}, "props": {…}}``
-
-``$defaults`` (defaults of the columns a file lacks) are set only when the entity is created,
-so a partial export never overwrites what another export set.
+every value travels as a parameter. A row holds the
+validated fields by name: the node key, or both endpoint fields and the relationship's key
+properties, plus the properties of the columns present in the file. Only those columns are
+SET, so a partial export never overwrites what another export set; ``$defaults`` (defaults of
+the columns a file lacks) are set only when the entity is created. Explicit ``SET x.p = row.p``
+(rather than ``SET x += map``) lets the planner see that the key is never written, so the plan
+has no Eager step.
 """
 
 from __future__ import annotations
@@ -26,28 +26,34 @@ def _stamp(var: str) -> str:
     return f"{var}.{q(_RUN)} = $run_id, {var}.{q(_FILE)} = $source_file"
 
 
+def _sets(var: str, props: tuple[str, ...], defaults: tuple[str, ...]) -> str:
+    on_create = ", ".join(f"{var}.{q(p)} = $defaults.{q(p)}" for p in defaults)
+    sets = ", ".join([f"{var}.{q(p)} = row.{q(p)}" for p in props] + [_stamp(var)])
+    return (f"ON CREATE SET {on_create}\n" if on_create else "") + f"SET {sets}"
+
+
 @lru_cache(maxsize=None)
-def node_merge(spec: NodeSpec) -> str:
+def node_merge(spec: NodeSpec, props: tuple[str, ...], defaults: tuple[str, ...] = ()) -> str:
+    """Upsert nodes from rows holding the key field and ``props`` (explicit SETs: no Eager in the plan)."""
     return (
         "UNWIND $rows AS row\n"
-        f"MERGE (n:{q(spec.label)} {{{q(spec.key)}: row.key}})\n"
-        "ON CREATE SET n += $defaults\n"
-        f"SET n += row.props, {_stamp('n')}"
+        f"MERGE (n:{q(spec.label)} {{{q(spec.key)}: row.{q(spec.key)}}})\n"
+        + _sets("n", props, defaults)
     )
 
 
 @lru_cache(maxsize=None)
-def rel_merge(spec: RelSpec) -> str:
+def rel_merge(spec: RelSpec, props: tuple[str, ...], defaults: tuple[str, ...] = ()) -> str:
+    """Upsert relationships from rows holding both endpoint fields, the key props and ``props``."""
     src, dst = node_spec(spec.from_label), node_spec(spec.to_label)
-    keys = ", ".join(f"{q(k)}: row.k.{q(k)}" for k in spec.key_props)
+    keys = ", ".join(f"{q(k)}: row.{q(k)}" for k in spec.key_props)
     rel = f"[r:{q(spec.type)}" + (f" {{{keys}}}" if keys else "") + "]"
     return (
         "UNWIND $rows AS row\n"
-        f"MATCH (a:{q(src.label)} {{{q(src.key)}: row.from}})\n"
-        f"MATCH (b:{q(dst.label)} {{{q(dst.key)}: row.to}})\n"
+        f"MATCH (a:{q(src.label)} {{{q(src.key)}: row.{q(spec.from_field)}}})\n"
+        f"MATCH (b:{q(dst.label)} {{{q(dst.key)}: row.{q(spec.to_field)}}})\n"
         f"MERGE (a)-{rel}->(b)\n"
-        "ON CREATE SET r += $defaults\n"
-        f"SET r += row.props, {_stamp('r')}\n"
+        + _sets("r", props, defaults) + "\n"
         "RETURN count(r) AS written"
     )
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import neo4j
 
 from graph.constraints import apply_schema
+from graph.errors import ServerStartError
 from graph.server import EmbeddedServer
 from graph.settings import Settings
 
@@ -31,11 +32,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_test_server(home: Path) -> EmbeddedServer:
-    server = EmbeddedServer(home, free_port(), heap=os.environ.get("KG_TEST_HEAP", "1g"),
-                            pagecache=os.environ.get("KG_TEST_PAGECACHE", "256m"))
-    server.start()
-    return server
+def start_test_server(home: Path, attempts: int = 2) -> EmbeddedServer:
+    """Start a server on a free port; retry once on a new port (another process may take the
+    port between choosing and binding it)."""
+    for attempt in range(attempts):
+        server = EmbeddedServer(home, free_port(), heap=os.environ.get("KG_TEST_HEAP", "1g"),
+                                pagecache=os.environ.get("KG_TEST_PAGECACHE", "256m"))
+        try:
+            server.start()
+            return server
+        except ServerStartError:
+            if attempt == attempts - 1:
+                raise
+            server.stop()
+    raise AssertionError("unreachable")
 
 
 def settings_for(server: EmbeddedServer) -> Settings:

@@ -261,9 +261,13 @@ def test_every_schema_type_has_a_generated_upsert() -> None:
     from ingest.querybuilder import node_merge, rel_merge
 
     for n in NODE_SPECS:
-        assert f"MERGE (n:`{n.label}` {{`{n.key}`: row.key}})" in node_merge(n)
+        props = tuple(f for f in n.model.model_fields if f != n.key)
+        text = node_merge(n, props)
+        assert f"MERGE (n:`{n.label}` {{`{n.key}`: row.`{n.key}`}})" in text
+        assert all(f"n.`{p}` = row.`{p}`" in text for p in props)
     for r in REL_SPECS:
-        text = rel_merge(r)
-        assert f"[r:`{r.type}`" in text and "MATCH (a:`" in text and "MATCH (b:`" in text
+        text = rel_merge(r, tuple(r.prop_fields), ("x",))
+        assert f"[r:`{r.type}`" in text and f"MATCH (a:`{r.from_label}`" in text and f"MATCH (b:`{r.to_label}`" in text
+        assert "ON CREATE SET r.`x` = $defaults.`x`" in text
         for k in r.key_props:
-            assert f"`{k}`: row.k.`{k}`" in text
+            assert f"`{k}`: row.`{k}`" in text

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.tokens import create_token
 from graph.settings import Settings
+from queries.registry import get_query
 from viz.views import GAP_COLOR, OVERLAP_COLOR, STATUS_COLORS, get_view
 
 pytestmark = pytest.mark.neo4j
@@ -50,12 +51,13 @@ def test_supervision_view_marks_gaps_and_overlaps(city_driver: neo4j.Driver, cit
 
 def test_cluster_chain_ego_unit_and_map(city_driver: neo4j.Driver, city_settings: Settings,
                                         key: dict[str, Any]) -> None:
-    top = build(city_driver, city_settings, "risk_cluster")
-    officers = {n.key for n in top.nodes if n.type == "Officer"}
-    best = max(key["clusters"], key=lambda c: len(officers & set(c["officers"])))
-    assert len(officers & set(best["officers"])) >= 0.9 * len(best["officers"])
-    if best["kind"] in ("窝案", "串案"):
-        assert any(n.type == "Case" and n.mark for n in top.nodes)
+    top = build(city_driver, city_settings, "risk_cluster", cluster_id="K2")
+    row = get_query("risk_clusters").execute(city_driver, city_settings.neo4j_database,
+                                             {"as_of": AS_OF, "cluster_id": "K2"}).rows[0]
+    assert {n.key for n in top.nodes if n.type == "Officer"} == set(row["officers"])
+    assert {n.key for n in top.nodes if n.type == "Case"} == set(row["cases"])
+    marks = {n.mark for n in top.nodes if n.type == "Case"}
+    assert marks == ({row["kind"]} if row["kind"] in ("窝案", "串案") else {None})
 
     planted = key["clusters"][0]
     chain = build(city_driver, city_settings, "accountability_chain", case_no=planted["cases"][0])

@@ -10,18 +10,12 @@ from fastapi import APIRouter, Depends, Query
 from api.audit import decode_cursor, encode_cursor, read_records
 from api.deps import DriverDep, SettingsDep, require
 from api.errors import ERROR_RESPONSES, BadRequest
-from api.models import AuditPage
+from api.models import AuditPage, IsoDateTime
 from api.security import Principal
 
 router = APIRouter(tags=["audit"], responses=ERROR_RESPONSES)
 
 AuditPrincipal = Annotated[Principal, Depends(require("audit"))]
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
 
 
 @router.get("/audit", response_model=AuditPage, summary="调阅记录 / access log")
@@ -32,8 +26,8 @@ def list_access_records(
     endpoint: Annotated[str | None, Query(max_length=200, description="接口 / e.g. /entities/{type}/{key}")] = None,
     entity: Annotated[str | None, Query(max_length=300, description="涉及实体 / entity id, e.g. Officer:010203")] = None,
     outcome: Annotated[str | None, Query(max_length=50, description="结果 / ok, forbidden, purpose_required")] = None,
-    since: Annotated[dt.datetime | None, Query(description="起始时间 / from (inclusive)")] = None,
-    until: Annotated[dt.datetime | None, Query(description="截止时间 / to (exclusive)")] = None,
+    since: Annotated[IsoDateTime | None, Query(description="起始时间 / from (inclusive)")] = None,
+    until: Annotated[IsoDateTime | None, Query(description="截止时间 / to (exclusive)")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Any:
@@ -50,7 +44,7 @@ def list_access_records(
             raise BadRequest("游标无效 / invalid cursor")
     rows, last = read_records(driver, settings.neo4j_database, timeout=settings.kg_query_timeout,
                               token_id=token_id, role=role, endpoint=endpoint, entity_id=entity,
-                              outcome=outcome, since=_aware(since), until=_aware(until), limit=limit,
+                              outcome=outcome, since=since, until=until, limit=limit,
                               after=after)
     return {"items": rows, "next_cursor": last}
 

@@ -39,7 +39,7 @@ def login_page() -> str:
              responses={303: {"description": "登录成功，转到首页 / logged in, redirect to /"},
                         401: {"description": "令牌无效 / invalid token", "content": {"text/html": {}}},
                         503: ERROR_RESPONSES[503]})
-def login(request: Request, token: Annotated[str, Form(max_length=200)]) -> Response:
+def login(request: Request, token: Annotated[str, Form(min_length=1, max_length=200)]) -> Response:
     settings = request.app.state.settings
     tokens: TokenCache = request.app.state.tokens
     principal = tokens.resolve(get_driver(request), settings.neo4j_database, token.strip(),

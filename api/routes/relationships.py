@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -11,13 +10,15 @@ from api.audit import decode_cursor, encode_cursor
 from api.deps import AuditDep, DriverDep, SettingsDep, require
 from api.errors import ERROR_RESPONSES, BadRequest
 from api.graphread import relationships
-from api.models import RelationshipPage, RelType
+from api.models import IsoDate, RelationshipPage, RelType
 from api.routes.entities import PERSONAL_LABELS
 from api.security import Principal
 from api.shape import parse_entity_id
+from graph.schema import NODE_SPECS
 
 router = APIRouter(tags=["relationships"], responses=ERROR_RESPONSES)
 
+ENTITY_ID_PATTERN = "^(" + "|".join(s.label for s in NODE_SPECS) + "):.+$"
 RelPrincipal = Annotated[Principal, Depends(require("relationships"))]
 
 
@@ -35,11 +36,11 @@ def _entity_param(value: str | None, name: str) -> tuple[str, str] | None:
 def list_relationships(
     request: Request, principal: RelPrincipal, driver: DriverDep, settings: SettingsDep, audit: AuditDep,
     type: Annotated[RelType | None, Query(description="关系类型 / relationship type")] = None,  # type: ignore[valid-type]
-    from_: Annotated[str | None, Query(alias="from", max_length=300,
+    from_: Annotated[str | None, Query(alias="from", max_length=300, pattern=ENTITY_ID_PATTERN,
                                        description="起点实体 / from entity, e.g. Officer:010203")] = None,
-    to: Annotated[str | None, Query(max_length=300, description="终点实体 / to entity, e.g. Unit:U0101")] = None,
-    since: Annotated[dt.date | None, Query(description="时间范围起 / from date (inclusive)")] = None,
-    until: Annotated[dt.date | None, Query(description="时间范围止 / to date (inclusive)")] = None,
+    to: Annotated[str | None, Query(max_length=300, pattern=ENTITY_ID_PATTERN, description="终点实体 / to entity, e.g. Unit:U0101")] = None,
+    since: Annotated[IsoDate | None, Query(description="时间范围起 / from date (inclusive)")] = None,
+    until: Annotated[IsoDate | None, Query(description="时间范围止 / to date (inclusive)")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=2000, description="上一页返回的游标 / from the last page")] = None,
 ) -> Any:
