@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from api.audit import AuditWriter
-from api.deps import Audit, DriverHolder
+from api.deps import Audit, DriverHolder, reject_unknown_query
 from api.errors import JSON_ERRORS, install_handlers
 from api.routes import audit, entities, health, login, queries, relationships, views
 from api.security import load_roles
@@ -55,7 +55,10 @@ def create_app(settings: Settings | None = None, *, token_ttl: float = 10.0) -> 
     app.state.audit = writer
     app.state.audit_api = Audit(writer)
     install_handlers(app)
-    for module in (health, login, entities, relationships, queries, audit):
-        app.include_router(module.router)
+    strict = [Depends(reject_unknown_query)]
+    app.include_router(health.router)
+    app.include_router(login.router)
+    for module in (entities, relationships, queries, audit):
+        app.include_router(module.router, dependencies=strict)
     app.include_router(views.router, responses=JSON_ERRORS)
     return app

@@ -26,7 +26,7 @@ from fastapi import Depends, Query, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.audit import AuditWriter, make_record
-from api.errors import Forbidden, Unauthorized
+from api.errors import BadRequest, Forbidden, Unauthorized
 from api.security import Principal
 from api.tokens import TokenCache
 from graph.db import connection_target
@@ -99,17 +99,17 @@ class Audit:
             purpose=getattr(request.state, "purpose", None)))
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_driver(request: Request) -> neo4j.Driver:
+async def get_driver(request: Request) -> neo4j.Driver:
     holder: DriverHolder = request.app.state.drivers
     return holder.get()
 
 
-def get_audit(request: Request) -> Audit:
+async def get_audit(request: Request) -> Audit:
     audit: Audit = request.app.state.audit_api
     return audit
 
@@ -120,6 +120,11 @@ AuditDep = Annotated[Audit, Depends(get_audit)]
 
 _bearer = HTTPBearer(auto_error=False, description="`kg token create` 生成的令牌 / a token from `kg token create`")
 _cookie = APIKeyCookie(name=COOKIE_NAME, auto_error=False, description="登录页设置的 Cookie / set by /login")
+
+
+# The small dependencies below are ``async def`` because they do no I/O: FastAPI would otherwise
+# hop to a worker thread for each. ``current_principal`` may query Neo4j (token cache miss), so it
+# stays a plain ``def`` and runs in the thread pool, as do the routes.
 
 
 def current_principal(
@@ -133,7 +138,8 @@ def current_principal(
                            "(Authorization: Bearer …) or log in at /login")
     settings: Settings = request.app.state.settings
     tokens: TokenCache = request.app.state.tokens
-    principal = tokens.resolve(get_driver(request), settings.neo4j_database, secret, settings.kg_query_timeout)
+    holder: DriverHolder = request.app.state.drivers
+    principal = tokens.resolve(holder.get(), settings.neo4j_database, secret, settings.kg_query_timeout)
     if principal is None:
         raise Unauthorized("令牌无效或已撤销 / the token is unknown or revoked")
     request.state.principal = principal
@@ -143,10 +149,10 @@ def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require(group: str) -> Callable[..., Principal]:
+def require(group: str) -> Callable[..., Any]:
     """A dependency that authenticates and checks that the role may use endpoint ``group``."""
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:
         if not principal.role.can(group):
             raise Forbidden(f"角色“{principal.role.title}”无权访问此接口 / role {principal.role.name} "
                             f"may not use the {group} endpoints")
@@ -166,7 +172,7 @@ def _decode_header(value: str) -> str:
         return value
 
 
-def get_purpose(
+async def get_purpose(
     request: Request,
     purpose: Annotated[str | None, Query(max_length=500, description="调阅事由 / purpose of access "
                                                                      "(or the X-Access-Purpose header, "
@@ -181,3 +187,30 @@ def get_purpose(
 
 
 PurposeDep = Annotated[str | None, Depends(get_purpose)]
+
+
+_QUERY_NAMES: dict[int, frozenset[str]] = {}
+
+
+def _query_aliases(dependant: Any) -> set[str]:
+    """Query parameter names a route declares, its dependencies' included."""
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_aliases(sub)
+    return names
+
+
+async def reject_unknown_query(request: Request) -> None:
+    """422 for query parameters the route does not declare (a typo such as ``?depht=2`` is not
+    silently ignored)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    names = _QUERY_NAMES.get(id(route))
+    if names is None:
+        names = _QUERY_NAMES[id(route)] = frozenset(_query_aliases(dependant))
+    unknown = sorted(set(request.query_params) - names)
+    if unknown:
+        raise BadRequest(f"未知的查询参数 / unknown query parameters: {', '.join(unknown)}; "
+                         f"可用 / known: {', '.join(sorted(names)) or '(无 / none)'}")

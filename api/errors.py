@@ -56,17 +56,18 @@ _STATUS: list[tuple[type[KgError], int, str]] = [
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "未登录或令牌无效 / missing or invalid token"},
     403: {"model": ErrorBody, "description": "角色无权访问 / the role may not access this"},
+    422: {"model": ErrorBody, "description": "参数有误 / bad parameters"},
     503: {"model": ErrorBody, "description": "Neo4j 不可用 / Neo4j unavailable"},
     504: {"model": ErrorBody, "description": "查询超时 / query timed out"},
 }
-NOT_FOUND = {404: {"model": ErrorBody, "description": "不存在 / not found"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "不存在 / not found"}}
 JSON_ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"description": spec["description"],
              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
     for status, spec in {**ERROR_RESPONSES, **NOT_FOUND}.items()
 }
 """The same error answers, documented as JSON even on routes whose success is HTML (views pages)."""
-PURPOSE = {400: {"model": ErrorBody, "description": "缺少调阅事由 / purpose required"}}
+PURPOSE: dict[int | str, dict[str, Any]] = {400: {"model": ErrorBody, "description": "缺少调阅事由 / purpose required"}}
 
 
 def error_response(status: int, code: str, message: str, detail: Any = None,

@@ -55,34 +55,38 @@ def neighbors(driver: neo4j.Driver, database: str, role: Role, label: str, key: 
               timeout: float) -> Expansion:
     """Breadth-first expansion, one query per level, only through what the role may see."""
     spec = node_spec(label)
+    types = [r.type for r in REL_SPECS if role.reads_rel(r.type) and (rel_types is None or r.type in rel_types)]
+    labels = [n.label for n in NODE_SPECS if node_types is None or n.label in node_types]
     vis_c, params = visibility_predicate("c", role)
-    records, _, _ = driver.execute_query(
-        _query(f"MATCH (c:{q(label)} {{{q(spec.key)}: $key}}) WHERE {vis_c} RETURN c", timeout),
-        key=key, **params, database_=database, routing_="r")
+    vis_m, _ = visibility_predicate("m", role)
+    step = f"type(r) IN $types AND any(l IN labels(m) WHERE l IN $labels) AND {vis_m}"
+    # The center and its first level in one round trip; further levels from element ids.
+    first = (f"MATCH (c:{q(label)} {{{q(spec.key)}: $key}}) WHERE {vis_c} "
+             f"OPTIONAL CALL (c) {{ MATCH (c)-[r]-(m) WHERE {step} RETURN r, m LIMIT $cap }} "
+             "RETURN c, r, m")
+    more = (f"UNWIND $frontier AS eid MATCH (n) WHERE elementId(n) = eid "
+            f"MATCH (n)-[r]-(m) WHERE {step} RETURN r, m LIMIT $cap")
+    args = {"types": types, "labels": labels, "cap": LEVEL_CAP, **params}
+    records, _, _ = driver.execute_query(_query(first, timeout), key=key, **args, database_=database,
+                                         routing_="r")
     if not records:
         raise NotFound(f"没有{spec.title} {key!r} / no {label} with key {key!r}")
     center_node = records[0]["c"]
     center = node_entity(center_node)
     assert center is not None
-    types = [r.type for r in REL_SPECS if role.reads_rel(r.type) and (rel_types is None or r.type in rel_types)]
-    vis_m, params = visibility_predicate("m", role)
-    labels = [n.label for n in NODE_SPECS if node_types is None or n.label in node_types]
-    text = (
-        "UNWIND $frontier AS eid MATCH (n) WHERE elementId(n) = eid "
-        "MATCH (n)-[r]-(m) WHERE type(r) IN $types AND any(l IN labels(m) WHERE l IN $labels) "
-        f"AND {vis_m} RETURN r, m LIMIT $cap"
-    )
+    if records[0]["r"] is None or depth < 1:
+        records = []
     by_element: dict[str, dict[str, Any]] = {center_node.element_id: center}
     order: list[str] = []
     rels: dict[str, neo4j.graph.Relationship] = {}
-    frontier = [center_node.element_id]
     truncated = False
-    for _level in range(depth):
-        if not frontier or not types:
-            break
-        records, _, _ = driver.execute_query(
-            _query(text, timeout), frontier=frontier, types=types, labels=labels, cap=LEVEL_CAP,
-            **params, database_=database, routing_="r")
+    frontier: list[str] = []
+    for level in range(depth):
+        if level > 0:
+            if not frontier or not types:
+                break
+            records, _, _ = driver.execute_query(_query(more, timeout), frontier=frontier, **args,
+                                                 database_=database, routing_="r")
         truncated = truncated or len(records) >= LEVEL_CAP
         found: list[tuple[str, dict[str, Any]]] = []
         for rec in records:
@@ -94,8 +98,8 @@ def neighbors(driver: neo4j.Driver, database: str, role: Role, label: str, key: 
                     by_element[m.element_id] = ent
                     found.append((m.element_id, ent))
         found.sort(key=lambda pair: (pair[1]["type"], str(pair[1]["key"])))
-        order.extend(eid for eid, _ in found)
         frontier = [eid for eid, _ in found]
+        order.extend(frontier)
     total = len(order)
     kept = order[:limit]
     truncated = truncated or total > limit
@@ -143,7 +147,7 @@ def _is_date(annotation: Any) -> bool:
 
 def time_fields(spec: RelSpec) -> tuple[str, str | None] | None:
     """The (start, end) date properties of a relationship type; None when it has no date."""
-    fields = spec.model.model_fields
+    fields = spec.model.model_fields  # type: ignore[attr-defined]
     if "start_date" in spec.prop_fields and "end_date" in fields:
         return "start_date", "end_date"
     for name in spec.prop_fields:

@@ -25,7 +25,6 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 import neo4j
@@ -87,6 +86,7 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("neo4j").setLevel(logging.ERROR)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     levels = [int(c) for c in args.clients.split(",")]
 
     tmp = Path(tempfile.mkdtemp(prefix="kg-bench-api-"))

@@ -13,7 +13,7 @@ import types
 import typing
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from pydantic.fields import FieldInfo
@@ -42,7 +42,7 @@ def accepted_headers(info: FieldInfo, name: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def header_index(model: type[Record]) -> dict[str, str]:
     """Normalised header → field name; a header claimed by two fields is a schema error."""
     index: dict[str, str] = {}

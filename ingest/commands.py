@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +15,7 @@ from graph.constraints import apply_schema
 from graph.db import session_driver
 from graph.settings import get_settings
 from ingest.job import DEFAULT_BATCH_SIZE, DEFAULT_REJECTS_NAME, IngestReport, run_ingest, write_rejects
+from ingest.validate import Reject
 
 __all__ = ["ingest_command", "print_summary"]
 
@@ -33,7 +35,7 @@ def ingest_command(
     could not be read at all.
     """
     settings = get_settings()
-    console = Console(stderr=quiet, soft_wrap=True)
+    console = Console(stderr=quiet, width=None if sys.stdout.isatty() else 160)
     rejects_path = rejects or folder / DEFAULT_REJECTS_NAME
     exclude = rejects_path.name if rejects_path.resolve().parent == folder.resolve() else DEFAULT_REJECTS_NAME
     with session_driver(settings) as driver:
@@ -53,7 +55,7 @@ def print_summary(report: IngestReport, console: Console, rejects_path: Path | N
     """The final table (file, read, loaded, rejected) and the commonest reasons for rejects."""
     table = Table(title=f"导入结果 / ingest run {report.run_id}（{report.seconds:.1f} 秒）")
     for col in ("文件 file", "类型 type", "读取 read", "导入 loaded", "拒绝 rejected", "重复 dup", "说明 note"):
-        table.add_column(col, justify="right" if col[0] in "读导拒重" else "left")
+        table.add_column(col, justify="right" if col[0] in "读导拒重" else "left", no_wrap=col[0] in "文类")
     for fr in report.files.values():
         note = f"[red]{fr.error}[/]" if fr.error else (fr.encoding or "")
         if fr.unknown_columns:
@@ -67,7 +69,7 @@ def print_summary(report: IngestReport, console: Console, rejects_path: Path | N
         console.print(f"未识别的文件（已忽略）/ ignored files: {'、'.join(report.ignored)}", highlight=False)
     if report.rejects:
         counts = Counter((r.file, r.field) for r in report.rejects)
-        example = {}
+        example: dict[tuple[str, str], Reject] = {}
         for r in report.rejects:
             example.setdefault((r.file, r.field), r)
         console.print("[bold]拒绝原因（前 10 类）/ top reasons for rejected rows:[/]")

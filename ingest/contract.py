@@ -116,8 +116,8 @@ def _file_section(spec: InputSpec) -> list[str]:
         src, dst = node_spec(s.from_label), node_spec(s.to_label)
         out.append(f"### `{s.file}` — {s.title}（关系 `{s.type}`）")
         out.append("")
-        f_title = s.model.model_fields[s.from_field].title
-        t_title = s.model.model_fields[s.to_field].title
+        f_title = spec.model.model_fields[s.from_field].title
+        t_title = spec.model.model_fields[s.to_field].title
         out.append(f"`({src.label})-[:{s.type}]->({dst.label})`：`{s.from_field}`（{f_title}）引用{src.title}的"
                    f" `{src.key}`，`{s.to_field}`（{t_title}）引用{dst.title}的 `{dst.key}`。")
         if s.key_props:

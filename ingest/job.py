@@ -10,9 +10,11 @@ import csv
 import datetime as dt
 import json
 import logging
+import queue
 import secrets
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -109,8 +111,11 @@ def run_ingest(driver: neo4j.Driver, database: str, folder: Path | str, *, batch
     report.ignored = inputs.ignored
     _record_run(driver, database, report, status="running")
     run_keys: dict[str, set[Any]] = {}
+    writer: _Writer | None = None
+    status = "failed"
     try:
         with _progress(progress, console) as bar:
+            writer = _Writer()
             for spec in input_specs():
                 if spec.file in inputs.conflicts:
                     report.files[spec.file] = FileReport(spec.file, spec.kind, spec.name,
@@ -119,21 +124,27 @@ def run_ingest(driver: neo4j.Driver, database: str, folder: Path | str, *, batch
                 path = inputs.files.get(spec.file)
                 if path is None:
                     continue
-                fr = _ingest_file(driver, database, spec, path, report, run_keys, batch_size, bar)
+                fr = _ingest_file(driver, database, spec, path, report, run_keys, batch_size, bar, writer)
                 report.files[spec.file] = fr
                 if fr.error:
                     log.error("%s", fr.error)
-                else:
-                    log.info("%s: read %d, loaded %d, rejected %d in %.2f s", path.name, fr.read, fr.loaded,
-                             fr.rejected, fr.seconds)
+            done, writer = writer, None
+            done.close()
+            status = "completed" if report.ok else "completed_with_errors"
     finally:
+        if writer is not None:  # an error on the reading side: let the writer finish what it has
+            try:
+                writer.close()
+            except Exception:  # noqa: BLE001 - the first error is the one being raised
+                log.exception("ingest writer failed")
         report.finished_at = dt.datetime.now().astimezone()
-        _record_run(driver, database, report, status="completed" if report.ok else "completed_with_errors")
+        _record_run(driver, database, report, status=status)
     return report
 
 
 def _ingest_file(driver: neo4j.Driver, database: str, spec: InputSpec, path: Path, report: IngestReport,
-                 run_keys: dict[str, set[Any]], batch_size: int, bar: Progress | None) -> FileReport:
+                 run_keys: dict[str, set[Any]], batch_size: int, bar: Progress | None,
+                 writer: _Writer) -> FileReport:
     t0 = time.perf_counter()
     fr = FileReport(spec.file, spec.kind, spec.name, path=path.name)
     task = bar.add_task(f"校验 {path.name}", total=None) if bar else None
@@ -164,18 +175,59 @@ def _ingest_file(driver: neo4j.Driver, database: str, spec: InputSpec, path: Pat
     fr.loaded, fr.rejected, fr.duplicates = loaded, len(rejects), prepared.duplicates
     assert fr.read == fr.loaded + fr.rejected, (path.name, fr.read, fr.loaded, fr.rejected)
     report.rejects.extend(rejects)
-    if bar and task is not None:
-        bar.update(task, description=f"写入 {path.name}", total=len(prepared.rows), completed=0)
-    fr.written = write_rows(driver, database, spec, prepared, run_id=report.run_id, source_file=path.name,
-                            batch_size=batch_size,
-                            on_batch=(lambda n: bar.advance(task, n)) if bar and task is not None else None)
     if isinstance(spec.spec, NodeSpec):
         key = spec.spec.key
         run_keys.setdefault(spec.spec.label, set()).update(r[key] for r in prepared.rows)
     if bar and task is not None:
-        bar.update(task, description=f"完成 {path.name}")
-    fr.seconds = time.perf_counter() - t0
+        bar.update(task, description=f"待写 {path.name}", total=len(prepared.rows), completed=0)
+
+    def write() -> None:
+        if bar and task is not None:
+            bar.update(task, description=f"写入 {path.name}")
+        fr.written = write_rows(driver, database, spec, prepared, run_id=report.run_id, source_file=path.name,
+                                batch_size=batch_size,
+                                on_batch=(lambda n: bar.advance(task, n)) if bar and task is not None else None)
+        if bar and task is not None:
+            bar.update(task, description=f"完成 {path.name}")
+        fr.seconds = time.perf_counter() - t0
+        log.info("%s: read %d, loaded %d, rejected %d in %.2f s", path.name, fr.read, fr.loaded, fr.rejected,
+                 fr.seconds)
+
+    writer.submit(write)
     return fr
+
+
+class _Writer:
+    """Writes files in submission order on one thread while the caller reads and validates the next.
+
+    Python validation and Neo4j's work on the previous file then overlap (the driver releases the
+    GIL while it waits). The first failure stops further writes and is raised by ``close``.
+    """
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (job := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    job()
+                except BaseException as e:  # noqa: BLE001 - handed to the caller by close()
+                    self._error = e
+
+    def submit(self, job: Callable[[], None]) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(job)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def _known(driver: neo4j.Driver, database: str, label: str, wanted: set[Any],

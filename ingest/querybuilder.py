@@ -12,7 +12,7 @@ has no Eager step.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from graph.constraints import q
 from graph.schema import INTERNAL_LABELS, PROVENANCE_PROPS, NodeSpec, RelSpec, node_spec
@@ -32,7 +32,7 @@ def _sets(var: str, props: tuple[str, ...], defaults: tuple[str, ...]) -> str:
     return (f"ON CREATE SET {on_create}\n" if on_create else "") + f"SET {sets}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def node_merge(spec: NodeSpec, props: tuple[str, ...], defaults: tuple[str, ...] = ()) -> str:
     """Upsert nodes from rows holding the key field and ``props`` (explicit SETs: no Eager in the plan)."""
     return (
@@ -42,7 +42,7 @@ def node_merge(spec: NodeSpec, props: tuple[str, ...], defaults: tuple[str, ...]
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def rel_merge(spec: RelSpec, props: tuple[str, ...], defaults: tuple[str, ...] = ()) -> str:
     """Upsert relationships from rows holding both endpoint fields, the key props and ``props``."""
     src, dst = node_spec(spec.from_label), node_spec(spec.to_label)
@@ -58,7 +58,7 @@ def rel_merge(spec: RelSpec, props: tuple[str, ...], defaults: tuple[str, ...] =
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def key_lookup(label: str) -> str:
     """Which of ``$keys`` exist as nodes of ``label``."""
     key = node_spec(label).key

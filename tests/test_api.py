@@ -276,6 +276,8 @@ def test_neighbors_depth_filters_and_limit(client: TestClient, tokens: dict[str,
     assert len(body["nodes"]) == 2 and body["total"] == 4 and body["truncated"] is True
     assert _ids(body) == {"Unit:U2", "Officer:010002"} or _ids(body) == {"Unit:U2", "Unit:U1"}
     assert client.get("/entities/Officer/010001/neighbors", params={"depth": 4}, headers=h).status_code == 422
+    r = client.get("/entities/Officer/010001/neighbors", params={"depht": 2}, headers=h)
+    assert r.status_code == 422 and "depht" in r.json()["message"]
     assert client.get("/entities/Officer/nobody/neighbors", headers=h).status_code == 404
     assert client.get("/entities/Nope/x", headers=h).status_code == 422
     assert client.get("/entities/Officer/nobody", headers=h).status_code == 404

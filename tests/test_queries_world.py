@@ -111,6 +111,34 @@ def test_supervision_coverage(w: neo4j.Driver) -> None:
     assert cadre["unsupervised_officers"] == [] and cadre["double_claimed_officers"] == []
 
 
+def test_supervision_coverage_graph(w: neo4j.Driver) -> None:
+    plain, g = run(w, "supervision_coverage"), run(w, "supervision_coverage", graph=True)
+    assert g.rows == plain.rows and g.summary == plain.summary and (plain.nodes, plain.edges) == ([], [])
+    # Current 纪律监督: DG→B, JW→SB1, JW→XZ, CYB→P1 (JW→JZ ended 2025-01-01); gaps C1 (P3) and E1 (JZ);
+    # A1–A4 in P1 claimed by JW (SB1 and below, 科级及以下) and CYB (P1, 全部); JZ has no discipline commissioner.
+    assert {n["id"] for n in g.nodes} == {
+        "Unit:DG", "Unit:JW", "Unit:CYB", "Unit:B", "Unit:SB1", "Unit:XZ", "Unit:P1", "Unit:P3", "Unit:JZ",
+        "Officer:C1", "Officer:E1", "Officer:A1", "Officer:A2", "Officer:A3", "Officer:A4"}
+    claims = {f"SUPERVISES:Unit:{b}->Officer:{a}:0" for b in ("JW", "CYB") for a in ("A1", "A2", "A3", "A4")}
+    assert {e["id"] for e in g.edges} == {
+        "SUPERVISES:Unit:DG->Unit:B:0", "SUPERVISES:Unit:JW->Unit:SB1:0", "SUPERVISES:Unit:JW->Unit:XZ:0",
+        "SUPERVISES:Unit:CYB->Unit:P1:0", "SERVES_IN:Officer:C1->Unit:P3:0", "SERVES_IN:Officer:E1->Unit:JZ:0",
+        *claims}
+    edges = {e["id"]: e for e in g.edges}
+    assert edges["SUPERVISES:Unit:JW->Unit:SB1:0"] == {
+        "id": "SUPERVISES:Unit:JW->Unit:SB1:0", "type": "SUPERVISES", "from": "Unit:JW", "to": "Unit:SB1",
+        "props": {"start_date": "2020-01-01", "supervision_type": "纪律监督", "rank_scope": "科级及以下",
+                  "include_subtree": True}}
+    assert edges["SUPERVISES:Unit:DG->Unit:B:0"]["props"]["include_subtree"] is False
+    assert edges["SUPERVISES:Unit:CYB->Officer:A3:0"]["props"] == {"supervision_type": "纪律监督"}
+    node = next(n for n in g.nodes if n["id"] == "Unit:DG")
+    assert (node["caption"], node["props"]["kind"]) == ("驻局纪检监察组", "监督机构")
+    # 干部监督: DG over the whole tree for all ranks; nobody is left out or claimed twice.
+    cadre = run(w, "supervision_coverage", supervision_type="干部监督", graph=True)
+    assert {n["id"] for n in cadre.nodes} == {"Unit:DG", "Unit:B", "Unit:JZ"}
+    assert {e["id"] for e in cadre.edges} == {"SUPERVISES:Unit:DG->Unit:B:0"}
+
+
 @pytest.mark.parametrize(("days", "expected"), [(30, ["K2", "K3"]), (60, ["K2"]), (90, ["K2"]), (91, [])])
 def test_closed_loop(w: neo4j.Driver, days: int, expected: list[str]) -> None:
     r = run(w, "closed_loop", days=days)

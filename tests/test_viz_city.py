@@ -47,6 +47,9 @@ def test_supervision_view_marks_gaps_and_overlaps(city_driver: neo4j.Driver, cit
         sup["double_claimed_officers"])
     for b in sup["police_branches_without_discipline_staff"]:
         assert any(n.id == f"Unit:{b}" and n.color == GAP_COLOR for n in view.nodes)
+    ids = view.node_ids()  # jurisdictions are drawn: body → supervised unit, both ends present
+    assert any(e.type == "SUPERVISES" and e.label is None and e.from_ in ids and e.to in ids for e in view.edges)
+    assert not (view.notice and "管辖范围" in view.notice)
 
 
 def test_cluster_chain_ego_unit_and_map(city_driver: neo4j.Driver, city_settings: Settings,

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from graph.errors import NotFound, QueryParamError
 from graph.schema import SupervisionType, node_spec
+from queries.defs.coverage import ISSUE_ORDER as SUPERVISION_ISSUES
 from queries.registry import QueryResult, get_query
 from viz.large import aggregate_members
 from viz.model import GraphView, LegendItem, ViewEdge, ViewNode
@@ -354,38 +355,31 @@ OVERLAP_COLOR = "#ff7f0e"
 
 
 def build_supervision(driver: neo4j.Driver, database: str, p: SupervisionViewParams) -> GraphView:
-    q = get_query("supervision_coverage")
-    params: dict[str, Any] = {"supervision_type": p.supervision_type.value, "as_of": p.as_of}
-    if "graph" in q.params.model_fields:  # the jurisdictions (SUPERVISES) as nodes and edges
-        params["graph"] = True
-    res = _run(driver, database, "supervision_coverage", params)
+    res = _run(driver, database, "supervision_coverage",
+               {"supervision_type": p.supervision_type.value, "as_of": p.as_of, "graph": True})
     by_id: dict[str, ViewNode] = {n.id: n for n in _nodes(res)}
     edges = _edges(res)
+    bodies = {e.from_ for e in edges if e.type == "SUPERVISES"}
     for r in res.rows:
-        issue = r["issue"]
-        unit = by_id.setdefault(f"Unit:{r['unit_code']}", _unit_node(r["unit_code"], r.get("unit_name")))
-        if r["id"].startswith("Unit:"):
-            unit.color, unit.border = GAP_COLOR, "#000000"
-            unit.facts.append(("问题", issue))
-            continue
-        off = by_id.setdefault(r["id"], ViewNode(id=r["id"], type="Officer", key=r["key"], caption=r.get("name") or "",
-                                                 props={"badge_no": r["key"], "name": r.get("name"),
-                                                        "rank": r.get("rank")}))
-        off.facts.append(("问题", issue))
-        off.color = GAP_COLOR if not r["bodies"] else OVERLAP_COLOR
-        edges.append(ViewEdge(id=f"SERVES_IN:{off.id}->{unit.id}", type="SERVES_IN", to=unit.id,
-                              **{"from": off.id}))
-        for b in r["bodies"]:
-            body = by_id.setdefault(f"Unit:{b}", _unit_node(b, None))
-            body.shape = "hexagon"
-            edges.append(ViewEdge(id=f"claims:{body.id}->{off.id}", type="SUPERVISES", to=off.id,
-                                  label="多头监督", color=OVERLAP_COLOR, dashes=True, **{"from": body.id}))
-    for e in edges:  # bodies: the source of any jurisdiction
-        if e.type == "SUPERVISES" and e.from_ in by_id:
-            by_id[e.from_].shape = "hexagon"
-    seen: set[str] = set()
-    edges = [e for e in edges if not (e.id in seen or seen.add(e.id))]  # type: ignore[func-returns-value]
-    nodes = sorted(by_id.values(), key=lambda n: (n.shape != "hexagon", n.color not in (GAP_COLOR, OVERLAP_COLOR), n.id))
+        # Every row's entity is in the query's graph except units without any body (no edge reaches them).
+        if r["id"] not in by_id:
+            by_id[r["id"]] = (_unit_node(r["unit_code"], r.get("unit_name")) if r["id"].startswith("Unit:") else
+                              ViewNode(id=r["id"], type="Officer", key=r["key"], caption=r.get("name") or r["key"],
+                                       props={"badge_no": r["key"], "name": r.get("name"), "rank": r.get("rank")}))
+        n = by_id[r["id"]]
+        n.facts.append(("问题", r["issue"]))
+        n.color = OVERLAP_COLOR if r["bodies"] else GAP_COLOR
+        if r["bodies"]:
+            n.facts.append(("监督主体", "、".join(r["bodies"])))
+        if n.type == "Unit":
+            n.border = "#000000"
+    for e in edges:
+        if e.type == "SUPERVISES" and e.to in by_id and by_id[e.to].type == "Officer":
+            e.label, e.color, e.dashes = "多头监督", OVERLAP_COLOR, True  # a claim, not a stored relationship
+    for b in bodies & by_id.keys():
+        by_id[b].shape = "hexagon"
+    # Bodies first, then gaps and overlaps, then the units under jurisdiction: the order limit_nodes keeps.
+    nodes = sorted(by_id.values(), key=lambda n: (n.id not in bodies, n.color not in (GAP_COLOR, OVERLAP_COLOR), n.id))
     s = res.summary
     view = GraphView(
         name="supervision_coverage", title=f"监督覆盖图（{p.supervision_type.value}）：不缺位、不越位",
@@ -397,9 +391,15 @@ def build_supervision(driver: neo4j.Driver, database: str, p: SupervisionViewPar
                  ("无纪检委员的警种支队", str(len(s.get("police_branches_without_discipline_staff", []))))],
         legend=[LegendItem(label="监督机构", kind="node", color="#4e79a7", shape="hexagon"),
                 LegendItem(label="缺位：无监督主体 / 无纪检委员", kind="node", color=GAP_COLOR, shape="dot"),
-                LegendItem(label="越位：多头监督", kind="node", color=OVERLAP_COLOR, shape="dot")])
-    if not any(e.type == "SUPERVISES" and e.label is None for e in edges):
-        view.notice = "图中只显示缺位与越位的对象；监督机构的全部管辖范围请在各单位视图中查看。"
+                LegendItem(label="越位：多头监督", kind="node", color=OVERLAP_COLOR, shape="dot"),
+                LegendItem(label="多头监督（由上级单位的监督关系推出）", kind="edge", color=OVERLAP_COLOR, dashes=True)])
+    # Officers without a body hang off their unit by SERVES_IN; many of them are summed up per unit.
+    if len(s.get("unsupervised_officers", [])) > AGGREGATE_ABOVE:
+        aggregate_members(view, "Officer", "SERVES_IN", threshold=0)
+    for n in view.nodes:
+        if n.aggregate:
+            n.color = GAP_COLOR
+            n.facts.append(("问题", SUPERVISION_ISSUES[0]))
     return finish(view)
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import COOKIE_NAME, get_driver
+from api.deps import COOKIE_NAME, DriverHolder
 from api.errors import ERROR_RESPONSES
 from api.tokens import TokenCache
 
@@ -42,7 +42,8 @@ def login_page() -> str:
 def login(request: Request, token: Annotated[str, Form(min_length=1, max_length=200)]) -> Response:
     settings = request.app.state.settings
     tokens: TokenCache = request.app.state.tokens
-    principal = tokens.resolve(get_driver(request), settings.neo4j_database, token.strip(),
+    holder: DriverHolder = request.app.state.drivers
+    principal = tokens.resolve(holder.get(), settings.neo4j_database, token.strip(),
                                settings.kg_query_timeout)
     if principal is None:
         return HTMLResponse(_page("令牌无效或已撤销。"), status_code=401)

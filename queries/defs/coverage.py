@@ -8,7 +8,16 @@ import neo4j
 from pydantic import Field
 
 from graph.schema import SupervisionType, UnitKind
-from queries.common import RANK_SCOPES, AsOf, EntityCollector, Params, as_of_field, record_rows, run_cypher
+from queries.common import (
+    RANK_SCOPES,
+    AsOf,
+    EntityCollector,
+    Params,
+    as_of_field,
+    entity_id,
+    record_rows,
+    run_cypher,
+)
 from queries.registry import QueryDef, QueryResult, load_cypher, register
 
 
@@ -65,6 +74,8 @@ class SupervisionParams(Params):
     supervision_type: SupervisionType = Field(SupervisionType.DISCIPLINE, title="监督类型")
     as_of: AsOf = as_of_field()
     limit: int = Field(5000, ge=1, le=100000, title="最多返回行数")
+    graph: bool = Field(False, title="返回网络图",
+                        description="同时返回监督机构—被监督单位、缺位与多头监督民警、无纪检委员的警种支队的节点与关系")
 
 
 ISSUE_ORDER = ["无监督主体民警", "多头监督民警", "无监督主体单位", "无纪检委员的警种支队"]
@@ -103,7 +114,40 @@ def run_supervision(driver: neo4j.Driver, database: str, p: SupervisionParams) -
         "unsupervised_units": sorted(r["key"] for r in rows if r["issue"] == ISSUE_ORDER[2]),
         "police_branches_without_discipline_staff": sorted(r["key"] for r in rows if r["issue"] == ISSUE_ORDER[3]),
     }
-    return QueryResult(columns=SUP_COLUMNS, rows=rows[: p.limit], summary=summary)
+    result = QueryResult(columns=SUP_COLUMNS, rows=rows[: p.limit], summary=summary)
+    if p.graph:
+        result.nodes, result.edges = _supervision_graph(driver, database, params, result.rows)
+    return result
+
+
+def _supervision_graph(driver: neo4j.Driver, database: str, params: dict[str, Any],
+                       rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Bodies and the units they directly supervise, plus the shown rows' officers and branches.
+
+    A claim on a double-claimed officer is not a stored relationship (it follows from a
+    SUPERVISES on his unit or an ancestor); it is drawn as a SUPERVISES edge body → officer.
+    """
+    by_issue = {k: [r["key"] for r in rows if r["issue"] == k] for k in ISSUE_ORDER}
+    col = EntityCollector()
+    for rec in run_cypher(driver, database, "supervision_graph",
+                          {**params, "gap_badges": by_issue[ISSUE_ORDER[0]],
+                           "claimed_badges": by_issue[ISSUE_ORDER[1]], "branch_codes": by_issue[ISSUE_ORDER[3]]}):
+        col.add_node(rec["n"])
+        col.add_node(rec["m"])
+        col.add_rel(rec["r"])
+    nodes, edges = col.nodes, col.edges
+    known = col.node_ids()
+    claims: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if r["issue"] != ISSUE_ORDER[1] or r["id"] not in known:
+            continue
+        for b in r["bodies"]:
+            body = entity_id("Unit", b)
+            if body in known:
+                eid = f"SUPERVISES:{body}->{r['id']}:0"
+                claims[eid] = {"id": eid, "type": "SUPERVISES", "from": body, "to": r["id"],
+                               "props": {"supervision_type": params["supervision_type"]}}
+    return nodes, edges + list(claims.values())
 
 
 SUP_COLUMNS = ["issue", "id", "key", "name", "rank", "unit_code", "unit_name", "bodies"]
@@ -112,7 +156,8 @@ register(QueryDef(
     name="supervision_coverage", title="监督覆盖（不缺位、不越位）",
     description="按监督类型（默认纪律监督）找出：没有任何监督主体的民警、被两个以上监督主体同时管辖的民警、"
                 "没有监督主体的单位（监督机构和外部机关除外），以及党组织没有在任纪检委员的警种支队。"
-                "管辖按监督关系的单位范围（含下级单位）和职级范围判断。",
+                "管辖按监督关系的单位范围（含下级单位）和职级范围判断。graph=true 时另返回监督机构及其直接监督的单位、"
+                "缺位民警（连同任职单位）、多头监督民警（连同认领他的监督机构）和无纪检委员的警种支队的节点与关系。",
     params=SupervisionParams, run=run_supervision, scopes=frozenset({"org", "officers"}),
     columns=tuple(SUP_COLUMNS),
-    cypher=("supervision_officers", "supervision_units", "branches_without_discipline_staff")))
+    cypher=("supervision_officers", "supervision_units", "branches_without_discipline_staff", "supervision_graph")))
