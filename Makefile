@@ -6,7 +6,7 @@ SAMPLE  := var/sample/city
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: demo test install launcher db-start db-stop bench lint clean
+.PHONY: demo test install launcher db-stop bench screenshots contract lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
@@ -19,16 +19,33 @@ install: $(STAMP)
 launcher:
 	cd graph/launcher && mvn -q -B package -DskipTests
 
-## demo: build and start Neo4j, apply the schema, and run the main job on the sample city
+## demo: build and start Neo4j, load the sample city, serve the API and the views
 demo: install launcher
 	$(KG) db start
 	$(KG) schema apply
-	@echo
-	@echo "Neo4j 已就绪 / Neo4j is ready. Connection settings:  $(KG) db env"
+	test -f $(SAMPLE)/answer_key.json || $(KG) sample --scale city --seed 7 --as-of $$(date +%F) --out $(SAMPLE)
+	$(KG) ingest $(SAMPLE)
+	@echo "Neo4j: $$($(KG) db env | head -1)   (完整连接参数 / full settings: $(KG) db env)"
+	$(KG) serve --demo-token --host $(HOST) --port $(PORT)
 
 ## test: the whole test suite against a real Neo4j started by the tests themselves
 test: install launcher
 	$(PY) -m pytest -q
+
+## bench: ingest, queries, API and views benchmarks on fresh servers (numbers and ratios)
+bench: install launcher
+	$(PY) -m bench.ingest --scale city
+	$(PY) -m bench.queries --scale city
+	$(PY) -m bench.api
+	$(PY) -m bench.viz
+
+## screenshots: regenerate docs/screenshots/*.png from the sample city
+screenshots: install launcher
+	$(PY) -m viz.screenshots
+
+## contract: regenerate the input-file contract from the schema
+contract: install
+	$(PY) -m ingest.contract > docs/input-contract.md
 
 db-stop:
 	$(KG) db stop

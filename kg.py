@@ -18,6 +18,7 @@ from graph.errors import KgError
 from ingest.commands import ingest_command
 from ingest.sample import sample_command
 from queries.commands import export_cmd, query_app
+from viz.commands import viz_command
 
 cli = typer.Typer(
     help="监督知识图谱 / Supervision knowledge graph of the police bureau: units, Party branches, officers, "
@@ -27,13 +28,13 @@ cli = typer.Typer(
 )
 cli.add_typer(db_app, name="db")
 cli.add_typer(schema_app, name="schema")
-cli.command("serve")(serve)
-cli.add_typer(token_app, name="token")
-cli.command("ingest")(ingest_command)
 cli.command("sample")(sample_command)
+cli.command("ingest")(ingest_command)
 cli.add_typer(query_app, name="query")
 cli.command("export")(export_cmd)
-cli.command("viz")(__import__("viz.commands", fromlist=["viz_command"]).viz_command)
+cli.command("viz")(viz_command)
+cli.command("serve")(serve)
+cli.add_typer(token_app, name="token")
 
 
 def app() -> None:

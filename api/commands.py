@@ -82,7 +82,8 @@ def serve(
         with session_driver(settings) as driver:
             info, secret = create_token(driver, settings.neo4j_database, "strict_office", "演示 / demo")
         base = f"http://{host}:{port}"
-        console.print(f"\nAPI: {base}   文档 / docs: {base}/docs   登录 / login: {base}/login")
+        console.print(f"\n领导首页 / leaders' home: {base}/   (登录 / login: {base}/login，粘贴下面的令牌 / paste the token below)")
+        console.print(f"API: {base}   文档 / docs: {base}/docs")
         console.print(f"演示令牌（从严办）/ demo token (strict_office), id {info.token_id}:")
         console.print(f"  export KG_TOKEN={secret}")
         console.print(f'  curl -H "Authorization: Bearer $KG_TOKEN" "{base}/search?q=%E5%BC%A0"')

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import unquote
 
+import anyio.to_thread
 import neo4j
 from fastapi import Depends, Query, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
@@ -124,7 +125,8 @@ _cookie = APIKeyCookie(name=COOKIE_NAME, auto_error=False, description="登录�
 
 # The small dependencies below are ``async def`` because they do no I/O: FastAPI would otherwise
 # hop to a worker thread for each. ``current_principal`` may query Neo4j (token cache miss), so it
-# stays a plain ``def`` and runs in the thread pool, as do the routes.
+# is a plain ``def``; the ``authenticated_principal`` dependency answers cached tokens on the event
+# loop and calls it in the thread pool only on a miss.
 
 
 def current_principal(
@@ -146,7 +148,25 @@ def current_principal(
     return principal
 
 
-CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+async def authenticated_principal(
+    request: Request,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    cookie: Annotated[str | None, Depends(_cookie)],
+) -> Principal:
+    """``current_principal`` without the worker-thread hop when the token's answer is cached
+    (nearly every request); a cache miss queries Neo4j in a worker thread."""
+    secret = bearer.credentials if bearer is not None else cookie
+    if secret:
+        tokens: TokenCache = request.app.state.tokens
+        hit, principal = tokens.cached(secret)
+        if hit and principal is not None:
+            request.state.principal = principal
+            return principal
+    result: Principal = await anyio.to_thread.run_sync(current_principal, request, bearer, cookie)
+    return result
+
+
+CurrentPrincipal = Annotated[Principal, Depends(authenticated_principal)]
 
 
 def require(group: str) -> Callable[..., Any]:

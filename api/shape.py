@@ -7,6 +7,8 @@ from typing import Any
 
 import neo4j.graph
 import neo4j.time
+import orjson
+from fastapi.responses import Response
 
 from graph.schema import NODE_SPECS, REL_SPECS, NodeSpec
 
@@ -80,3 +82,13 @@ def number_parallel(edges: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for i, e in enumerate(group):
             e["id"] = f"{t}:{f}->{to}:{i}"
     return edges
+
+
+def json_response(body: Any) -> Response:
+    """A body already in the documented shape, serialised once with orjson.
+
+    Returning a ``Response`` skips FastAPI's second pass (validating the dict against the
+    ``response_model`` and serialising it again); the route keeps ``response_model`` for the
+    OpenAPI schema.
+    """
+    return Response(orjson.dumps(body), media_type="application/json")

@@ -74,6 +74,15 @@ class TokenCache:
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, Principal | None]] = {}
 
+    def cached(self, secret: str) -> tuple[bool, Principal | None]:
+        """``(True, answer)`` when the answer for ``secret`` is still cached; no I/O."""
+        digest = hash_token(secret)
+        with self._lock:
+            hit = self._cache.get(digest)
+        if hit is not None and hit[0] > time.monotonic():
+            return True, hit[1]
+        return False, None
+
     def resolve(self, driver: neo4j.Driver, database: str, secret: str, timeout: float) -> Principal | None:
         digest = hash_token(secret)
         now = time.monotonic()

@@ -11,6 +11,7 @@ from api.errors import ERROR_RESPONSES, NOT_FOUND, PURPOSE, Forbidden, PurposeRe
 from api.graphread import get_entity, neighbors, search
 from api.models import Entity, EntityType, Neighbors, RelType, SearchResult
 from api.security import PURPOSE_LABELS, Principal, mask_entity
+from api.shape import json_response
 from graph.schema import NODE_SPECS, node_spec
 
 router = APIRouter(tags=["entities"], responses={**ERROR_RESPONSES, **NOT_FOUND})
@@ -47,7 +48,7 @@ def read_entity(type: TypePath, key: KeyPath, request: Request, principal: Entit
     entity = get_entity(driver, settings.neo4j_database, principal.role, label, key, settings.kg_query_timeout)
     if label in PERSONAL_LABELS:
         audit.record(principal, request, entity_ids=[entity["id"]])
-    return mask_entity(entity, principal, purpose)
+    return json_response(mask_entity(entity, principal, purpose))
 
 
 @router.get("/entities/{type}/{key}/neighbors", response_model=Neighbors, summary="邻居展开 / neighbourhood")
@@ -72,8 +73,8 @@ def read_neighbors(
     ids = personal_ids([exp.center, *exp.nodes])
     if ids:
         audit.record(principal, request, entity_ids=ids)
-    return {"center": mask_entity(exp.center, principal, purpose), "nodes": nodes, "edges": exp.edges,
-            "total": exp.total, "truncated": exp.truncated}
+    return json_response({"center": mask_entity(exp.center, principal, purpose), "nodes": nodes,
+                          "edges": exp.edges, "total": exp.total, "truncated": exp.truncated})
 
 
 @router.get("/search", response_model=SearchResult, summary="按名称或警号搜索 / search by name or badge number")
@@ -90,4 +91,4 @@ def search_entities(
     ids = personal_ids(items)
     if ids:
         audit.record(principal, request, entity_ids=ids)
-    return {"items": [mask_entity(e, principal) for e in items], "truncated": truncated}
+    return json_response({"items": [mask_entity(e, principal) for e in items], "truncated": truncated})
