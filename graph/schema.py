@@ -23,6 +23,7 @@ Conventions
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -653,7 +654,7 @@ class RelSpec:
 
     type: str
     title: str
-    model: type[Record]
+    model: builtins.type[Record]  # ``builtins``: the field ``type`` shadows the builtin here
     from_label: str
     from_field: str
     to_label: str

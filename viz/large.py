@@ -89,7 +89,7 @@ def aggregate_members(view: GraphView, member_type: str, via_edge: str, threshol
             continue
         seen.add(sig)
         if (src, dst) != (e.from_, e.to):
-            e = ViewEdge(id=f"{e.type}:{src}->{dst}", type=e.type, to=dst, props={}, **{"from": src})
+            e = ViewEdge.model_validate({"id": f"{e.type}:{src}->{dst}", "type": e.type, "from": src, "to": dst})
         new_edges.append(e)
     total = max(view.total_nodes, len(view.nodes))
     view.nodes, view.edges, view.total_nodes = new_nodes, new_edges, total

@@ -165,7 +165,8 @@ def build_ecosystem(driver: neo4j.Driver, database: str, p: EcosystemViewParams)
         edges = [e for e in tree_edges if e.from_ in ids and e.to in ids]
     else:  # each sub-bureau hangs off the bureau
         root_ids = [f"Unit:{c}" for c in roots if f"Unit:{c}" in ids]
-        edges = [ViewEdge(id=f"PART_OF:{n.id}->{root_ids[0]}", type="PART_OF", to=root_ids[0], **{"from": n.id})
+        edges = [ViewEdge.model_validate({"id": f"PART_OF:{n.id}->{root_ids[0]}", "type": "PART_OF",
+                                            "from": n.id, "to": root_ids[0]})
                  for n in nodes if root_ids and n.id not in root_ids]
     ratings = eco.summary.get("ratings", {})
     view = GraphView(
