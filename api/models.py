@@ -31,14 +31,20 @@ def _iso(pattern: re.Pattern[str], what: str) -> Any:
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+    """Normalise to UTC: Neo4j accepts zone offsets only up to ±18:00, Python up to ±24:00."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError as e:
+        raise ValueError("时间超出范围 / datetime out of range") from e
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso(_ISO_DATE, "date 2024-03-05"))]
 """A date given as ``YYYY-MM-DD`` (numbers are not taken as timestamps)."""
 IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso(_ISO_DATETIME, "datetime 2024-03-05T08:00:00Z")),
                         AfterValidator(_aware)]
-"""A datetime given in ISO form; without a zone it is UTC."""
+"""A datetime given in ISO form, normalised to UTC; without a zone it is UTC."""
 
 
 class Entity(BaseModel):

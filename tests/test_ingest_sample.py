@@ -9,6 +9,7 @@ import neo4j
 import pytest
 
 from graph.settings import Settings
+from ingest import sample
 from ingest.job import run_ingest
 
 pytestmark = pytest.mark.neo4j
@@ -16,7 +17,6 @@ pytestmark = pytest.mark.neo4j
 
 def test_sample_dirty_folder_matches_its_expected_counts(db: neo4j.Driver, db_settings: Settings,
                                                          tmp_path: Path) -> None:
-    sample = pytest.importorskip("ingest.sample")
     sample.generate(tmp_path / "city", scale="city")
     dirty = tmp_path / "city" / "dirty"
     expected = json.loads((dirty / "expected.json").read_text(encoding="utf-8"))
