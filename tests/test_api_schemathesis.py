@@ -8,7 +8,6 @@ the app is built first and pointed at the test database by a fixture before any 
 from __future__ import annotations
 
 import os
-
 from collections.abc import Iterator
 
 import neo4j
