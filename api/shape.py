@@ -1,63 +1,33 @@
-"""Neo4j records → the entity shape of docs/architecture.md (ids ``<Label>:<key>``)."""
+"""Neo4j records → the entity shape of docs/architecture.md (ids ``<Label>:<key>``).
+
+Nodes and values are converted by ``queries.common`` (one conversion for queries, views and
+the API); this module adds the API's edge numbering and pre-serialised responses.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import neo4j.graph
-import neo4j.time
 import orjson
 from fastapi.responses import Response
 
-from graph.schema import NODE_SPECS, REL_SPECS, NodeSpec
+from graph.schema import REL_SPECS
+from queries.common import entity_id, node_entity, plain
+from queries.common import parse_entity_id as _parse_entity_id
 
-_SPECS = {s.label: s for s in NODE_SPECS}
+__all__ = ["entity_id", "json_response", "node_entity", "number_parallel", "parse_entity_id", "plain",
+           "rel_edge", "rel_props"]
+
 _RELS = {s.type: s for s in REL_SPECS}
 
 
-def plain(value: Any) -> Any:
-    """Driver values → JSON-friendly values (dates as ISO strings)."""
-    if isinstance(value, (neo4j.time.Date, neo4j.time.DateTime, neo4j.time.Time)):
-        return value.iso_format()
-    if isinstance(value, (dt.date, dt.datetime, dt.time)):
-        return value.isoformat()
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    return value
-
-
-def spec_of(node: neo4j.graph.Node) -> NodeSpec | None:
-    for label in node.labels:
-        spec = _SPECS.get(label)
-        if spec is not None:
-            return spec
-    return None
-
-
-def entity_id(label: str, key: Any) -> str:
-    return f"{label}:{key}"
-
-
 def parse_entity_id(value: str) -> tuple[str, str] | None:
-    """``Officer:010203`` → ``("Officer", "010203")``; None when the label is unknown."""
-    label, sep, key = value.partition(":")
-    if not sep or label not in _SPECS or not key:
+    """``Officer:010203`` → ``("Officer", "010203")``; None when it is not a schema entity id."""
+    try:
+        return _parse_entity_id(value)
+    except ValueError:
         return None
-    return label, key
-
-
-def node_entity(node: neo4j.graph.Node) -> dict[str, Any] | None:
-    """One node as an entity; None for nodes outside the schema (bookkeeping nodes)."""
-    spec = spec_of(node)
-    if spec is None:
-        return None
-    props = {f: plain(node.get(f)) for f in spec.fields if node.get(f) is not None}
-    key = props.get(spec.key)
-    return {"id": entity_id(spec.label, key), "type": spec.label, "key": key,
-            "caption": props.get(spec.name_field, key), "props": props}
 
 
 def rel_props(rel: neo4j.graph.Relationship) -> dict[str, Any]:
