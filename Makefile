@@ -6,7 +6,7 @@ SAMPLE  := var/sample/city
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: demo test install launcher db-stop bench screenshots contract lint clean
+.PHONY: demo test install launcher system-deps db-stop bench screenshots contract lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
@@ -16,11 +16,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+## system-deps: Debian packages the tests and the demo need (Chromium, CJK fonts, Maven, wrk), when missing
+system-deps:
+	@scripts/ensure-system-deps
+
 launcher:
 	cd graph/launcher && mvn -q -B package -DskipTests
 
 ## demo: build and start Neo4j, load the sample city, serve the API and the views
-demo: install launcher
+demo: system-deps install launcher
 	$(KG) db start
 	$(KG) schema apply
 	test -f $(SAMPLE)/answer_key.json || $(KG) sample --scale city --seed 7 --as-of $$(date +%F) --out $(SAMPLE)
@@ -29,18 +33,18 @@ demo: install launcher
 	$(KG) serve --demo-token --host $(HOST) --port $(PORT)
 
 ## test: the whole test suite against a real Neo4j started by the tests themselves
-test: install launcher
+test: system-deps install launcher
 	$(PY) -m pytest -q
 
 ## bench: ingest, queries, API and views benchmarks on fresh servers (numbers and ratios)
-bench: install launcher
+bench: system-deps install launcher
 	$(PY) -m bench.ingest --scale city
 	$(PY) -m bench.queries --scale city
 	$(PY) -m bench.api
 	$(PY) -m bench.viz
 
 ## screenshots: regenerate docs/screenshots/*.png from the sample city
-screenshots: install launcher
+screenshots: system-deps install launcher
 	$(PY) -m viz.screenshots
 
 ## contract: regenerate the input-file contract from the schema
