@@ -50,6 +50,11 @@ class QueryResult(BaseModel):
     nodes: list[dict[str, Any]] = []
     edges: list[dict[str, Any]] = []
     summary: dict[str, Any] = {}
+    notes: list[str] = []
+    """Plain Chinese sentences saying where the answer rests on missing data (shown under every
+    table, in the JSON, on the views and in reports)."""
+    period: dict[str, Any] = {}
+    """For time-based queries: ``{"date_from": ISO, "date_to": ISO}`` of the period actually used."""
 
 
 class NoParams(BaseModel):
