@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI
 from api.audit import AuditWriter
 from api.deps import Audit, DriverHolder, reject_unknown_query
 from api.errors import JSON_ERRORS, install_handlers
+from api.limits import EXPENSIVE_CONCURRENCY, Gate, LimitsMiddleware, Throttle
 from api.routes import audit, entities, health, login, queries, relationships, views
 from api.security import load_roles
 from api.tokens import TokenCache
@@ -24,11 +25,12 @@ DESCRIPTION = """监督知识图谱 HTTP 接口：实体、关系、预置查询
 
 Supervision knowledge graph over HTTP: entities, relationships, prepared queries and graph views,
 with per-department roles, masking of personal data and an access log. Authenticate with
-`Authorization: Bearer <token>` (tokens from `kg token create`) or the `kg_token` cookie set by `/login`.
+`Authorization: Bearer <token>` (tokens from `kg token create`) or the `kg_session` cookie set by `POST /login`.
 """
 
 
-def create_app(settings: Settings | None = None, *, token_ttl: float = 10.0) -> FastAPI:
+def create_app(settings: Settings | None = None, *, token_ttl: float = 0.0,
+               expensive_concurrency: int = EXPENSIVE_CONCURRENCY) -> FastAPI:
     """Build the app. The driver is created at start-up; if Neo4j is down then, the app still
     starts, answers 503, and connects once Neo4j is back."""
     settings = settings or get_settings()
@@ -52,6 +54,8 @@ def create_app(settings: Settings | None = None, *, token_ttl: float = 10.0) -> 
     app.state.drivers = DriverHolder(settings)
     writer = AuditWriter(lambda: app.state.drivers.get(), settings.neo4j_database)
     app.state.tokens = TokenCache(token_ttl)
+    app.state.throttle = Throttle()
+    app.state.gate = Gate(expensive_concurrency)
     app.state.audit = writer
     app.state.audit_api = Audit(writer)
     install_handlers(app)
@@ -61,4 +65,5 @@ def create_app(settings: Settings | None = None, *, token_ttl: float = 10.0) -> 
     for module in (entities, relationships, queries, audit):
         app.include_router(module.router, dependencies=strict)
     app.include_router(views.router, responses=JSON_ERRORS)
+    app.add_middleware(LimitsMiddleware)
     return app

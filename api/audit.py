@@ -31,18 +31,23 @@ _INSERT = (
     "MERGE (a:AccessRecord {record_id: row.record_id}) "
     "ON CREATE SET a.at = row.at, a.token_id = row.token_id, a.name = row.name, a.role = row.role, "
     "a.endpoint = row.endpoint, a.method = row.method, a.path = row.path, a.params = row.params, "
-    "a.entity_ids = row.entity_ids, a.purpose = row.purpose, a.outcome = row.outcome, a.status = row.status"
+    "a.entity_ids = row.entity_ids, a.purpose = row.purpose, a.outcome = row.outcome, a.status = row.status, "
+    "a.client = row.client"
 )
 
 
-def make_record(principal: Principal, *, endpoint: str, method: str, path: str, params: dict[str, Any],
-                entity_ids: list[str], outcome: str, status: int, purpose: str | None) -> dict[str, Any]:
+def make_record(principal: Principal | None, *, endpoint: str, method: str, path: str, params: dict[str, Any],
+                entity_ids: list[str], outcome: str, status: int, purpose: str | None,
+                client: str | None = None, name: str | None = None, role: str | None = None) -> dict[str, Any]:
+    """One access record. ``principal`` None: a failed login or an unknown token (then ``name``
+    and ``role`` may say who tried, e.g. the OS user of a command-line export)."""
     return {
         "record_id": uuid.uuid4().hex,
         "at": dt.datetime.now(dt.UTC),
-        "token_id": principal.token_id,
-        "name": principal.name,
-        "role": principal.role.name,
+        "token_id": principal.token_id if principal else None,
+        "name": principal.name if principal else name,
+        "role": principal.role.name if principal else role,
+        "client": client,
         "endpoint": endpoint,
         "method": method,
         "path": path,
@@ -52,6 +57,19 @@ def make_record(principal: Principal, *, endpoint: str, method: str, path: str, 
         "outcome": outcome,
         "status": status,
     }
+
+
+def failure_record(request: Any, outcome: str, status: int) -> dict[str, Any]:
+    """A refused login or credential, with the client address (no secret is ever stored)."""
+    route = request.scope.get("route")
+    return make_record(None, endpoint=getattr(route, "path", request.url.path), method=request.method,
+                       path=request.url.path, params={}, entity_ids=[], outcome=outcome, status=status,
+                       purpose=None, client=request.client.host if request.client else None)
+
+
+def write_now(driver: neo4j.Driver, database: str, record: dict[str, Any]) -> None:
+    """Write one record synchronously (command-line reads: the record exists before the file)."""
+    driver.execute_query(_INSERT, rows=[record], database_=database)
 
 
 class AuditWriter:

@@ -26,17 +26,19 @@ import neo4j
 from fastapi import Depends, Query, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
-from api.audit import AuditWriter, make_record
+from api.audit import AuditWriter, failure_record, make_record
 from api.errors import BadRequest, Forbidden, Unauthorized
-from api.security import Principal
-from api.tokens import TokenCache
+from api.limits import Throttle, client_address
+from api.security import Principal, clean_purpose
+from api.tokens import TokenCache, resolve_session
 from graph.db import connection_target
 from graph.errors import Neo4jUnavailable
 from graph.settings import Settings
 
 log = logging.getLogger(__name__)
 
-COOKIE_NAME = "kg_token"
+COOKIE_NAME = "kg_session"
+"""The browser session cookie set by ``POST /login``: an opaque server-side session id."""
 
 
 class DriverHolder:
@@ -97,7 +99,7 @@ class Audit:
         self.writer.append(make_record(
             principal, endpoint=getattr(route, "path", request.url.path), method=request.method,
             path=request.url.path, params=all_params, entity_ids=entity_ids, outcome=outcome, status=status,
-            purpose=getattr(request.state, "purpose", None)))
+            purpose=getattr(request.state, "purpose", None), client=client_address(request)))
 
 
 async def get_settings_dep(request: Request) -> Settings:
@@ -134,16 +136,30 @@ def current_principal(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     cookie: Annotated[str | None, Depends(_cookie)],
 ) -> Principal:
+    """The caller behind a Bearer token or a session cookie. Unknown, revoked or expired
+    credentials answer 401, are written to the access log and count against the client
+    address (429 past the limit)."""
     secret = bearer.credentials if bearer is not None else cookie
     if not secret:
         raise Unauthorized("需要登录：请提供令牌 / authentication required: send a Bearer token "
                            "(Authorization: Bearer …) or log in at /login")
     settings: Settings = request.app.state.settings
-    tokens: TokenCache = request.app.state.tokens
+    throttle: Throttle = request.app.state.throttle
+    address = client_address(request)
+    throttle.check(address)
     holder: DriverHolder = request.app.state.drivers
-    principal = tokens.resolve(holder.get(), settings.neo4j_database, secret, settings.kg_query_timeout)
+    if bearer is not None:
+        tokens: TokenCache = request.app.state.tokens
+        principal = tokens.resolve(holder.get(), settings.neo4j_database, secret, settings.kg_query_timeout)
+    else:
+        principal = resolve_session(holder.get(), settings.neo4j_database, secret, settings.kg_query_timeout)
     if principal is None:
-        raise Unauthorized("令牌无效或已撤销 / the token is unknown or revoked")
+        throttle.fail(address)
+        audit: AuditWriter = request.app.state.audit
+        audit.append(failure_record(request, "bad_token" if bearer is not None else "bad_session", 401))
+        raise Unauthorized("令牌无效、已过期或已撤销 / the token is unknown, expired or revoked"
+                           if bearer is not None else
+                           "登录已失效，请重新登录 / the session has ended: log in again at /login")
     request.state.principal = principal
     return principal
 
@@ -154,11 +170,10 @@ async def authenticated_principal(
     cookie: Annotated[str | None, Depends(_cookie)],
 ) -> Principal:
     """``current_principal`` without the worker-thread hop when the token's answer is cached
-    (nearly every request); a cache miss queries Neo4j in a worker thread."""
-    secret = bearer.credentials if bearer is not None else cookie
-    if secret:
+    (only with a positive cache ttl); otherwise it asks Neo4j in a worker thread."""
+    if bearer is not None:
         tokens: TokenCache = request.app.state.tokens
-        hit, principal = tokens.cached(secret)
+        hit, principal = tokens.cached(bearer.credentials)
         if hit and principal is not None:
             request.state.principal = principal
             return principal
@@ -194,14 +209,14 @@ def _decode_header(value: str) -> str:
 
 async def get_purpose(
     request: Request,
-    purpose: Annotated[str | None, Query(max_length=500, description="调阅事由 / purpose of access "
-                                                                     "(or the X-Access-Purpose header, "
-                                                                     "percent-encoded UTF-8)")] = None,
+    purpose: Annotated[str | None, Query(description="调阅事由 / purpose of access, 2–200 visible characters "
+                                                     "(or the X-Access-Purpose header, percent-encoded UTF-8)")] = None,
 ) -> str | None:
-    value = purpose or request.headers.get("x-access-purpose")
-    if value:
-        value = _decode_header(value).strip() if not purpose else value.strip()
-    value = value or None
+    """The stated purpose, checked by ``api.security.clean_purpose`` (400 when invalid)."""
+    header = request.headers.get("x-access-purpose")
+    raw = purpose if purpose is not None else (_decode_header(header) if header is not None else None)
+    request.state.purpose = None
+    value = clean_purpose(raw)
     request.state.purpose = value
     return value
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from api.security import BadPurpose, PurposeRequired
 from graph.errors import KgError, Neo4jUnavailable, NotFound, QueryParamError
 
 log = logging.getLogger(__name__)
@@ -29,8 +30,12 @@ class Forbidden(KgError):
     """The caller's role may not use this endpoint or read this data."""
 
 
-class PurposeRequired(KgError):
-    """Reading one clue's or case's details needs a stated purpose (调阅事由)."""
+class TooMany(KgError):
+    """Too many requests: throttled client or busy expensive routes (429 with Retry-After)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class BadRequest(KgError):
@@ -47,6 +52,8 @@ _STATUS: list[tuple[type[KgError], int, str]] = [
     (Unauthorized, 401, "unauthorized"),
     (Forbidden, 403, "forbidden"),
     (PurposeRequired, 400, "purpose_required"),
+    (BadPurpose, 400, "bad_purpose"),
+    (TooMany, 429, "too_many_requests"),
     (BadRequest, 422, "bad_parameter"),
     (NotFound, 404, "not_found"),
     (QueryParamError, 422, "bad_parameter"),
@@ -57,6 +64,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "未登录或令牌无效 / missing or invalid token"},
     403: {"model": ErrorBody, "description": "角色无权访问 / the role may not access this"},
     422: {"model": ErrorBody, "description": "参数有误 / bad parameters"},
+    400: {"model": ErrorBody, "description": "缺少调阅事由或事由无效 / purpose missing or invalid"},
+    429: {"model": ErrorBody, "description": "请求过多，稍后重试 / too many requests, retry later (Retry-After)"},
     503: {"model": ErrorBody, "description": "Neo4j 不可用 / Neo4j unavailable"},
     504: {"model": ErrorBody, "description": "查询超时 / query timed out"},
 }
@@ -67,7 +76,7 @@ JSON_ERRORS: dict[int | str, dict[str, Any]] = {
     for status, spec in {**ERROR_RESPONSES, **NOT_FOUND}.items()
 }
 """The same error answers, documented as JSON even on routes whose success is HTML (views pages)."""
-PURPOSE: dict[int | str, dict[str, Any]] = {400: {"model": ErrorBody, "description": "缺少调阅事由 / purpose required"}}
+PURPOSE: dict[int | str, dict[str, Any]] = {400: {"model": ErrorBody, "description": "缺少调阅事由或事由无效 / purpose missing or invalid"}}
 
 
 def error_response(status: int, code: str, message: str, detail: Any = None,
@@ -84,9 +93,11 @@ def _audit_denial(request: Request, outcome: str, status: int) -> None:
     from api.audit import make_record
 
     route = request.scope.get("route")
+    params = {k: v for k, v in request.query_params.items() if k != "purpose"}
     audit.append(make_record(principal, endpoint=getattr(route, "path", request.url.path), method=request.method,
-                             path=request.url.path, params=dict(request.query_params), entity_ids=[],
-                             outcome=outcome, status=status, purpose=getattr(request.state, "purpose", None)))
+                             path=request.url.path, params=params, entity_ids=[],
+                             outcome=outcome, status=status, purpose=getattr(request.state, "purpose", None),
+                             client=request.client.host if request.client else None))
 
 
 def install_handlers(app: FastAPI) -> None:
@@ -96,6 +107,8 @@ def install_handlers(app: FastAPI) -> None:
         if status in (403, 400):
             _audit_denial(request, code, status)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if isinstance(exc, TooMany):
+            headers = {"Retry-After": str(exc.retry_after)}
         # 422 bodies keep FastAPI's documented shape: ``detail`` is a list of {loc, msg, type}.
         detail = [{"loc": ["request"], "msg": str(exc), "type": code}] if status == 422 else None
         return error_response(status, code, str(exc), detail, headers=headers)

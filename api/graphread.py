@@ -13,7 +13,7 @@ from typing import Any
 
 import neo4j
 
-from api.security import Role, visibility_predicate
+from api.security import Role, key_masked, visibility_predicate
 from api.shape import entity_id, node_entity, number_parallel, rel_edge
 from graph.constraints import q
 from graph.errors import NotFound
@@ -39,6 +39,16 @@ def get_entity(driver: neo4j.Driver, database: str, role: Role, label: str, key:
     entity = node_entity(records[0]["n"])
     assert entity is not None
     return entity
+
+
+def current_units(driver: neo4j.Driver, database: str, badges: list[str], timeout: float) -> dict[str, str]:
+    """Each officer's current unit name (open posting, latest start)."""
+    records, _, _ = driver.execute_query(
+        _query("UNWIND $badges AS b MATCH (o:Officer {badge_no: b})-[s:SERVES_IN]->(u:Unit) "
+               "WHERE s.end_date IS NULL OR s.end_date >= date() "
+               "WITH b, u, s ORDER BY s.start_date DESC RETURN b, collect(u.name)[0] AS unit", timeout),
+        badges=badges, database_=database, routing_="r")
+    return {r["b"]: r["unit"] for r in records if r["unit"]}
 
 
 @dataclass
@@ -116,16 +126,22 @@ def neighbors(driver: neo4j.Driver, database: str, role: Role, label: str, key: 
 def search(driver: neo4j.Driver, database: str, role: Role, text: str, *, types: list[str] | None,
            limit: int, timeout: float) -> tuple[list[dict[str, Any]], bool]:
     """Entities whose name contains ``text`` or whose key (badge number, code) starts with it."""
-    specs = [s for s in NODE_SPECS if role.reads_label(s.label) and (types is None or s.label in types)]
+    # A field the role sees masked is neither matched nor used to order the answer: a role that
+    # sees officers' names (and so their badge numbers) masked does not search officers at all.
+    specs = [s for s in NODE_SPECS if role.reads_label(s.label) and (types is None or s.label in types)
+             and not key_masked(role, s.label)]
     if not specs:
         return [], False
     parts = []
     for s in specs:
+        by_name = s.name_field != s.key and s.scope not in role.mask_names
         cond = f"n.{q(s.key)} STARTS WITH $q"
-        if s.name_field != s.key:
+        exact = f"n.{q(s.key)} = $q"
+        if by_name:
             cond += f" OR n.{q(s.name_field)} CONTAINS $q"
+            exact += f" OR n.{q(s.name_field)} = $q"
         parts.append(f"MATCH (n:{q(s.label)}) WHERE {cond} RETURN n, "
-                     f"CASE WHEN n.{q(s.key)} = $q OR n.{q(s.name_field)} = $q THEN 0 ELSE 1 END AS rank, "
+                     f"CASE WHEN {exact} THEN 0 ELSE 1 END AS rank, "
                      f"toString(n.{q(s.key)}) AS k LIMIT $limit")
     vis, params = visibility_predicate("n", role)
     cypher = ("CALL () { " + " UNION ALL ".join(parts) + " } "

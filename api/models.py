@@ -107,6 +107,7 @@ class QueryAnswer(BaseModel):
     nodes: list[Entity] = []
     edges: list[Edge] = []
     summary: dict[str, Any] = {}
+    notes: list[str] = []
 
 
 class AccessRecordOut(BaseModel):

@@ -9,19 +9,28 @@ Stable names used by other layers (the views router included):
   at all (its scope is not granted, or a row filter such as "petition-sourced clues only" drops it).
 * ``filter_graph(nodes, edges, principal, purpose=None)``: drop invisible nodes and the edges that
   touch them (or whose type's scope is not granted), mask the rest.
+* ``disclose(principal, purpose, nodes=…, edges=…, rows=…)``: the one scope function every route
+  passes its answer through: nodes, edges and rows filtered alike, the purpose demanded when
+  clue or case detail would leave, masking applied, and the entity ids to record in the access log.
+* ``clean_purpose(text)``: a stated purpose checked (2–200 visible characters) or ``BadPurpose``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
+import threading
 import tomllib
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from graph.errors import KgError
+from graph.errors import KgError, NotFound
 from graph.schema import NODE_SPECS, REL_SPECS, ClueSource, InspectionKind, node_spec
 
 __all__ = [
@@ -40,13 +49,30 @@ __all__ = [
     "entity_visible",
     "filter_graph",
     "visibility_predicate",
+    "disclose",
+    "Disclosed",
+    "clean_purpose",
+    "BadPurpose",
+    "PurposeRequired",
+    "resolve_key",
 ]
 
 ROLES_FILE = Path(__file__).with_name("roles.toml")
 ENDPOINT_GROUPS = ("entities", "search", "relationships", "queries", "views", "audit")
 ALL_SCOPES = tuple(sorted({s.scope for s in NODE_SPECS} | {s.scope for s in REL_SPECS}))
 PURPOSE_LABELS = frozenset({"Clue", "Case"})
-"""Reading one clue's or case's details needs a stated purpose (调阅事由)."""
+"""A response that carries a clue or a case (by entity, edge or row) needs a stated purpose (调阅事由)."""
+PURPOSE_SCOPES = frozenset({"clues", "cases"})
+"""Rows of a non-aggregate query touching these scopes carry clue or case detail."""
+PURPOSE_MIN, PURPOSE_MAX = 2, 200
+
+
+class BadPurpose(KgError):
+    """A stated purpose that is too long, too short or not visible text (400)."""
+
+
+class PurposeRequired(KgError):
+    """Reading clue or case detail needs a stated purpose (调阅事由) (400)."""
 
 _SCOPE_OF_LABEL = {s.label: s.scope for s in NODE_SPECS}
 _SCOPE_OF_REL = {s.type: s.scope for s in REL_SPECS}
@@ -205,11 +231,84 @@ def mask_value(value: Any) -> Any:
 
 
 def mask_name(value: Any) -> Any:
-    """``张伟`` → ``张*``, ``欧阳明华`` → ``欧***``."""
+    """``张伟`` → ``张**``, ``欧阳明华`` → ``欧**``: the first character and two stars, whatever
+    the length (the length of a name narrows it down)."""
     if not value:
         return value
-    text = str(value)
-    return text[:1] + "*" * max(len(text) - 1, 1)
+    return str(value)[:1] + "**"
+
+
+# -- purpose -----------------------------------------------------------------------------------
+
+_INVISIBLE = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+
+
+def clean_purpose(value: str | None) -> str | None:
+    """The stated purpose, trimmed; None when none was stated.
+
+    A purpose is 2–200 characters after trimming, holds no control or invisible characters
+    (NUL, zero-width space …) and at least two letters or digits (``.`` or ``--`` say nothing).
+
+    >>> clean_purpose("  核查信访件 "), clean_purpose(None), clean_purpose("   ")
+    ('核查信访件', None, None)
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    if len(text) > PURPOSE_MAX:
+        raise BadPurpose(f"调阅事由过长：最多 {PURPOSE_MAX} 个字符，收到 {len(text)} 个 / the purpose is too long: "
+                         f"at most {PURPOSE_MAX} characters, got {len(text)}")
+    if any(unicodedata.category(ch) in _INVISIBLE for ch in text):
+        raise BadPurpose("调阅事由含不可见或控制字符 / the purpose holds invisible or control characters")
+    if sum(1 for ch in text if unicodedata.category(ch)[0] in "LN") < PURPOSE_MIN:
+        raise BadPurpose(f"调阅事由须写明原因（至少 {PURPOSE_MIN} 个文字或数字）/ state the purpose in words "
+                         f"(at least {PURPOSE_MIN} letters or digits)")
+    return text
+
+
+# -- pseudonyms for masked keys ----------------------------------------------------------------
+
+PSEUDONYM_PREFIX = "~"
+_PSEUDONYM_SECRET = secrets.token_bytes(32)
+_PSEUDONYM_CAP = 500_000
+_pseudonyms: OrderedDict[tuple[str, str], str] = OrderedDict()
+_pseudonym_lock = threading.Lock()
+
+
+def pseudonym(label: str, key: str) -> str:
+    """A stable (per server process) stand-in for a key the role may not see, e.g. ``~3f9a0c1b7e2d``.
+
+    Only the server can map it back (``resolve_key``), and only for pseudonyms it handed out.
+    """
+    digest = hmac.new(_PSEUDONYM_SECRET, f"{label}:{key}".encode(), hashlib.sha256).hexdigest()[:16]
+    alias = PSEUDONYM_PREFIX + digest
+    with _pseudonym_lock:
+        _pseudonyms[(label, alias)] = key
+        _pseudonyms.move_to_end((label, alias))
+        while len(_pseudonyms) > _PSEUDONYM_CAP:
+            _pseudonyms.popitem(last=False)
+    return alias
+
+
+def key_masked(role: Role, label: str) -> bool:
+    """Whether ``role`` sees ``label``'s business key (警号) only as a pseudonym: the key goes with
+    the name (a badge number beside a masked name would undo the mask)."""
+    return label in _MASKABLE_KEY and _SCOPE_OF_LABEL.get(label) in role.mask_names
+
+
+def resolve_key(role: Role, label: str, key: str) -> str:
+    """The real key behind what the caller sent: a pseudonym for roles that see keys masked
+    (a real key from them is not accepted), the key itself otherwise."""
+    if not key_masked(role, label):
+        return key
+    with _pseudonym_lock:
+        real = _pseudonyms.get((label, key))
+    if real is None:
+        raise NotFound(f"没有{node_spec(label).title} {key!r}（此角色只能使用页面给出的代号）/ no {label} {key!r} "
+                       "(this role addresses it by the alias the API returned)")
+    return real
 
 
 def _clue_allowed(role: Role, props: dict[str, Any]) -> bool:
@@ -247,7 +346,9 @@ def mask_entity(node: dict[str, Any], principal: Principal, purpose: str | None 
         return out
     role = principal.role
     props = dict(node.get("props") or {})
-    clear = spec.scope in role.personal and (purpose is not None or label not in PURPOSE_LABELS)
+    # Personal fields leave in clear only for a role with the scope in ``personal`` that stated
+    # why it reads them.
+    clear = spec.scope in role.personal and purpose is not None
     if not clear:
         for f in spec.personal_fields:
             if props.get(f) is not None:
@@ -256,6 +357,12 @@ def mask_entity(node: dict[str, Any], principal: Principal, purpose: str | None 
         if props.get(spec.name_field) is not None and spec.name_field != spec.key:
             props[spec.name_field] = mask_name(props[spec.name_field])
             out["caption"] = props[spec.name_field]
+        if key_masked(role, label) and out.get("key") is not None:
+            alias = pseudonym(label, str(out["key"]))
+            out["key"], out["id"] = alias, f"{label}:{alias}"
+            props[spec.key] = alias
+            unit = node.get("_unit_name") or props.get("unit_name")
+            out["caption"] = " · ".join(str(p) for p in (props.get(spec.name_field), props.get("rank"), unit) if p)
     out["props"] = props
     return out
 
@@ -263,11 +370,133 @@ def mask_entity(node: dict[str, Any], principal: Principal, purpose: str | None 
 def filter_graph(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], principal: Principal,
                  purpose: str | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Drop what the role may not see (nodes, their edges, edges of ungranted types); mask the rest."""
+    d = disclose(principal, purpose, nodes=nodes, edges=edges, require=False)
+    return d.nodes, d.edges
+
+
+_MASKABLE_KEY = frozenset(s.label for s in NODE_SPECS if s.personal_fields and s.name_field != s.key)
+_KEY_COLUMNS = {s.key: s.label for s in NODE_SPECS if s.personal_fields and s.key not in ("code",)}
+_LIST_COLUMNS = {"officers": "Officer", "clues": "Clue", "cases": "Case"}
+"""Row columns that hold business keys of personal-data entities (for the access log)."""
+_REL_TYPES = frozenset(_SCOPE_OF_REL)
+_LABELS = frozenset(_SCOPE_OF_LABEL)
+
+
+def _entity_ref(value: Any) -> tuple[str, str] | None:
+    if isinstance(value, str) and ":" in value:
+        label, _, key = value.partition(":")
+        if label in _LABELS and key:
+            return label, key
+    return None
+
+
+def _row_refs(row: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """Entity ids and relationship types a row refers to."""
+    ids: set[str] = set()
+    rels: set[str] = set()
+    for col, value in row.items():
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            ref = _entity_ref(v)
+            if ref is not None:
+                ids.add(f"{ref[0]}:{ref[1]}")
+            elif isinstance(v, str) and v in _REL_TYPES:
+                rels.add(v)
+            elif col in _KEY_COLUMNS and isinstance(v, (str, int)) and v != "":
+                ids.add(f"{_KEY_COLUMNS[col]}:{v}")
+            elif col in _LIST_COLUMNS and isinstance(value, list) and isinstance(v, (str, int)):
+                ids.add(f"{_LIST_COLUMNS[col]}:{v}")
+    return ids, rels
+
+
+@dataclass
+class Disclosed:
+    """What may leave, masked, and the entity ids (real ones) the access record must name."""
+
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+    entity_ids: list[str]
+    dropped_rows: int = 0
+    dropped_nodes: int = 0
+    alias: dict[str, str] = field(default_factory=dict)
+    """Real id → the pseudonymous id shown (for edges the caller adds itself)."""
+
+    def alias_edge(self, edge: dict[str, Any]) -> dict[str, Any]:
+        return _alias_edge(edge, self.alias) if self.alias else edge
+
+
+PERSONAL_LABELS = frozenset(s.label for s in NODE_SPECS if s.personal_fields)
+
+
+def disclose(principal: Principal, purpose: str | None, *, nodes: Iterable[dict[str, Any]] = (),
+             edges: Iterable[dict[str, Any]] = (), rows: Iterable[dict[str, Any]] = (),
+             rows_carry_detail: bool = False, require: bool = True,
+             mask_row: Any = None, edges_only: bool = False) -> Disclosed:
+    """The one scope function for every answer: nodes, edges and rows filtered alike.
+
+    * a node is kept when the role sees it (scope and row filters); an edge when the role reads
+      its type and sees both ends (``edges_only``: a page of relationships without their nodes); a row when every entity and relationship type it names is
+      one the role may see (a row naming an unseen entity is dropped, not half-shown);
+    * with ``require``, clue or case detail (a Clue or Case node, an edge touching one, or rows
+      with ``rows_carry_detail``) without a purpose raises ``PurposeRequired`` — before anything
+      is returned;
+    * what is kept is masked for the role (``mask_entity``; masked keys become pseudonyms in
+      nodes and edge ends);
+    * ``entity_ids``: the real ids of every personal-data entity the answer names, rows included.
+    """
+    role = principal.role
+    nodes = list(nodes)
     kept = [n for n in nodes if entity_visible(n, principal)]
     ids = {n["id"] for n in kept}
-    kept_edges = [e for e in edges if e.get("from") in ids and e.get("to") in ids
-                  and principal.role.reads_rel(e.get("type", ""))]
-    return [mask_entity(n, principal, purpose) for n in kept], kept_edges
+    if edges_only:  # a relationship page: ends are ids only, their row filters applied in Cypher
+        kept_edges = [e for e in edges if role.reads_rel(e.get("type", ""))
+                      and all(role.reads_label(x.partition(":")[0]) for x in (e["from"], e["to"]))]
+    else:
+        kept_edges = [e for e in edges if e.get("from") in ids and e.get("to") in ids
+                      and role.reads_rel(e.get("type", ""))]
+    known = {n["id"] for n in nodes}
+    kept_rows: list[dict[str, Any]] = []
+    row_ids: set[str] = set()
+    dropped = 0
+    for r in rows:
+        refs, rels = _row_refs(r)
+        ok = all(rel in _REL_TYPES and role.reads_rel(rel) for rel in rels)
+        for ref in refs:
+            label = ref.partition(":")[0]
+            if not role.reads_label(label) or (ref in known and ref not in ids):
+                ok = False
+                break
+        if ok:
+            kept_rows.append(r)
+            row_ids |= refs
+        else:
+            dropped += 1
+    if require and purpose is None:
+        labels = {n["type"] for n in kept} | {x.partition(":")[0] for e in kept_edges for x in (e["from"], e["to"])}
+        if labels & PURPOSE_LABELS or (rows_carry_detail and kept_rows):
+            raise PurposeRequired(
+                "此回答含线索或案件详情，须说明调阅事由（请求头 X-Access-Purpose 或参数 purpose）/ this answer carries "
+                "clue or case detail: state a purpose (X-Access-Purpose header or ?purpose=)")
+    personal = {n["id"] for n in kept if n.get("type") in PERSONAL_LABELS}
+    personal |= {x for e in kept_edges for x in (e["from"], e["to"]) if x.partition(":")[0] in PERSONAL_LABELS}
+    personal |= {x for x in row_ids if x.partition(":")[0] in PERSONAL_LABELS}
+    masked = [mask_entity(n, principal, purpose) for n in kept]
+    alias = {n["id"]: m["id"] for n, m in zip(kept, masked, strict=True) if n["id"] != m["id"]}
+    if alias:
+        kept_edges = [_alias_edge(e, alias) for e in kept_edges]
+    out_rows = [mask_row(r) for r in kept_rows] if mask_row is not None else kept_rows
+    return Disclosed(masked, kept_edges, out_rows, sorted(personal), dropped, len(nodes) - len(kept), alias)
+
+
+def _alias_edge(edge: dict[str, Any], alias: dict[str, str]) -> dict[str, Any]:
+    f, t = alias.get(edge["from"], edge["from"]), alias.get(edge["to"], edge["to"])
+    if f == edge["from"] and t == edge["to"]:
+        return edge
+    out = dict(edge, **{"from": f, "to": t})
+    ordinal = str(edge.get("id", "")).rsplit(":", 1)[-1]
+    out["id"] = f"{edge['type']}:{f}->{t}:{ordinal if ordinal.isdigit() else 0}"
+    return out
 
 
 def visibility_predicate(var: str, role: Role) -> tuple[str, dict[str, Any]]:

@@ -764,6 +764,7 @@ INTERNAL_LABELS: tuple[InternalLabel, ...] = (
     InternalLabel("IngestRun", "run_id", ("started_at",)),
     InternalLabel("ApiToken", "token_id", ("token_hash",)),
     InternalLabel("AccessRecord", "record_id", ("at", "token_id")),
+    InternalLabel("ApiSession", "session_hash", ("token_id",)),
 )
 
 PROVENANCE_PROPS = ("ingest_run", "source_file")

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from api.deps import AuditDep, DriverDep, PurposeDep, SettingsDep, require
-from api.errors import ERROR_RESPONSES, NOT_FOUND, PURPOSE, Forbidden, PurposeRequired
-from api.graphread import get_entity, neighbors, search
+from api.errors import ERROR_RESPONSES, NOT_FOUND, PURPOSE, Forbidden
+from api.graphread import current_units, get_entity, neighbors, search
+from api.limits import expensive
 from api.models import Entity, EntityType, Neighbors, RelType, SearchResult
-from api.security import PURPOSE_LABELS, Principal, mask_entity
+from api.security import PURPOSE_LABELS, Principal, PurposeRequired, disclose, key_masked, resolve_key
 from api.shape import json_response
 from graph.schema import NODE_SPECS, node_spec
 
@@ -35,60 +36,84 @@ def _check_type(principal: Principal, label: str) -> None:
                         f"{principal.role.name} may not read {label}")
 
 
+def with_units(driver: Any, settings: Any, principal: Principal, nodes: list[dict[str, Any]]) -> None:
+    """For roles that see officers only by masked name and alias, add each officer's current
+    unit to what the caption shows (``张** · 科员 · 城东分局南街派出所``)."""
+    if not key_masked(principal.role, "Officer"):
+        return
+    badges = [n["key"] for n in nodes if n.get("type") == "Officer"]
+    if badges:
+        units = current_units(driver, settings.neo4j_database, badges, settings.kg_query_timeout)
+        for n in nodes:
+            if n.get("type") == "Officer" and n["key"] in units:
+                n["_unit_name"] = units[n["key"]]
+
+
 @router.get("/entities/{type}/{key}", response_model=Entity, responses=PURPOSE,
             summary="查看实体 / one entity")
 def read_entity(type: TypePath, key: KeyPath, request: Request, principal: EntitiesPrincipal,
                 purpose: PurposeDep, driver: DriverDep, settings: SettingsDep, audit: AuditDep) -> Any:
-    """One entity by type and business key. Clues and cases need a stated purpose (调阅事由)."""
+    """One entity by type and business key. Clues and cases need a stated purpose (调阅事由);
+    personal fields are in clear only with one."""
     label = str(type.value)
     _check_type(principal, label)
-    if label in PURPOSE_LABELS and not purpose:
+    if label in PURPOSE_LABELS and not purpose:  # refuse before reading
         raise PurposeRequired("调阅线索或案件详情须说明调阅事由（请求头 X-Access-Purpose 或参数 purpose）"
                               " / reading a clue's or case's details needs a purpose (X-Access-Purpose or ?purpose=)")
-    entity = get_entity(driver, settings.neo4j_database, principal.role, label, key, settings.kg_query_timeout)
-    if label in PERSONAL_LABELS:
-        audit.record(principal, request, entity_ids=[entity["id"]])
-    return json_response(mask_entity(entity, principal, purpose))
+    real = resolve_key(principal.role, label, key)
+    entity = get_entity(driver, settings.neo4j_database, principal.role, label, real, settings.kg_query_timeout)
+    with_units(driver, settings, principal, [entity])
+    d = disclose(principal, purpose, nodes=[entity])
+    if d.entity_ids:
+        audit.record(principal, request, entity_ids=d.entity_ids)
+    return json_response(d.nodes[0])
 
 
-@router.get("/entities/{type}/{key}/neighbors", response_model=Neighbors, summary="邻居展开 / neighbourhood")
+@router.get("/entities/{type}/{key}/neighbors", response_model=Neighbors, responses=PURPOSE,
+            summary="邻居展开 / neighbourhood")
 def read_neighbors(
     type: TypePath, key: KeyPath, request: Request, principal: EntitiesPrincipal, purpose: PurposeDep,
     driver: DriverDep, settings: SettingsDep, audit: AuditDep,
-    depth: Annotated[int, Query(ge=1, le=3, description="展开层数 / hops")] = 1,
+    depth: Annotated[int, Query(ge=1, le=3, description="展开层数 / hops (2 and 3 share a concurrency limit)")] = 1,
     rel_types: Annotated[list[RelType] | None, Query(description="只沿这些关系 / only these relationship types")] = None,  # type: ignore[valid-type]
     node_types: Annotated[list[EntityType] | None, Query(description="只要这些实体类型 / only these node types")] = None,  # type: ignore[valid-type]
     limit: Annotated[int, Query(ge=1, le=2000, description="最多返回的邻居数 / most neighbours returned")] = 200,
 ) -> Any:
     """Entities within ``depth`` hops, with the edges among them; what the role may not see is
-    neither returned nor traversed."""
+    neither returned nor traversed. Clues or cases among them need a purpose."""
     label = str(type.value)
     _check_type(principal, label)
-    exp = neighbors(driver, settings.neo4j_database, principal.role, label, key, depth=depth,
-                    rel_types=[str(t.value) for t in rel_types] if rel_types else None,
-                    node_types=[str(t.value) for t in node_types] if node_types else None,
-                    limit=limit, timeout=settings.kg_query_timeout)
-    # Visibility was applied in Cypher (api.graphread); only masking is left.
-    nodes = [mask_entity(n, principal, purpose) for n in exp.nodes]
-    ids = personal_ids([exp.center, *exp.nodes])
-    if ids:
-        audit.record(principal, request, entity_ids=ids)
-    return json_response({"center": mask_entity(exp.center, principal, purpose), "nodes": nodes,
-                          "edges": exp.edges, "total": exp.total, "truncated": exp.truncated})
+    real = resolve_key(principal.role, label, key)
+    with expensive(request, depth >= 2):
+        exp = neighbors(driver, settings.neo4j_database, principal.role, label, real, depth=depth,
+                        rel_types=[str(t.value) for t in rel_types] if rel_types else None,
+                        node_types=[str(t.value) for t in node_types] if node_types else None,
+                        limit=limit, timeout=settings.kg_query_timeout)
+    with_units(driver, settings, principal, [exp.center, *exp.nodes])
+    # Visibility was applied in Cypher (api.graphread); the same scope function checks it again,
+    # demands the purpose and masks.
+    d = disclose(principal, purpose, nodes=[exp.center, *exp.nodes], edges=exp.edges)
+    if d.entity_ids:
+        audit.record(principal, request, entity_ids=d.entity_ids)
+    return json_response({"center": d.nodes[0], "nodes": d.nodes[1:], "edges": d.edges, "total": exp.total,
+                          "truncated": exp.truncated})
 
 
-@router.get("/search", response_model=SearchResult, summary="按名称或警号搜索 / search by name or badge number")
+@router.get("/search", response_model=SearchResult, responses=PURPOSE,
+            summary="按名称或警号搜索 / search by name or badge number")
 def search_entities(
-    request: Request, principal: SearchPrincipal, driver: DriverDep, settings: SettingsDep, audit: AuditDep,
+    request: Request, principal: SearchPrincipal, purpose: PurposeDep, driver: DriverDep, settings: SettingsDep,
+    audit: AuditDep,
     q: Annotated[str, Query(min_length=1, max_length=100, description="名称片段、警号或编码 / name, badge number or code")],
     types: Annotated[list[EntityType] | None, Query(description="只搜这些类型 / only these types")] = None,  # type: ignore[valid-type]
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> Any:
-    """Names containing ``q`` and keys (警号, 编码) starting with it; exact matches first."""
+    """Names containing ``q`` and keys (警号, 编码) starting with it; exact matches first. A field
+    the role sees masked is neither searched nor used to order: leaders find no officer here."""
     items, truncated = search(driver, settings.neo4j_database, principal.role, q.strip() or q,
                               types=[str(t.value) for t in types] if types else None, limit=limit,
                               timeout=settings.kg_query_timeout)
-    ids = personal_ids(items)
-    if ids:
-        audit.record(principal, request, entity_ids=ids)
-    return json_response({"items": [mask_entity(e, principal) for e in items], "truncated": truncated})
+    d = disclose(principal, purpose, nodes=items)
+    if d.entity_ids:
+        audit.record(principal, request, entity_ids=d.entity_ids)
+    return json_response({"items": d.nodes, "truncated": truncated})

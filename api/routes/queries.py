@@ -12,10 +12,10 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from api.deps import AuditDep, DriverDep, PurposeDep, SettingsDep, require
-from api.errors import ERROR_RESPONSES, NOT_FOUND, PURPOSE, Forbidden, PurposeRequired
+from api.errors import ERROR_RESPONSES, NOT_FOUND, PURPOSE, Forbidden
+from api.limits import expensive
 from api.models import QueryAnswer, QueryInfo, QueryList
-from api.routes.entities import personal_ids
-from api.security import PURPOSE_LABELS, Principal, filter_graph, mask_value
+from api.security import PURPOSE_LABELS, PURPOSE_SCOPES, Principal, PurposeRequired, disclose, mask_value
 from api.shape import plain
 from graph.schema import NODE_SPECS
 from queries.registry import QueryDef, all_queries, get_query
@@ -71,13 +71,13 @@ def list_queries(principal: QueriesPrincipal) -> Any:
     return {"items": [_info(q) for q in all_queries() if denial(q, principal) is None]}
 
 
-def _mask_rows(rows: list[dict[str, Any]], principal: Principal, purpose: str | None) -> list[dict[str, Any]]:
+def _row_masker(principal: Principal, purpose: str | None) -> Any:
+    """Personal columns in clear only for a role with their scopes in ``personal`` and a purpose."""
     role = principal.role
-    masked_cols = {c for c, scopes in _PERSONAL_COLUMNS.items()
-                   if not scopes <= role.personal or (c == "summary" and purpose is None)}
+    masked_cols = {c for c, scopes in _PERSONAL_COLUMNS.items() if not scopes <= role.personal or purpose is None}
     if not masked_cols:
-        return rows
-    return [{k: (mask_value(v) if k in masked_cols else v) for k, v in r.items()} for r in rows]
+        return None
+    return lambda r: {k: (mask_value(v) if k in masked_cols else v) for k, v in r.items()}
 
 
 def _cell(value: Any) -> Any:
@@ -127,14 +127,20 @@ def run_query(
     why = denial(q, principal)
     if why:
         raise Forbidden(why)
-    if q.entity in PURPOSE_LABELS and not purpose:
-        raise PurposeRequired("此查询针对单个线索或案件，须说明调阅事由 / this query reads one clue or case: "
-                              "state a purpose (X-Access-Purpose or ?purpose=)")
-    result = q.execute(driver, settings.neo4j_database, params or {})
-    nodes, edges = filter_graph(result.nodes, result.edges, principal, purpose)
-    rows = _mask_rows([plain(r) for r in result.rows], principal, purpose)
-    if not q.aggregate:
-        audit.record(principal, request, entity_ids=personal_ids(result.nodes), params=params or {})
+    detail = q.entity in PURPOSE_LABELS or (not q.aggregate and bool(set(q.scopes) & PURPOSE_SCOPES))
+    if detail and not purpose:  # refused before anything runs
+        raise PurposeRequired("此查询的结果含线索或案件详情，须说明调阅事由 / this query's answer carries clue or case "
+                              "detail: state a purpose (X-Access-Purpose or ?purpose=)")
+    with expensive(request, q.entity is None):  # not about one entity: reads the whole graph
+        result = q.execute(driver, settings.neo4j_database, params or {})
+    d = disclose(principal, purpose, nodes=result.nodes, edges=result.edges, rows=[plain(r) for r in result.rows],
+                 rows_carry_detail=detail, mask_row=_row_masker(principal, purpose))
+    nodes, edges, rows = d.nodes, d.edges, d.rows
+    notes = list(result.notes)
+    if d.dropped_rows:
+        notes.append(f"有 {d.dropped_rows} 行涉及本角色无权查看的数据，已略去。")
+    if not q.aggregate or d.entity_ids:
+        audit.record(principal, request, entity_ids=d.entity_ids, params=params or {})
     if format is None:
         accept = request.headers.get("accept", "")
         format = "csv" if "text/csv" in accept else "xlsx" if XLSX_TYPE in accept else "json"
@@ -145,4 +151,4 @@ def run_query(
         return Response(_xlsx(q.title, result.columns, rows), media_type=XLSX_TYPE,
                         headers={"Content-Disposition": f'attachment; filename="{q.name}.xlsx"'})
     return {"name": q.name, "title": q.title, "columns": result.columns, "rows": rows, "nodes": nodes,
-            "edges": edges, "summary": plain(result.summary)}
+            "edges": edges, "summary": plain(result.summary), "notes": notes}

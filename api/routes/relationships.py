@@ -7,12 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from api.audit import decode_cursor, encode_cursor
-from api.deps import AuditDep, DriverDep, SettingsDep, require
-from api.errors import ERROR_RESPONSES, BadRequest
+from api.deps import AuditDep, DriverDep, PurposeDep, SettingsDep, require
+from api.errors import ERROR_RESPONSES, PURPOSE, BadRequest
 from api.graphread import relationships
 from api.models import IsoDate, RelationshipPage, RelType
-from api.routes.entities import PERSONAL_LABELS
-from api.security import Principal
+from api.security import Principal, disclose
 from api.shape import parse_entity_id
 from graph.schema import NODE_SPECS
 
@@ -32,9 +31,11 @@ def _entity_param(value: str | None, name: str) -> tuple[str, str] | None:
     return parsed
 
 
-@router.get("/relationships", response_model=RelationshipPage, summary="关系查询 / relationships")
+@router.get("/relationships", response_model=RelationshipPage, responses=PURPOSE,
+            summary="关系查询 / relationships")
 def list_relationships(
-    request: Request, principal: RelPrincipal, driver: DriverDep, settings: SettingsDep, audit: AuditDep,
+    request: Request, principal: RelPrincipal, purpose: PurposeDep, driver: DriverDep, settings: SettingsDep,
+    audit: AuditDep,
     type: Annotated[RelType | None, Query(description="关系类型 / relationship type")] = None,  # type: ignore[valid-type]
     from_: Annotated[str | None, Query(alias="from", max_length=300, pattern=ENTITY_ID_PATTERN,
                                        description="起点实体 / from entity, e.g. Officer:010203")] = None,
@@ -57,7 +58,7 @@ def list_relationships(
         driver, settings.neo4j_database, principal.role, rel_type=str(type.value) if type else None,
         from_id=_entity_param(from_, "from"), to_id=_entity_param(to, "to"), since=since, until=until,
         limit=limit, after=after, timeout=settings.kg_query_timeout)
-    ids = [x for e in items for x in (e["from"], e["to"]) if x.partition(":")[0] in PERSONAL_LABELS]
-    if ids:
-        audit.record(principal, request, entity_ids=ids)
-    return {"items": items, "next_cursor": encode_cursor(last) if last else None}
+    d = disclose(principal, purpose, edges=items, edges_only=True)
+    if d.entity_ids:
+        audit.record(principal, request, entity_ids=d.entity_ids)
+    return {"items": d.edges, "next_cursor": encode_cursor(last) if last else None}

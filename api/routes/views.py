@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -12,8 +13,8 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 
 from api.deps import COOKIE_NAME, AuditDep, DriverDep, PurposeDep, SettingsDep, current_principal, require
 from api.errors import Forbidden, Unauthorized
-from api.routes.entities import personal_ids
-from api.security import Principal, filter_graph
+from api.limits import expensive
+from api.security import BadPurpose, Principal, PurposeRequired, clean_purpose, disclose
 from graph.errors import QueryParamError
 from graph.schema import parse_cn_date
 from queries.registry import get_query
@@ -77,22 +78,42 @@ def _build_masked(name: str, request: Request, principal: Principal, purpose: st
     if why:
         raise Forbidden(why)
     raw = _params(request)
-    view = v.build(driver, database, raw)
+    with expensive(request, v.entity is None):
+        view = v.build(driver, database, raw)
     nodes = [n.model_dump() for n in view.nodes]
     edges = [e.entity() for e in view.edges]
     # Aggregate nodes stand for many entities and carry no personal data: kept as they are.
     aggregates = [n for n in nodes if n.get("aggregate")]
-    kept, kept_edges = filter_graph([n for n in nodes if not n.get("aggregate")], edges, principal, purpose)
-    ids = {n["id"] for n in kept}
+    d = disclose(principal, purpose, nodes=[n for n in nodes if not n.get("aggregate")], edges=edges)
+    ids = {n["id"] for n in d.nodes} | set(d.alias)
     agg_ids = {n["id"] for n in aggregates}
-    kept_edges += [e for e in edges if (e["from"] in agg_ids or e["to"] in agg_ids)
-                   and {e["from"], e["to"]} <= ids | agg_ids and principal.role.reads_rel(e["type"])]
-    view.nodes = [ViewNode(**n) for n in kept + aggregates]
+    kept_edges = d.edges + [d.alias_edge(e) for e in edges if (e["from"] in agg_ids or e["to"] in agg_ids)
+                            and {e["from"], e["to"]} <= ids | agg_ids and principal.role.reads_rel(e["type"])]
+    view.nodes = [ViewNode(**n) for n in d.nodes + aggregates]
     view.edges = [ViewEdge(**e) for e in kept_edges]
-    ids_personal = personal_ids([n for n in kept])
-    if ids_personal:
-        audit.record(principal, request, entity_ids=ids_personal, params=raw)
+    if d.entity_ids:
+        audit.record(principal, request, entity_ids=d.entity_ids, params=raw)
     return view
+
+
+_PURPOSE_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>调阅事由 · 监督知识图谱</title>
+<style>body{{font-family:sans-serif;max-width:32em;margin:4em auto;color:#222}}
+input[type=text]{{width:100%;padding:.5em;margin:.5em 0;box-sizing:border-box}}button{{padding:.5em 2em}}
+.err{{color:#b00}}</style></head>
+<body><h1>请说明调阅事由</h1><p>此视图含线索、案件或个人信息，查看前须写明调阅事由（2–200 字），事由记入调阅记录。</p>
+{error}<form method="get" action="{action}">{hidden}<label for="purpose">调阅事由</label>
+<input id="purpose" name="purpose" type="text" maxlength="200" required>
+<button type="submit">查看</button></form><p><a href="/">返回首页</a></p></body></html>"""
+
+
+def purpose_page(request: Request, error: str = "") -> HTMLResponse:
+    """The form that asks a browser user for the purpose and reopens the same page with it."""
+    hidden = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+                     for k, v in request.query_params.items() if k != "purpose")
+    body = _PURPOSE_PAGE.format(action=html.escape(request.url.path), hidden=hidden,
+                                error=f'<p class="err">{html.escape(error)}</p>' if error else "")
+    return HTMLResponse(body, status_code=400)
 
 
 @router.get("/views", summary="视图列表 / graph views")
@@ -104,11 +125,19 @@ def list_views(principal: ViewsPrincipal) -> Any:
 
 @router.get("/views/{name}.html", response_class=HTMLResponse,
             summary="视图网页 / a view as an interactive page (cookie from /login accepted)")
-def view_html(name: NamePath, request: Request, principal: BrowserPrincipal, purpose: PurposeDep,
-              driver: DriverDep, settings: SettingsDep, audit: AuditDep) -> Response:
+def view_html(name: NamePath, request: Request, principal: BrowserPrincipal, driver: DriverDep,
+              settings: SettingsDep, audit: AuditDep) -> Response:
     if principal is None:
         return _to_login(request)
-    view = _build_masked(name, request, principal, purpose, driver, settings.neo4j_database, audit)
+    try:
+        purpose = clean_purpose(request.query_params.get("purpose"))
+    except BadPurpose as e:
+        return purpose_page(request, str(e))
+    request.state.purpose = purpose
+    try:
+        view = _build_masked(name, request, principal, purpose, driver, settings.neo4j_database, audit)
+    except PurposeRequired:
+        return purpose_page(request)
     return HTMLResponse(render_html(view, api_base="", home_link="/"))
 
 

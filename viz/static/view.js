@@ -93,6 +93,8 @@
     }
     var url = data.api_base + "/entities/" + encodeURIComponent(node.kgType) + "/" +
       encodeURIComponent(node.kgKey) + "/neighbors?limit=" + data.expand_limit;
+    var purpose = new URLSearchParams(window.location.search).get("purpose");  // the page's 调阅事由
+    if (purpose) url += "&purpose=" + encodeURIComponent(purpose);
     setStatus("正在展开 " + (node.label || node.kgKey) + " …");
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) {
