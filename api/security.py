@@ -432,7 +432,7 @@ PERSONAL_LABELS = frozenset(s.label for s in NODE_SPECS if s.personal_fields)
 def disclose(principal: Principal, purpose: str | None, *, nodes: Iterable[dict[str, Any]] = (),
              edges: Iterable[dict[str, Any]] = (), rows: Iterable[dict[str, Any]] = (),
              rows_carry_detail: bool = False, require: bool = True,
-             mask_row: Any = None, edges_only: bool = False) -> Disclosed:
+             mask_row: Any = None, edges_only: bool = False, prefiltered: bool = False) -> Disclosed:
     """The one scope function for every answer: nodes, edges and rows filtered alike.
 
     * a node is kept when the role sees it (scope and row filters); an edge when the role reads
@@ -447,7 +447,10 @@ def disclose(principal: Principal, purpose: str | None, *, nodes: Iterable[dict[
     """
     role = principal.role
     nodes = list(nodes)
-    kept = [n for n in nodes if entity_visible(n, principal)]
+    if prefiltered:  # row filters already applied in Cypher (api.graphread): scopes checked again
+        kept = [n for n in nodes if role.reads_label(n.get("type", ""))]
+    else:
+        kept = [n for n in nodes if entity_visible(n, principal)]
     ids = {n["id"] for n in kept}
     if edges_only:  # a relationship page: ends are ids only, their row filters applied in Cypher
         kept_edges = [e for e in edges if role.reads_rel(e.get("type", ""))

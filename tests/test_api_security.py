@@ -53,7 +53,7 @@ def test_mask_values() -> None:
     assert mask_value(1985) == "19**"
     assert mask_value("收受财物，金额较大") == "（已屏蔽 / masked）"
     assert mask_value(None) is None
-    assert mask_name("张伟") == "张*" and mask_name("欧阳明华") == "欧***"
+    assert mask_name("张伟") == "张**" and mask_name("欧阳明华") == "欧**"  # the length is not shown
 
 
 OFFICER = {"id": "Officer:010001", "type": "Officer", "key": "010001", "caption": "张伟",
@@ -64,9 +64,11 @@ UNIT = {"id": "Unit:U1", "type": "Unit", "key": "U1", "caption": "城东分局",
 
 
 def test_mask_entity_by_role_and_purpose() -> None:
-    assert mask_entity(OFFICER, who("discipline")) == OFFICER
+    assert mask_entity(OFFICER, who("discipline"), purpose="核查") == OFFICER
+    assert mask_entity(OFFICER, who("discipline"))["props"]["phone"] == "138****5678"  # no purpose: masked
     leader = mask_entity(OFFICER, who("leader"))
-    assert leader["caption"] == "张*" and leader["props"]["phone"] == "138****5678"
+    assert leader["caption"] == "张** · 科员" and leader["props"]["phone"] == "138****5678"
+    assert leader["key"].startswith("~") and "010001" not in str(leader)
     assert OFFICER["props"]["phone"] == "13812345678"  # the input is not touched
     assert mask_entity(CLUE, who("petition"))["props"]["summary"] == "（已屏蔽 / masked）"
     assert mask_entity(CLUE, who("petition"), purpose="核查")["props"]["summary"] == "反映收受财物一事"

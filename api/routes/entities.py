@@ -63,7 +63,7 @@ def read_entity(type: TypePath, key: KeyPath, request: Request, principal: Entit
     real = resolve_key(principal.role, label, key)
     entity = get_entity(driver, settings.neo4j_database, principal.role, label, real, settings.kg_query_timeout)
     with_units(driver, settings, principal, [entity])
-    d = disclose(principal, purpose, nodes=[entity])
+    d = disclose(principal, purpose, nodes=[entity], prefiltered=True)
     if d.entity_ids:
         audit.record(principal, request, entity_ids=d.entity_ids)
     return json_response(d.nodes[0])
@@ -92,7 +92,7 @@ def read_neighbors(
     with_units(driver, settings, principal, [exp.center, *exp.nodes])
     # Visibility was applied in Cypher (api.graphread); the same scope function checks it again,
     # demands the purpose and masks.
-    d = disclose(principal, purpose, nodes=[exp.center, *exp.nodes], edges=exp.edges)
+    d = disclose(principal, purpose, nodes=[exp.center, *exp.nodes], edges=exp.edges, prefiltered=True)
     if d.entity_ids:
         audit.record(principal, request, entity_ids=d.entity_ids)
     return json_response({"center": d.nodes[0], "nodes": d.nodes[1:], "edges": d.edges, "total": exp.total,
@@ -113,7 +113,7 @@ def search_entities(
     items, truncated = search(driver, settings.neo4j_database, principal.role, q.strip() or q,
                               types=[str(t.value) for t in types] if types else None, limit=limit,
                               timeout=settings.kg_query_timeout)
-    d = disclose(principal, purpose, nodes=items)
+    d = disclose(principal, purpose, nodes=items, prefiltered=True)
     if d.entity_ids:
         audit.record(principal, request, entity_ids=d.entity_ids)
     return json_response({"items": d.nodes, "truncated": truncated})
