@@ -90,7 +90,7 @@ def main() -> None:
     levels = [int(c) for c in args.clients.split(",")]
 
     tmp = Path(tempfile.mkdtemp(prefix="kg-bench-api-"))
-    server = EmbeddedServer(tmp / "neo4j", free_port(), heap="1g", pagecache="512m")
+    server = EmbeddedServer(tmp / "neo4j", free_port(), heap="1g", pagecache="512m", watch_parent=True)
     proc: subprocess.Popen[bytes] | None = None
     try:
         log.info("starting Neo4j in %s", tmp)

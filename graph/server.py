@@ -26,6 +26,28 @@ log = logging.getLogger(__name__)
 
 LAUNCHER_DIR = REPO_ROOT / "graph" / "launcher"
 LAUNCHER_MAIN = "kg.Launcher"
+STORE_UMASK = 0o077
+"""The launcher runs with this umask: every store, transaction log and log file is owner-only."""
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(path, 0o600)
+
+
+def restrict_tree(root: Path) -> None:
+    """Remove group and other permissions below ``root`` (files 0600, folders 0700)."""
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = Path(folder) / name
+            try:
+                mode = path.lstat().st_mode
+                if mode & 0o077 and not path.is_symlink():
+                    path.chmod(mode & 0o700)
+            except FileNotFoundError:
+                continue
 
 
 def build_launcher(*, quiet: bool = True) -> None:
@@ -64,12 +86,15 @@ class EmbeddedServer:
     user = "neo4j"
 
     def __init__(self, home: Path, port: int, *, heap: str = "1g", pagecache: str = "512m",
-                 start_timeout: float = 180.0) -> None:
+                 start_timeout: float = 180.0, watch_parent: bool = False) -> None:
         self.home = Path(home).resolve()
         self.port = port
         self.heap = heap
         self.pagecache = pagecache
         self.start_timeout = start_timeout
+        self.watch_parent = watch_parent
+        """When True the launcher exits once this Python process is gone (tests); ``kg db start``
+        and ``kg serve`` leave it False: the server is detached on purpose."""
 
     @classmethod
     def from_settings(cls, s: Settings) -> EmbeddedServer:
@@ -96,10 +121,21 @@ class EmbeddedServer:
     def password(self) -> str:
         """The generated password, created (readable by the owner only) on first use."""
         if not self.password_file.exists():
-            self.home.mkdir(parents=True, exist_ok=True)
-            self.password_file.write_text(secrets.token_urlsafe(24) + "\n", encoding="utf-8")
-            self.password_file.chmod(0o600)
+            self.make_home()
+            fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(secrets.token_urlsafe(24) + "\n")
         return self.password_file.read_text(encoding="utf-8").strip()
+
+    def make_home(self) -> None:
+        """The home folder and its parent (``var/``) owner-only (0700); files already in the
+        home (a store created by an earlier version) are tightened to 0600 / 0700."""
+        for folder in (self.home.parent, self.home):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for folder in (self.home.parent, self.home):
+            if folder.stat().st_mode & 0o077:
+                folder.chmod(0o700)
+        restrict_tree(self.home)
 
     def auth(self) -> tuple[str, str]:
         return (self.user, self.password())
@@ -135,7 +171,7 @@ class EmbeddedServer:
     def command(self) -> list[str]:
         """The java command line of the launcher (builds it first if needed)."""
         build_launcher()
-        self.home.mkdir(parents=True, exist_ok=True)
+        self.make_home()
         self.password()
         lib = LAUNCHER_DIR / "target"
         return [
@@ -143,12 +179,13 @@ class EmbeddedServer:
             "-cp", f"{lib / 'classes'}{os.pathsep}{lib / 'lib' / '*'}", LAUNCHER_MAIN,
             "--home", str(self.home), "--port", str(self.port),
             "--pagecache", self.pagecache, "--password-file", str(self.password_file),
+            *(["--parent-pid", str(os.getpid())] if self.watch_parent else []),
         ]
 
     def run_foreground(self) -> int:
         """Run the launcher attached to the terminal; Ctrl-C or SIGTERM shuts Neo4j down cleanly."""
-        proc = subprocess.Popen(self.command(), cwd=self.home, start_new_session=True)
-        self.pid_file.write_text(str(proc.pid))
+        proc = subprocess.Popen(self.command(), cwd=self.home, start_new_session=True, umask=STORE_UMASK)
+        _write_private(self.pid_file, str(proc.pid))
 
         def forward(signum: int, frame: object) -> None:
             proc.send_signal(signal.SIGTERM)  # the JVM's shutdown hook stops Neo4j cleanly
@@ -168,10 +205,11 @@ class EmbeddedServer:
         pid = self.pid()
         if pid is None:
             cmd = self.command()
-            with open(self.log_file, "ab") as out:
+            fd = os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            with os.fdopen(fd, "ab") as out:
                 proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                        start_new_session=True, cwd=self.home)
-            self.pid_file.write_text(str(proc.pid))
+                                        start_new_session=True, cwd=self.home, umask=STORE_UMASK)
+            _write_private(self.pid_file, str(proc.pid))
             pid = proc.pid
             log.info("started Neo4j launcher pid %s on port %s", pid, self.port)
         self._wait_for_bolt(pid)

@@ -37,7 +37,7 @@ def start_test_server(home: Path, attempts: int = 2) -> EmbeddedServer:
     port between choosing and binding it)."""
     for attempt in range(attempts):
         server = EmbeddedServer(home, free_port(), heap=os.environ.get("KG_TEST_HEAP", "1g"),
-                                pagecache=os.environ.get("KG_TEST_PAGECACHE", "256m"))
+                                pagecache=os.environ.get("KG_TEST_PAGECACHE", "256m"), watch_parent=True)
         try:
             server.start()
             return server
