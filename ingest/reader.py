@@ -4,6 +4,13 @@ CSV is decoded strictly as UTF-8 (with or without BOM), then GB18030 (a superset
 only then by charset-normalizer's guess. ``.xlsx`` is read with openpyxl in read-only mode
 (first worksheet, cached formula values). A file that cannot be read as a table raises
 ``graph.errors.InputFileError`` naming the file and the problem; nothing of it is loaded.
+
+Limits (a crafted file must not exhaust memory or disk): a cell holds at most ``MAX_CELL_CHARS``
+characters (Excel's own limit) — a longer one rejects its row, with the reason, and the rows
+beside it load; a CSV field beyond ``MAX_CSV_FIELD`` characters, an .xlsx file of more than
+``MAX_ROWS`` rows, or one that unpacks to more than ``MAX_XLSX_UNPACKED`` bytes (or more than
+``MAX_XLSX_RATIO`` times its packed size: a zip bomb) is refused as a whole, naming the file.
+The .xlsx sheet is streamed row by row; cells right of column ``MAX_COLUMNS`` are not read.
 """
 
 from __future__ import annotations
@@ -26,6 +33,19 @@ log = logging.getLogger(__name__)
 
 SUFFIXES = (".csv", ".xlsx")
 
+MAX_CELL_CHARS = 32_767
+"""Longest cell accepted (Excel's limit); a longer cell rejects its row."""
+MAX_CSV_FIELD = 64 * 1024 * 1024
+"""Longest CSV field parsed at all; beyond it the file is refused (the parser would hold it in memory)."""
+MAX_ROWS = 5_000_000
+MAX_COLUMNS = 256
+"""Cells right of this column of an .xlsx sheet are not read (no input file has that many columns)."""
+MAX_XLSX_UNPACKED = 512 * 1024 * 1024
+MAX_XLSX_RATIO = 100
+"""An .xlsx whose parts unpack to more than this many times their packed size (and over 16 MB) is a zip bomb."""
+
+csv.field_size_limit(MAX_CSV_FIELD)
+
 
 @dataclass
 class Table:
@@ -38,6 +58,9 @@ class Table:
     encoding: str
     unknown_columns: list[str] = field(default_factory=list)
     ragged: bool = False                 # True for CSV: a row whose cell count differs is rejected
+    oversize: dict[int, str] = field(default_factory=dict)
+    """Line → why the row is rejected before validation (a cell longer than MAX_CELL_CHARS; the
+    cell is kept as its first characters only)."""
 
 
 @dataclass
@@ -122,7 +145,15 @@ def read_table(path: Path, spec: InputSpec) -> Table:
         headers, header_line, rows, encoding = _read_csv(path)
         ragged = True
     fields, unknown = _map_header(path, spec, headers, header_line)
-    return Table(path, headers, fields, rows, encoding, unknown, ragged)
+    oversize: dict[int, str] = {}
+    for line, cells in rows:
+        for i, cell in enumerate(cells):
+            if len(cell) > MAX_CELL_CHARS:
+                col = headers[i].strip() if i < len(headers) else f"列{i + 1}"
+                oversize[line] = (f"{col}: 单元格过长（{len(cell):,} 个字符，上限 {MAX_CELL_CHARS:,}）/ cell longer "
+                                  f"than {MAX_CELL_CHARS:,} characters ({len(cell):,})")
+                cells[i] = cell[:200] + "…"
+    return Table(path, headers, fields, rows, encoding, unknown, ragged, oversize)
 
 
 def _read_csv(path: Path) -> tuple[list[str], int, list[tuple[int, list[str]]], str]:
@@ -150,6 +181,11 @@ def _read_csv(path: Path) -> tuple[list[str], int, list[tuple[int, list[str]]], 
             else:
                 rows.append((start, cells))
     except csv.Error as e:
+        if "field limit" in str(e):
+            raise InputFileError(
+                f"{path.name}: 第 {previous_end + 1} 行起有超过 {MAX_CSV_FIELD // 1024 // 1024} MB 的单元格，文件无法读取 / "
+                f"a field from line {previous_end + 1} is larger than {MAX_CSV_FIELD // 1024 // 1024} MB; "
+                "the file is refused") from e
         raise InputFileError(
             f"{path.name}: 第 {previous_end + 1} 行起 CSV 格式错误（引号不成对或引号后多余字符），整个文件无法解析 / "
             f"broken CSV quoting from line {previous_end + 1}, the table cannot be parsed: {e}") from e
@@ -172,10 +208,31 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+def check_xlsx_package(path: Path) -> None:
+    """Refuse a workbook that would unpack into more than the limits, before opening it."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise InputFileError(f"{path.name}: 不是有效的 Excel (.xlsx) 文件 / not a valid .xlsx workbook: {e}") from e
+    unpacked = sum(i.file_size for i in infos)
+    packed = max(1, sum(i.compress_size for i in infos))
+    limit_mb = MAX_XLSX_UNPACKED // 1024 // 1024
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise InputFileError(f"{path.name}: 解压后 {unpacked // 1024 // 1024:,} MB，超过上限 {limit_mb} MB，"
+                             f"请拆分文件或另存为 CSV / unpacks to {unpacked // 1024 // 1024:,} MB, more than "
+                             f"{limit_mb} MB: split it or save it as CSV")
+    if unpacked > 16 * 1024 * 1024 and unpacked / packed > MAX_XLSX_RATIO:
+        raise InputFileError(f"{path.name}: 压缩比异常（{unpacked / packed:,.0f} 倍，上限 {MAX_XLSX_RATIO} 倍），"
+                             f"疑似压缩炸弹 / the workbook unpacks to {unpacked / packed:,.0f} times its size "
+                             f"(limit {MAX_XLSX_RATIO}): refused as a zip bomb")
+
+
 def _read_xlsx(path: Path) -> tuple[list[str], int, list[tuple[int, list[str]]]]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    check_xlsx_package(path)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as e:
@@ -188,8 +245,15 @@ def _read_xlsx(path: Path) -> tuple[list[str], int, list[tuple[int, list[str]]]]
         headers: list[str] | None = None
         header_line = 0
         rows: list[tuple[int, list[str]]] = []
-        for line, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = [_cell_text(v) for v in values]
+        # At most MAX_COLUMNS cells per row are built: a cell far to the right (XFD1048576)
+        # does not make every row 16,384 cells wide.
+        for line, values in enumerate(ws.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
+            if line > MAX_ROWS:
+                raise InputFileError(f"{path.name}: 超过 {MAX_ROWS:,} 行，请拆分文件 / more than {MAX_ROWS:,} rows: "
+                                     "split the file")
+            cells = [_cell_text(v) for v in values[:MAX_COLUMNS]]
+            while cells and not cells[-1] and (headers is None or len(cells) > len(headers)):
+                cells.pop()  # max_col pads every row: drop the padding
             if not any(c.strip() for c in cells):
                 continue
             if headers is None:

@@ -82,6 +82,9 @@ def validate_table(table: Table, spec: InputSpec) -> tuple[list[ValidRow], list[
     valid: list[ValidRow] = []
     rejects: list[Reject] = []
     for line, cells in table.rows:
+        if line in table.oversize:
+            rejects.append(Reject(name, line, "", table.oversize[line], original_row(table, cells)))
+            continue
         if len(cells) != width and table.ragged and (
                 len(cells) < width or any(c.strip() for c in cells[width:])):
             rejects.append(Reject(name, line, "", f"列数与表头不一致 / the row has {len(cells)} cells, the header "
