@@ -22,18 +22,16 @@ from neo4j.exceptions import DriverError, Neo4jError
 
 from api.security import Principal
 from api.shape import plain
+from graph.access import ACCESS_INSERT
 from graph.errors import KgError
 
 log = logging.getLogger(__name__)
 
-_INSERT = (
-    "UNWIND $rows AS row "
-    "MERGE (a:AccessRecord {record_id: row.record_id}) "
-    "ON CREATE SET a.at = row.at, a.token_id = row.token_id, a.name = row.name, a.role = row.role, "
-    "a.endpoint = row.endpoint, a.method = row.method, a.path = row.path, a.params = row.params, "
-    "a.entity_ids = row.entity_ids, a.purpose = row.purpose, a.outcome = row.outcome, a.status = row.status, "
-    "a.client = row.client"
-)
+_INSERT = ACCESS_INSERT
+
+
+MAX_IDS = 200_000
+"""Most entity ids in one record (a prepared query returns at most 100,000 rows)."""
 
 
 def make_record(principal: Principal | None, *, endpoint: str, method: str, path: str, params: dict[str, Any],
@@ -52,7 +50,7 @@ def make_record(principal: Principal | None, *, endpoint: str, method: str, path
         "method": method,
         "path": path,
         "params": json.dumps(plain(params), ensure_ascii=False, sort_keys=True, default=str),
-        "entity_ids": sorted(set(entity_ids))[:5000],
+        "entity_ids": sorted(set(entity_ids))[:MAX_IDS],
         "purpose": purpose,
         "outcome": outcome,
         "status": status,
@@ -65,11 +63,6 @@ def failure_record(request: Any, outcome: str, status: int) -> dict[str, Any]:
     return make_record(None, endpoint=getattr(route, "path", request.url.path), method=request.method,
                        path=request.url.path, params={}, entity_ids=[], outcome=outcome, status=status,
                        purpose=None, client=request.client.host if request.client else None)
-
-
-def write_now(driver: neo4j.Driver, database: str, record: dict[str, Any]) -> None:
-    """Write one record synchronously (command-line reads: the record exists before the file)."""
-    driver.execute_query(_INSERT, rows=[record], database_=database)
 
 
 class AuditWriter:

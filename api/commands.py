@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from api.security import load_roles
-from api.tokens import create_token, list_tokens, revoke_token
+from api.tokens import create_token, list_tokens, parse_expiry, revoke_token
 from graph.db import session_driver
 from graph.errors import KgError
 from graph.settings import get_settings
@@ -29,19 +29,23 @@ def _roles_help() -> str:
 def token_create(
     role: Annotated[str, typer.Option("--role", help="角色（中文或英文名）/ role, Chinese or English name")],
     name: Annotated[str, typer.Option("--name", help="持有人或系统名称 / holder or system name")],
+    expires: Annotated[str | None, typer.Option(
+        "--expires", help="有效期，如 90d、12h、30m；默认不过期 / lifetime such as 90d, 12h, 30m; default: none")] = None,
 ) -> None:
     """Create a token. The secret is printed once, on the last line, and stored only as a hash."""
+    lifetime = parse_expiry(expires) if expires is not None else None
     settings = get_settings()
     with session_driver(settings) as driver:
-        info, secret = create_token(driver, settings.neo4j_database, role, name)
-    console.print(f"令牌已创建 / token created: id {info.token_id}, 角色 / role {info.role}, 名称 / name {info.name}")
+        info, secret = create_token(driver, settings.neo4j_database, role, name, lifetime)
+    until = f", 有效期至 / expires {info.expires_at}" if info.expires_at else ""
+    console.print(f"令牌已创建 / token created: id {info.token_id}, 角色 / role {info.role}, 名称 / name {info.name}{until}")
     console.print("请妥善保存，令牌只显示这一次 / keep it safe, it is shown only once:")
     print(secret)
 
 
 @token_app.command("revoke")
 def token_revoke(token_id: Annotated[str, typer.Argument(help="令牌编号 / token id (kg token list)")]) -> None:
-    """Revoke a token (a running server stops accepting it within 10 seconds)."""
+    """Revoke a token and its login sessions (a running server refuses it from the next request)."""
     settings = get_settings()
     with session_driver(settings) as driver:
         info = revoke_token(driver, settings.neo4j_database, token_id)
@@ -54,9 +58,9 @@ def token_list() -> None:
     settings = get_settings()
     with session_driver(settings) as driver:
         tokens = list_tokens(driver, settings.neo4j_database)
-    table = Table("编号 / id", "名称 / name", "角色 / role", "创建 / created", "撤销 / revoked")
+    table = Table("编号 / id", "名称 / name", "角色 / role", "创建 / created", "过期 / expires", "撤销 / revoked")
     for t in tokens:
-        table.add_row(t.token_id, t.name, t.role, t.created_at, t.revoked_at or "")
+        table.add_row(t.token_id, t.name, t.role, t.created_at, t.expires_at or "", t.revoked_at or "")
     console.print(table)
 
 

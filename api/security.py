@@ -22,7 +22,6 @@ import hmac
 import secrets
 import threading
 import tomllib
-import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from graph.access import BadPurpose, clean_purpose
 from graph.errors import KgError, NotFound
 from graph.schema import NODE_SPECS, REL_SPECS, ClueSource, InspectionKind, node_spec
 
@@ -64,13 +64,6 @@ PURPOSE_LABELS = frozenset({"Clue", "Case"})
 """A response that carries a clue or a case (by entity, edge or row) needs a stated purpose (调阅事由)."""
 PURPOSE_SCOPES = frozenset({"clues", "cases"})
 """Rows of a non-aggregate query touching these scopes carry clue or case detail."""
-PURPOSE_MIN, PURPOSE_MAX = 2, 200
-
-
-class BadPurpose(KgError):
-    """A stated purpose that is too long, too short or not visible text (400)."""
-
-
 class PurposeRequired(KgError):
     """Reading clue or case detail needs a stated purpose (调阅事由) (400)."""
 
@@ -238,34 +231,8 @@ def mask_name(value: Any) -> Any:
     return str(value)[:1] + "**"
 
 
-# -- purpose -----------------------------------------------------------------------------------
-
-_INVISIBLE = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
-
-
-def clean_purpose(value: str | None) -> str | None:
-    """The stated purpose, trimmed; None when none was stated.
-
-    A purpose is 2–200 characters after trimming, holds no control or invisible characters
-    (NUL, zero-width space …) and at least two letters or digits (``.`` or ``--`` say nothing).
-
-    >>> clean_purpose("  核查信访件 "), clean_purpose(None), clean_purpose("   ")
-    ('核查信访件', None, None)
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    if not text:
-        return None
-    if len(text) > PURPOSE_MAX:
-        raise BadPurpose(f"调阅事由过长：最多 {PURPOSE_MAX} 个字符，收到 {len(text)} 个 / the purpose is too long: "
-                         f"at most {PURPOSE_MAX} characters, got {len(text)}")
-    if any(unicodedata.category(ch) in _INVISIBLE for ch in text):
-        raise BadPurpose("调阅事由含不可见或控制字符 / the purpose holds invisible or control characters")
-    if sum(1 for ch in text if unicodedata.category(ch)[0] in "LN") < PURPOSE_MIN:
-        raise BadPurpose(f"调阅事由须写明原因（至少 {PURPOSE_MIN} 个文字或数字）/ state the purpose in words "
-                         f"(at least {PURPOSE_MIN} letters or digits)")
-    return text
+# -- purpose ---------------------------------------------------------------------------------
+# ``clean_purpose`` and ``BadPurpose`` live in graph.access (the command line checks purposes too).
 
 
 # -- pseudonyms for masked keys ----------------------------------------------------------------

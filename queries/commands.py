@@ -190,15 +190,40 @@ def query_run(
         console.print(f"已写入 / wrote {len(result.rows)} 行 / rows → {output}")
 
 
+def require_purpose(purpose: str | None) -> str:
+    """The checked ``--purpose`` of a command that writes personal data to a file."""
+    from graph.access import BadPurpose, clean_purpose
+
+    stated = clean_purpose(purpose)
+    if stated is None:
+        raise BadPurpose("请用 --purpose 说明调阅事由（记入调阅记录）/ state the purpose with --purpose "
+                         "(it is written to the access log)")
+    return stated
+
+
+def personal_entity_ids(nodes: list[dict[str, Any]]) -> list[str]:
+    """Ids of the entities that carry personal data (officers, clues, cases)."""
+    from graph.schema import NODE_SPECS
+
+    personal = {s.label for s in NODE_SPECS if s.personal_fields}
+    return [n["id"] for n in nodes if n.get("type") in personal]
+
+
 def export_cmd(
     output: Annotated[Path, typer.Option("--output", "-o", help="输出文件 / output file")],
     fmt: Annotated[GraphFormat, typer.Option("--format", "-f", help="graphml|gexf")] = GraphFormat.graphml,
     query: Annotated[list[str] | None, typer.Option("--query", "-q", help="查询名称，可多次 / query name, repeatable")] = None,
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="名称=值，传给每个查询中有此参数者")] = None,
+    purpose: Annotated[str | None, typer.Option(
+        "--purpose", help="调阅事由（必填，记入调阅记录）/ purpose of the export (required, written to the access log)")] = None,
 ) -> None:
-    """Export a subgraph for Gephi: the nodes/edges of the given queries, or the whole domain graph."""
+    """Export a subgraph for Gephi: the nodes/edges of the given queries, or the whole domain graph.
+    The file (personal data) is written owner-only (0600); the export is recorded in the access
+    log with the OS user, the command and the purpose."""
+    from graph.access import local_record, private_output, write_access
     from queries.export import merge_results, to_networkx, whole_graph, write_graph
 
+    stated = require_purpose(purpose)
     raw = parse_params(param or [])
     qds = [get_query(n) for n in (query or [])]
     per_query = []
@@ -215,6 +240,11 @@ def export_cmd(
             nodes, edges = merge_results(qd.execute(driver, s.neo4j_database, mine) for qd, mine in per_query)
         else:
             nodes, edges = whole_graph(driver, s.neo4j_database)
+        write_access(driver, s.neo4j_database, local_record(
+            "kg export", purpose=stated, entity_ids=personal_entity_ids(nodes),
+            params={"format": fmt.value, "queries": [qd.name for qd, _ in per_query] or "whole_graph",
+                    **raw}, output=output))
     g = to_networkx(nodes, edges)
-    write_graph(g, output, fmt.value)  # type: ignore[arg-type]
+    with private_output(output):
+        write_graph(g, output, fmt.value)  # type: ignore[arg-type]
     console.print(f"已导出 / exported {g.number_of_nodes()} 个节点 / nodes, {g.number_of_edges()} 条关系 / edges → {output}")
