@@ -2,6 +2,7 @@
 detail leaves — neighbours, views, search, relationships, queries — not only on
 ``/entities/Case/X``; and a purpose is 2–200 visible characters, else 400 (nothing stored)."""
 
+# ruff: noqa: F811  (pytest fixtures imported from tests.security_support)
 from __future__ import annotations
 
 from urllib.parse import quote

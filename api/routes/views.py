@@ -14,9 +14,9 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from api.deps import COOKIE_NAME, AuditDep, DriverDep, PurposeDep, SettingsDep, current_principal, require
 from api.errors import Forbidden, Unauthorized
 from api.limits import expensive
-from api.security import BadPurpose, Principal, PurposeRequired, clean_purpose, disclose
+from api.security import BadPurpose, Principal, PurposeRequired, clean_purpose, disclose, resolve_key
 from graph.errors import QueryParamError
-from graph.schema import parse_cn_date
+from graph.schema import node_spec, parse_cn_date
 from queries.registry import get_query
 from viz.home import key_figures, render_home
 from viz.model import GraphView, ViewEdge, ViewNode
@@ -78,8 +78,19 @@ def _build_masked(name: str, request: Request, principal: Principal, purpose: st
     if why:
         raise Forbidden(why)
     raw = _params(request)
+    given: tuple[str, str] | None = None
+    if v.entity is not None:  # a view of one officer: leaders name him by the alias they were given
+        key = node_spec(v.entity).key
+        if raw.get(key):
+            real = resolve_key(principal.role, v.entity, str(raw[key]))
+            if real != raw[key]:
+                given = (real, str(raw[key]))
+            raw[key] = real
     with expensive(request, v.entity is None):
         view = v.build(driver, database, raw)
+    if given is not None:  # the title and echoed parameters name the alias, never the key
+        view.title = view.title.replace(*given)
+        view.params = {k: (given[1] if val == given[0] else val) for k, val in view.params.items()}
     nodes = [n.model_dump() for n in view.nodes]
     edges = [e.entity() for e in view.edges]
     # Aggregate nodes stand for many entities and carry no personal data: kept as they are.
