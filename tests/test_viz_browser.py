@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import neo4j
 import pytest
 import uvicorn
@@ -54,6 +55,8 @@ def test_every_view_served_and_exported(server: str, browser: Any, city_driver: 
     db = city_settings.neo4j_database
     token = create_token(city_driver, db, "strict_office", "浏览器测试")[1]
     host = server.removeprefix("http://").split(":")[0]
+    # Log in as a browser would: the cookie holds a server-side session id, not the token.
+    session = httpx.post(f"{server}/login", data={"token": token}, follow_redirects=False).cookies["kg_session"]
     for name, params in sample_params(city_driver, db).items():
         query = {"as_of": AS_OF, **params}
         view = get_view(name).build(city_driver, db, query)
@@ -61,8 +64,9 @@ def test_every_view_served_and_exported(server: str, browser: Any, city_driver: 
 
         plog = PageLog()
         page = guarded_page(browser, plog)
-        page.context.add_cookies([{"name": "kg_token", "value": token, "domain": host, "path": "/"}])
-        qs = "&".join(f"{k}={v}" for k, v in query.items())
+        page.context.add_cookies([{"name": "kg_session", "value": session, "domain": host, "path": "/"}])
+        # Views with clues or cases need a stated purpose; the page passes it on to its expansions.
+        qs = "&".join(f"{k}={v}" for k, v in {**query, "purpose": "浏览器测试"}.items())
         page.goto(f"{server}/views/{name}.html?{qs}")
         wait_stable(page)
         assert drawn_nodes(page) == expected, name
@@ -94,4 +98,25 @@ def test_unauthenticated_browser_goes_to_login(server: str, browser: Any) -> Non
     page = guarded_page(browser, plog)
     page.goto(f"{server}/views/ecosystem_map.html")
     assert page.url.startswith(f"{server}/login")
+    page.context.close()
+
+
+def test_view_without_purpose_asks_for_one(server: str, browser: Any, city_driver: neo4j.Driver,
+                                           city_settings: Settings) -> None:
+    """A page with cases asks for the purpose in a form, then opens with it; the purpose is
+    written to the access log."""
+    token = create_token(city_driver, city_settings.neo4j_database, "discipline", "浏览器事由")[1]
+    host = server.removeprefix("http://").split(":")[0]
+    session = httpx.post(f"{server}/login", data={"token": token}, follow_redirects=False).cookies["kg_session"]
+    params = sample_params(city_driver, city_settings.neo4j_database)["accountability_chain"]
+    plog = PageLog()
+    page = guarded_page(browser, plog)
+    page.context.add_cookies([{"name": "kg_session", "value": session, "domain": host, "path": "/"}])
+    page.goto(f"{server}/views/accountability_chain.html?as_of={AS_OF}&case_no={params['case_no']}")
+    assert "请说明调阅事由" in page.text_content("h1")
+    page.fill("#purpose", "核查案件责任链")
+    page.click("button[type=submit]")
+    wait_stable(page)
+    assert drawn_nodes(page) > 0 and "purpose=" in page.url
+    assert not plog.errors and not plog.blocked
     page.context.close()
