@@ -114,6 +114,8 @@ def test_view_without_purpose_asks_for_one(server: str, browser: Any, city_drive
     page.context.add_cookies([{"name": "kg_session", "value": session, "domain": host, "path": "/"}])
     page.goto(f"{server}/views/accountability_chain.html?as_of={AS_OF}&case_no={params['case_no']}")
     assert "请说明调阅事由" in page.text_content("h1")
+    assert [e for e in plog.errors if "status of 400" not in e] == []   # the form is answered with 400
+    plog.errors.clear()
     page.fill("#purpose", "核查案件责任链")
     page.click("button[type=submit]")
     wait_stable(page)
