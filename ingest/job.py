@@ -158,6 +158,8 @@ def _ingest_file(driver: neo4j.Driver, database: str, spec: InputSpec, path: Pat
     fr.encoding, fr.unknown_columns, fr.read = table.encoding, table.unknown_columns, len(table.rows)
     valid, rejects = validate_table(table, spec)
     present = {f for f in table.fields if f is not None}
+    if "finding" in present:  # the finding's validator keeps the source term in finding_raw
+        present.add("finding_raw")
     if isinstance(spec.spec, NodeSpec):
         prepared = prepare_nodes(spec, valid, present)
         loaded = len(valid)

@@ -44,9 +44,12 @@ def node_merge(spec: NodeSpec, props: tuple[str, ...], defaults: tuple[str, ...]
 
 @cache
 def rel_merge(spec: RelSpec, props: tuple[str, ...], defaults: tuple[str, ...] = ()) -> str:
-    """Upsert relationships from rows holding both endpoint fields, the key props and ``props``."""
+    """Upsert relationships from rows holding both endpoint fields, the merge keys and ``props``.
+
+    Optional key fields merge through their derived key (``RelSpec.merge_keys``) and are SET
+    like any other property when their column is present."""
     src, dst = node_spec(spec.from_label), node_spec(spec.to_label)
-    keys = ", ".join(f"{q(k)}: row.{q(k)}" for k in spec.key_props)
+    keys = ", ".join(f"{q(k)}: row.{q(k)}" for k in spec.merge_keys.values())
     rel = f"[r:{q(spec.type)}" + (f" {{{keys}}}" if keys else "") + "]"
     return (
         "UNWIND $rows AS row\n"
