@@ -30,7 +30,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticUndefined
 
 __all__ = [
@@ -959,6 +967,13 @@ INTERNAL_LABELS: tuple[InternalLabel, ...] = (
 
 PROVENANCE_PROPS = ("ingest_run", "source_file")
 """Stamped on every node and relationship an ingest run writes: the run id and the source file."""
+
+RENAMED_REL_PROPS: dict[tuple[str, str], str] = {
+    ("INVOLVES", "form"): "disposition_form",
+    ("INVOLVES", "sanction"): "disposition",
+}
+"""Relationship properties renamed since earlier versions: (type, old name) → new name. An ingest
+run moves old values over once (the old column headers stay accepted as aliases)."""
 
 SNAPSHOT_PROPS = ("ended_by_run",)
 """Stamped on a relationship that a snapshot ingest ended (``end_date`` set to the export date):

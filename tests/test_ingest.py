@@ -152,7 +152,7 @@ def test_endpoints_already_in_the_graph_are_found(db: neo4j.Driver, db_settings:
 
 @pytest.mark.parametrize(("folder", "stem", "words"), [
     ("bad_quote", "officers", ["officers.csv", "引号", "第 3 行"]),
-    ("missing_column", "officers", ["officers.csv", "缺少必填列", "职级"]),
+    ("missing_column", "officers", ["officers.csv", "缺少必填列", "警号"]),
     ("not_a_table", "units", ["units.csv"]),
     ("not_a_table", "officers", ["officers.xlsx", "Excel"]),
     ("not_a_table", "clues", ["clues.csv", "表头"]),
