@@ -50,6 +50,21 @@ def ingest_command(
     could not be read at all; 2 on any other failure (no folder, bad date, Neo4j unavailable or
     gone mid-run: rerun the same folder, the ingest is idempotent).
     """
+    try:
+        report, console, rejects_path = _ingest(folder, batch_size, quiet, rejects, snapshot, as_of)
+    except KgError as e:  # every failure: one bilingual line and exit 2, never a traceback
+        Console(stderr=True).print(f"[bold red]错误 / error:[/] {e}", highlight=False)
+        raise typer.Exit(2) from None
+    if not quiet:
+        print_summary(report, console, rejects_path)
+    else:
+        for stem, message in report.errors.items():
+            console.print(f"[red]{stem}[/]: {message}", highlight=False)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def _ingest(folder: Path, batch_size: int, quiet: bool, rejects: Path | None, snapshot: bool,
+            as_of: str | None) -> tuple[IngestReport, Console, Path]:
     if not folder.is_dir():
         raise KgError(f"输入目录不存在或不是目录 / no such folder: {folder}")
     export_day: dt.date | None = None
@@ -81,12 +96,7 @@ def ingest_command(
         write_rejects(report, rejects_path)
     except OSError as e:
         raise KgError(f"无法写入拒绝行报告 / cannot write the rejects report {rejects_path}: {e}") from e
-    if not quiet:
-        print_summary(report, console, rejects_path)
-    else:
-        for stem, message in report.errors.items():
-            console.print(f"[red]{stem}[/]: {message}", highlight=False)
-    raise typer.Exit(0 if report.ok else 1)
+    return report, console, rejects_path
 
 
 def print_summary(report: IngestReport, console: Console, rejects_path: Path | None = None) -> None:
