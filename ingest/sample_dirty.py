@@ -132,7 +132,7 @@ def write_dirty(out: Path, *, seed: int, as_of: dt.date) -> Path:
     expected["files"]["officers"] = _expect(officers, lines, "officers.csv", "GBK/GB18030")
 
     # postings.xlsx: header aliases, dates as Excel dates and as Chinese text; a bad date, a missing
-    # start date, a badge number the officer file lacks.
+    # start date (loaded: start unknown), a badge number the officer file lacks.
     pf = rel_spec("SERVES_IN").model.model_fields
     postings = _File("postings", ["警号", "单位编码", "任职日期", "离任日期", _titles(pf, ["post"])[0]])
     date_forms = [lambda d: d, lambda d: f"{d.year}年{d.month}月{d.day}日", lambda d: f"{d.year}/{d.month}/{d.day}",
@@ -143,7 +143,7 @@ def write_dirty(out: Path, *, seed: int, as_of: dt.date) -> Path:
         postings.add([badge, station_codes[k % len(station_codes)], form(start), None, posts[k % len(posts)]])
     postings.add([badges[0], "D01Z01D01", "2015年3月1日", "2019年12月31日", "车管窗口"])
     postings.add([badges[1], "D01F01P01", "2023-02-30", None, "社区警务"], bad=True)
-    postings.add([badges[2], "D01F01P01", None, None, "社区警务"], bad=True)
+    postings.add([badges[2], "D01F01P01", None, None, "社区警务"])  # start unknown: kept as such
     postings.add(["123456", "D01F01P01", "2024-03-05", None, "社区警务"], bad=True)   # no such officer
     postings.add([badges[3], "D01F01X01", "2024-03-05", None, "社区警务"], bad=True)  # the rejected unit
     import openpyxl
