@@ -190,11 +190,11 @@ def run_ingest(driver: neo4j.Driver, database: str, folder: Path | str, *, batch
 def mark_dead_runs_interrupted(driver: neo4j.Driver, database: str) -> list[str]:
     """Mark ``interrupted`` the runs still ``running`` whose process on this host is gone
     (a run killed with Neo4j, or a process killed mid-run). Returns their run ids."""
-    records, _, _ = driver.execute_query(
-        "MATCH (r:IngestRun {status: 'running'}) RETURN r.run_id AS id, r.host AS host, r.pid AS pid",
-        database_=database)
+    records, _, _ = driver.execute_query(  # properties(r): runs of earlier versions have no host or pid
+        "MATCH (r:IngestRun {status: 'running'}) RETURN properties(r) AS p", database_=database)
     host = socket.gethostname()
-    dead = [r["id"] for r in records if r["host"] in (None, host) and not _alive(r["pid"])]
+    dead = [r["p"]["run_id"] for r in records
+            if r["p"].get("host") in (None, host) and not _alive(r["p"].get("pid"))]
     if not dead:
         return []
     records, _, _ = driver.execute_query(mark_interrupted(), {"dead": dead, "now": dt.datetime.now().astimezone()},

@@ -161,7 +161,7 @@ def write_dirty(out: Path, *, seed: int, as_of: dt.date) -> Path:
 
     # clues.csv: UTF-8, English headers; summaries with commas, quotes and line breaks; a bad date,
     # a bad status, an unquoted comma (a ragged row) and a duplicated row.
-    clues = _File("clues", list(node_spec("Clue").model.model_fields))
+    clues = _File("clues", ["clue_no", "received_on", "source", "category", "status", "summary"])
     clue_nos = [f"XS2025-D{k:04d}" for k in range(1, 21)]
     texts = ["反映其在执法办案中，收受当事人财物，数额较大", "反映其多次在工作日午间饮酒，\n影响值班", "反映其对群众“冷硬横推”，态度恶劣",
              "反映其违规插手工程项目，\r\n为亲属承揽业务提供便利，并收受好处", "反映其\"借款\"未还，金额约三万元"]
