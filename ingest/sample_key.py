@@ -139,7 +139,7 @@ def conflicts_of_interest(kept: dict[str, list[tuple[str, ...]]]) -> list[list[s
     out: set[tuple[str, ...]] = set()
     for kind, workers, subjects, dates in (
             ("Clue", kept["clue_workers"], kept["clue_subjects"], {c: d for c, _, d in kept["clues"]}),
-            ("Case", kept["case_workers"], kept["case_subjects"], dict(kept["cases"]))):
+            ("Case", kept["case_workers"], kept["case_subjects"], {c: d for c, d in kept["cases"]})):
         accused: dict[str, set[str]] = defaultdict(set)
         for item, badge in subjects:
             accused[item].add(badge)
