@@ -145,3 +145,6 @@ def sample_command(
     c = key["counts"]
     typer.echo(f"样例已生成 / sample written to {out}: {c['units']} 单位, {c['officers']} 民警, "
                f"{c['clues']} 线索, {c['cases']} 案件, {len(key['clusters'])} 个预埋团伙; 答案 / key: {key_path}")
+    later = key["later_postings"]
+    typer.echo(f"较晚的任职导出 / later postings export: {out / later['folder']}（{later['ended']} 名民警调动；"
+               f"kg ingest {out / later['folder']} --snapshot --as-of {later['as_of']}）")
