@@ -18,7 +18,11 @@ from graph.errors import QueryParamError
 from graph.schema import NODE_SPECS
 from queries.common import run_cypher
 
-__all__ = ["Window", "data_as_of", "data_presence", "has_domain_data", "resolve_window", "STALE_DATA_DAYS"]
+__all__ = ["Window", "data_as_of", "data_presence", "has_domain_data", "empty_database_message", "resolve_window",
+           "STALE_DATA_DAYS", "EMPTY_EXIT_CODE"]
+
+EMPTY_EXIT_CODE = 3
+"""Exit code of ``kg query run`` when the database holds no domain data (scripts notice)."""
 
 STALE_DATA_DAYS = 30
 """An ``as_of`` more than this many days after the data's own date gets a note: later records
@@ -44,6 +48,17 @@ def data_presence(driver: neo4j.Driver, database: str) -> dict[str, int]:
 
 def has_domain_data(presence: dict[str, int]) -> bool:
     return any(presence.get(f, 0) for f in NODE_COUNT_FIELDS)
+
+
+def empty_database_message(settings: Any) -> str:
+    """One line for stderr: which database is empty and which settings chose it."""
+    if settings.neo4j_uri:
+        where = f"NEO4J_URI={settings.neo4j_uri}（数据库 {settings.neo4j_database}）"
+    else:
+        where = f"内置数据库 KG_VAR_DIR={settings.kg_var_dir}，KG_NEO4J_PORT={settings.kg_neo4j_port}"
+    return (f"数据库为空：{where} 中没有任何业务数据（单位、民警、线索……）；请检查 KG_VAR_DIR / NEO4J_URI 是否指向"
+            f"已导入数据的库，或先运行 kg ingest DIR / the database holds no domain data: check KG_VAR_DIR / "
+            f"NEO4J_URI, or load data with kg ingest DIR")
 
 
 @dataclass
