@@ -41,20 +41,32 @@ def _join(values: list[Any]) -> str | None:
 
 
 def allegation_facts(links: list[Any]) -> dict[str, str | None]:
-    """What one officer was alleged, found and given in a case, one entry per allegation link
-    (``allegation_category``/``allegation``, ``finding`` or its raw term, ``disposition``/
-    ``sanction`` and ``disposition_form``/``form``)."""
+    """What one officer was alleged, found and given in a case: one entry per allegation link
+    (``allegation_category``：``allegation``; ``finding`` with the source's raw term; ``disposition``
+    or ``sanction`` with ``disposition_form`` or ``form``), in the same order in the three columns
+    ("—" where a link lacks the item)."""
+    def key(link: Any) -> tuple[str, str, str]:
+        return (str(link.get("allegation_category") or ""), str(link.get("allegation") or ""),
+                str(link.get("finding") or ""))
+
     allegations, findings, dispositions = [], [], []
-    for link in links:
+    for link in sorted(links, key=key):
         what = "：".join(str(x) for x in (link.get("allegation_category"), link.get("allegation")) if x)
         allegations.append(what or None)
-        finding = link.get("finding")
-        raw = link.get("finding_raw")
+        finding, raw = link.get("finding"), link.get("finding_raw")
         findings.append(f"{finding}（{raw}）" if finding and raw and raw != finding else finding or raw)
-        form = link.get("disposition_form") or link.get("form")
         penalty = link.get("disposition") or link.get("sanction")
-        dispositions.append("，".join(str(x) for x in (penalty, form) if x) or None)
-    return {"allegation": _join(allegations), "finding": _join(findings), "disposition": _join(dispositions)}
+        form = link.get("disposition_form") or link.get("form")
+        dispositions.append("，".join(str(plain(x)) for x in (penalty, form) if x) or None)
+
+    def column(values: list[str | None]) -> str | None:
+        if not any(values):
+            return None
+        if len(values) == 1:
+            return values[0]
+        return "；".join(v or "—" for v in values)
+
+    return {"allegation": column(allegations), "finding": column(findings), "disposition": column(dispositions)}
 
 
 def run_chain(driver: neo4j.Driver, database: str, p: ChainParams) -> QueryResult:
