@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import neo4j
+import networkx as nx
 from pydantic import Field
 
 from graph.errors import NotFound
@@ -157,12 +158,28 @@ def _notes(p: ClusterParams, w: Window, groups: list[RawGroup], skipped: list[di
     return notes
 
 
-def run_clusters(driver: neo4j.Driver, database: str, p: ClusterParams) -> QueryResult:
-    t0 = time.perf_counter()
+@dataclass
+class Projection:
+    graph: nx.Graph
+    groups: list[RawGroup]
+    skipped: list[dict[str, Any]]
+    window: Window
+
+
+def cluster_projection(driver: neo4j.Driver, database: str, p: ClusterParams) -> Projection:
+    """The weighted co-involvement graph the communities are found on (docs/queries.md shows how to
+    rebuild it from the input files with networkx)."""
     w = resolve_window(driver, database, as_of=p.as_of, date_from=p.date_from, date_to=p.date_to)
     groups, skipped = cluster_groups(driver, database, w, p)
     plain_groups: list[Group] = [(k, key, offs) for k, key, _, offs in groups]
     g = co_involvement_graph(plain_groups, {"Case": p.case_weight, "Clue": p.clue_weight})
+    return Projection(g, groups, skipped, w)
+
+
+def run_clusters(driver: neo4j.Driver, database: str, p: ClusterParams) -> QueryResult:
+    t0 = time.perf_counter()
+    proj = cluster_projection(driver, database, p)
+    g, groups, skipped, w = proj.graph, proj.groups, proj.skipped, proj.window
     if p.unit_ties:
         g = add_unit_ties(g, _officer_facts(driver, database, sorted(g.nodes), w.as_of))
     t1 = time.perf_counter()
