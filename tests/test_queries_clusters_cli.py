@@ -54,7 +54,8 @@ def networkx_reading(d: Path, max_subjects: int = 10) -> nx.Graph:
     """The reading docs/queries.md gives analysts, line for line."""
     def rows(f: str) -> list[dict[str, str]]:
         return list(csv.DictReader(open(d / f"{f}.csv", encoding="utf-8-sig")))
-    groups = {("Case", r["case_no"]): set() for r in rows("cases")} | {("Clue", r["clue_no"]): set() for r in rows("clues")}
+    groups: dict[tuple[str, str], set[str]] = {("Case", r["case_no"]): set() for r in rows("cases")}
+    groups |= {("Clue", r["clue_no"]): set() for r in rows("clues")}
     for r in rows("case_subjects"):
         groups[("Case", r["case_no"])].add(r["badge_no"])
     for r in rows("clue_subjects"):
@@ -67,6 +68,10 @@ def networkx_reading(d: Path, max_subjects: int = 10) -> nx.Graph:
             for a, b in itertools.combinations(sorted(officers), 2):
                 g.add_edge(a, b, weight=g.get_edge_data(a, b, {"weight": 0})["weight"] + (3 if kind == "Case" else 1))
     return g
+
+
+def cp(**raw: Any) -> ClusterParams:
+    return ClusterParams.model_validate(raw)
 
 
 def ties(g: nx.Graph) -> dict[tuple[str, str], float]:
@@ -84,10 +89,10 @@ def loaded(db: neo4j.Driver, tmp_path: Path) -> tuple[neo4j.Driver, Path]:
 def test_projection_equals_an_independent_networkx_reading(loaded: tuple[neo4j.Driver, Path]) -> None:
     db, folder = loaded
     expected = {("O1", "O2"): 4.0, ("O1", "O3"): 4.0, ("O2", "O3"): 5.0, ("O4", "O5"): 3.0, ("O5", "O6"): 3.0}
-    proj = cluster_projection(db, DB, ClusterParams(max_subjects=10))
+    proj = cluster_projection(db, DB, cp(max_subjects=10))
     assert ties(proj.graph) == ties(networkx_reading(folder)) == expected
     assert proj.skipped == [{"type": "Clue", "key": "K3", "officers": 12}]
-    wide = cluster_projection(db, DB, ClusterParams(max_subjects=12))
+    wide = cluster_projection(db, DB, cp(max_subjects=12))
     assert ties(wide.graph) == ties(networkx_reading(folder, 12)) and len(wide.graph.edges) == 5 + 66
     r = get_query("risk_clusters").execute(db, DB, {"max_subjects": 10})
     assert sorted(x["officers"] for x in r.rows) == [["O1", "O2", "O3"], ["O4", "O5", "O6"]]
@@ -110,11 +115,11 @@ def test_period_and_sustained_findings(loaded: tuple[neo4j.Driver, Path]) -> Non
         SET c.finding = CASE o.badge_no WHEN 'O1' THEN '不实' ELSE '查无实据' END
         WITH k, o WHERE o.badge_no = 'O1'
         CREATE (k)-[:CONCERNS {finding: '查实', allegation: '第二项'}]->(o)""", database_=DB)
-    sustained = cluster_projection(db, DB, ClusterParams(findings="sustained"))
+    sustained = cluster_projection(db, DB, cp(findings="sustained"))
     # C1 ties O1–O2 (O3 不实); K1 ties O1 (one of two links 查实) and C1's sustained O1, O2; C2 ties O4–O5
     assert ties(sustained.graph) == {("O1", "O2"): 4.0, ("O4", "O5"): 3.0}
-    assert ties(cluster_projection(db, DB, ClusterParams()).graph)[("O1", "O2")] == 4.0  # the extra link counts once
-    early = cluster_projection(db, DB, ClusterParams(date_to="2024-02-15"))  # K1, K2, C1 only
+    assert ties(cluster_projection(db, DB, cp()).graph)[("O1", "O2")] == 4.0  # the extra link counts once
+    early = cluster_projection(db, DB, cp(date_to="2024-02-15"))  # K1, K2, C1 only
     assert ties(early.graph) == {("O1", "O2"): 4.0, ("O1", "O3"): 4.0, ("O2", "O3"): 5.0}
     assert early.window.period() == {"date_from": None, "date_to": "2024-02-15"}
     late = get_query("risk_clusters").execute(db, DB, {"date_from": "2024-05-01", "min_size": 2})

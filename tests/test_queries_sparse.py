@@ -74,9 +74,9 @@ def value_strategy(info: FieldInfo) -> st.SearchStrategy[str]:
     if typ is bool:
         return st.sampled_from(["是", "否"])
     if typ is int:
-        lo = next((m.ge for m in meta if isinstance(m, annotated_types.Ge)), 0)
-        hi = next((m.le for m in meta if isinstance(m, annotated_types.Le)), lo + 50)
-        return st.integers(int(lo), int(min(hi, lo + 200))).map(str)
+        lo: int = next((int(m.ge) for m in meta if isinstance(m, annotated_types.Ge)), 0)  # type: ignore[call-overload]
+        hi: int = next((int(m.le) for m in meta if isinstance(m, annotated_types.Le)), lo + 50)  # type: ignore[call-overload]
+        return st.integers(lo, min(hi, lo + 200)).map(str)
     return st.sampled_from(["甲", "乙某", "A-1", "张·三", "说明，含逗号"])
 
 
@@ -111,8 +111,9 @@ def export_file(draw: st.DrawFn, spec: NodeSpec | RelSpec) -> tuple[list[str], l
     optional = [n for n, f in fields.items() if not f.is_required() and key_field(spec, n) is None]
     chosen = draw(st.lists(st.sampled_from(optional), unique=True, max_size=len(optional))) if optional else []
     columns = required + chosen
+    keys: list[str | None]
     if isinstance(spec, NodeSpec):
-        keys = draw(st.lists(st.sampled_from(pool(spec.label)), unique=True, max_size=POOL))
+        keys = list(draw(st.lists(st.sampled_from(pool(spec.label)), unique=True, max_size=POOL)))
     else:
         keys = [None] * draw(st.integers(0, 6))
     rows = []
