@@ -437,6 +437,10 @@ def build_chain(driver: neo4j.Driver, database: str, p: ChainViewParams) -> Grap
     for nid, lines in duties.items():
         by_id[nid].facts = [("责任", "；".join(lines))]
         by_id[nid].group = lines[0].split("：")[-1]
+    for r in res.rows:  # what each involved officer was alleged, found and given
+        if r["level"] == 1 and r["id"] in by_id:
+            by_id[r["id"]].facts += [(title, r[k]) for k, title in (("allegation", "反映问题"), ("finding", "认定结果"),
+                                                                     ("disposition", "处理")) if r.get(k)]
     # Nodes the rows do not place (intermediate units on the way to the leader in charge).
     for n in by_id.values():
         if n.level is None:
