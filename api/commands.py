@@ -82,6 +82,13 @@ def serve(
             EmbeddedServer.from_settings(settings).start()
         except KgError as e:
             log.warning("embedded Neo4j did not start (%s); the API starts anyway and answers 503", e)
+    try:
+        from queries.commands import warn_if_empty
+
+        with session_driver(settings, start=False) as driver:
+            warn_if_empty(driver, settings)  # one line on stderr; the API serves anyway
+    except KgError:
+        pass
     if demo_token:
         with session_driver(settings) as driver:
             info, secret = create_token(driver, settings.neo4j_database, "strict_office", "演示 / demo")
@@ -93,7 +100,8 @@ def serve(
         console.print(f'  curl -H "Authorization: Bearer $KG_TOKEN" "{base}/search?q=%E5%BC%A0"')
         console.print(f'  curl -H "Authorization: Bearer $KG_TOKEN" "{base}/queries"')
         console.print(f'  curl -H "Authorization: Bearer $KG_TOKEN" "{base}/relationships?type=SERVES_IN&limit=5"')
-        console.print(f'  curl -H "Authorization: Bearer $KG_TOKEN" "{base}/audit?limit=5"\n')
+        console.print(f'  curl -H "Authorization: Bearer $KG_TOKEN" "{base}/audit?limit=5"')
+        console.print("停止 / stop: Ctrl-C 停止 API / stops the API；然后 / then `.venv/bin/kg db stop` 停止 Neo4j / stops Neo4j\n")
     if workers > 1:
         uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
     else:

@@ -15,7 +15,7 @@ from graph.access import local_record, private_output, write_access
 from graph.db import session_driver
 from graph.errors import QueryParamError
 from graph.settings import get_settings
-from queries.commands import parse_params, personal_entity_ids, require_purpose
+from queries.commands import parse_params, personal_entity_ids, require_purpose, warn_if_empty
 from viz.render import render_html
 from viz.views import all_views, get_view
 
@@ -60,6 +60,7 @@ def viz_command(
     stated = require_purpose(purpose)
     settings = get_settings()
     with session_driver(settings) as driver:
+        warn_if_empty(driver, settings)
         view = view_def.build(driver, settings.neo4j_database, raw)
         write_access(driver, settings.neo4j_database, local_record(
             "kg viz", purpose=stated, params={"view": name, **raw}, output=out,

@@ -151,4 +151,4 @@ def run_query(
         return Response(_xlsx(q.title, result.columns, rows), media_type=XLSX_TYPE,
                         headers={"Content-Disposition": f'attachment; filename="{q.name}.xlsx"'})
     return {"name": q.name, "title": q.title, "columns": result.columns, "rows": rows, "nodes": nodes,
-            "edges": edges, "summary": plain(result.summary), "notes": notes}
+            "edges": edges, "summary": plain(result.summary), "notes": notes, "period": result.period}
