@@ -116,9 +116,10 @@ class QueryAnswer(BaseModel):
 class AccessRecordOut(BaseModel):
     record_id: str
     at: str
-    token_id: str
+    token_id: str | None = None
+    """None for a failed login or an unknown token, and for command-line reads (role ``local``)."""
     name: str | None = None
-    role: str
+    role: str | None = None
     endpoint: str
     method: str | None = None
     path: str | None = None
@@ -127,6 +128,8 @@ class AccessRecordOut(BaseModel):
     purpose: str | None = None
     outcome: str
     status: int | None = None
+    client: str | None = None
+    """The client address (``local:<host>`` for command-line reads)."""
 
 
 class AuditPage(BaseModel):

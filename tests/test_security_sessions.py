@@ -83,6 +83,11 @@ def test_bad_tokens_and_logins_are_throttled_and_logged(client: TestClient, toke
     assert outcomes == ["bad_token"] * 5 + ["login_failed"] * 5
     assert all(a["client"] == "testclient" and a.get("token_id") is None for a in recs)
     assert not any("kg_guess" in str(a) for a in recs)                 # no secret in the log
+    assert client.get("/audit", headers=auth(tokens["strict_office"])).status_code == 429  # the address waits
+    with TestClient(create_app(db_settings)) as fresh:   # (throttling is per server process)
+        page = fresh.get("/audit", params={"outcome": "login_failed"}, headers=auth(tokens["strict_office"]))
+        assert page.status_code == 200
+        assert [(i["token_id"], i["role"], i["client"]) for i in page.json()["items"]] == [(None, None, "testclient")] * 5
 
 
 def test_request_limits(client: TestClient, tokens: dict[str, str]) -> None:
