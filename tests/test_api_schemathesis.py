@@ -19,6 +19,7 @@ from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from api.app import create_app
 from api.deps import DriverHolder
+from api.limits import Throttle
 from api.tokens import create_token
 from graph.settings import Settings
 from tests.test_api import build_graph
@@ -38,11 +39,14 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG)
 def token(db: neo4j.Driver, db_settings: Settings) -> Iterator[str]:
     build_graph(db, db_settings.neo4j_database)
     _, secret = create_token(db, db_settings.neo4j_database, "strict_office", "schemathesis")
-    before = APP.state.settings, APP.state.drivers
+    before = APP.state.settings, APP.state.drivers, APP.state.throttle
     APP.state.settings, APP.state.drivers = db_settings, DriverHolder(db_settings)
+    # The auth checks send bad credentials on purpose; throttling them (429, tested in
+    # test_security_sessions.py) would turn the rest of the run into 429s.
+    APP.state.throttle = Throttle(limit=10**9)
     yield secret
     APP.state.drivers.close()
-    APP.state.settings, APP.state.drivers = before
+    APP.state.settings, APP.state.drivers, APP.state.throttle = before
 
 
 @schema.parametrize()
