@@ -6,7 +6,7 @@ Use them as annotated parameters:
   at start; raises ``Neo4jUnavailable`` → 503 while it stays down).
 * ``settings: SettingsDep`` — the app's ``graph.settings.Settings``.
 * ``principal: Annotated[Principal, Depends(require("views"))]`` — authenticate (Bearer token or
-  ``kg_token`` cookie) and check the endpoint group; 401/403 otherwise. ``CurrentPrincipal`` only
+  ``kg_session`` cookie) and check the endpoint group; 401/403 otherwise. ``CurrentPrincipal`` only
   authenticates.
 * ``purpose: PurposeDep`` — the stated purpose (``X-Access-Purpose`` header or ``?purpose=``), or None.
 * ``audit: AuditDep`` then ``audit.record(principal, request, entity_ids=[…])`` — append an
