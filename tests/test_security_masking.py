@@ -88,6 +88,10 @@ def test_rows_are_recorded_in_the_access_log(client: TestClient, tokens: dict[st
         "MATCH (a:Officer {badge_no: '010001'}), (b:Officer {badge_no: '010002'}) "
         "CREATE (k:Case {case_no: 'K2', violation_type: '廉洁纪律', status: '审理中'}) "
         "CREATE (k)-[:INVOLVES]->(a), (k)-[:INVOLVES]->(b), (k)-[:INVOLVES]->(o)", database_=db)
+    # Supervision data exists (B1 supervises U1 only), so the officers of U2 are unsupervised.
+    graph.execute_query(
+        "MATCH (b:Unit {code: 'B1'}), (u:Unit {code: 'U1'}) CREATE (b)-[:SUPERVISES {supervision_type: '纪律监督', "
+        "rank_scope: '全部', include_subtree: false}]->(u)", database_=db)
     h = auth(tokens["discipline"], PURPOSE)
     clusters = client.post("/queries/risk_clusters", json={}, headers=h).json()
     assert [sorted(r["officers"]) for r in clusters["rows"]] == [["010001", "010002", "010003"]]
