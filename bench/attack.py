@@ -80,7 +80,7 @@ class Tally:
 
 def _leaks(body: Any, scopes: frozenset[str]) -> list[str]:
     """Entities or edges in an answer whose scope the role lacks."""
-    out = []
+    out: list[str] = []
     if not isinstance(body, dict):
         return out
     items = list(body.get("nodes") or []) + list(body.get("items") or [])
@@ -241,7 +241,7 @@ def _attack(http: httpx.Client, driver: neo4j.Driver, db: str, tokens: dict[str,
     t.check("csrf", http.get("/logout").status_code == 405, "GET /logout")
     r = http.post("/login", data={"token": secret}, follow_redirects=False)
     cookie = r.headers.get("set-cookie", "")
-    sid = r.cookies.get("kg_session", "")
+    sid = r.cookies.get("kg_session") or ""
     t.check("csrf", r.status_code == 303 and bool(sid) and secret not in cookie, "session id is not the token")
     t.check("csrf", "httponly" in cookie.lower() and "samesite=strict" in cookie.lower(), f"cookie: {cookie[:80]}")
     jar = {"kg_session": sid}
