@@ -109,7 +109,7 @@ def new_order_page(request: Request, principal: PagePrincipal, driver: DriverDep
     if principal is None:
         return _to_login(request)
     rights = rights_of(principal.role)
-    kinds = [k.value for k in OrderKind if k.value in rights.issue]
+    kinds: list[str] = [k.value for k in OrderKind if k.value in rights.issue]
     if not kinds:
         raise Forbidden(f"角色“{principal.role.title}”无权下发督办 / role {principal.role.name} may not issue orders")
     db = settings.neo4j_database

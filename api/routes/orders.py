@@ -20,7 +20,6 @@ from api.deps import AuditDep, CurrentPrincipal, DriverDep, SettingsDep, reject_
 from api.errors import ERROR_RESPONSES, NOT_FOUND, ErrorBody, Forbidden, error_response
 from api.order_rights import bodies_of, can_read, check_action, check_issue, list_filter, may_act, rights_of
 from api.security import Principal
-from graph.errors import QueryParamError
 from graph.orders.machine import IllegalTransition
 from graph.orders.store import (
     Actor,
@@ -33,7 +32,6 @@ from graph.orders.store import (
     list_consultations,
     list_orders,
     parse_target,
-    resolve_targets,
 )
 from graph.schema import ConsultationKind, OrderAction, OrderInput, OrderKind, OrderPriority, OrderState
 
@@ -295,5 +293,4 @@ def install(app: FastAPI) -> None:
     app.include_router(router, dependencies=[Depends(reject_unknown_query)])
 
 
-__all__ = ["router", "install", "todo_for", "OrderCreate", "EventCreate", "ConsultationCreate", "QueryParamError",
-           "resolve_targets"]
+__all__ = ["router", "install", "todo_for", "OrderCreate", "EventCreate", "ConsultationCreate"]

@@ -72,9 +72,10 @@ def order_create(
 ) -> None:
     """Issue an order; the order number is printed on the last line."""
     try:
-        data = OrderInput(kind=kind, title=title, assignee_code=assigned, deadline=deadline, targets=tuple(target or ()),
-                          requirement=requirement, issuer_code=issuer, priority=priority, issued_on=issued_on,
-                          order_no=number)
+        data = OrderInput.model_validate({
+            "kind": kind, "title": title, "assignee_code": assigned, "deadline": deadline, "targets": tuple(target or ()),
+            "requirement": requirement, "issuer_code": issuer, "priority": priority, "issued_on": issued_on,
+            "order_no": number})
     except ValidationError as e:
         raise QueryParamError("参数有误 / bad options: " + "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors())) from None
@@ -131,7 +132,8 @@ def order_show(
         print(json.dumps(o, ensure_ascii=False, indent=2))
         return
     console.print(f"[bold]{o['kind']} {o['order_no']}[/]：{o['title']}")
-    console.print(f"状态 {o['state']}{'（逾期 %d 天）' % o['days_overdue'] if o['overdue'] else ''} · 下发 "
+    late = f"（逾期 {o['days_overdue']} 天）" if o["overdue"] else ""
+    console.print(f"状态 {o['state']}{late} · 下发 "
                   f"{o['issuer_name']}({o['issuer_code']}) → 承办 {o['assignee_name']}({o['assignee_code']}) · "
                   f"{o['issued_on']} 下发，期限 {o['deadline']} · {o['priority']}")
     if o.get("requirement"):

@@ -118,8 +118,12 @@ def _plans(f: dict[str, Any]) -> list[_Plan]:
     return plans
 
 
+def _input(**fields: Any) -> OrderInput:
+    return OrderInput.model_validate(fields)
+
+
 def _order(p: _Plan, f: dict[str, Any], as_of: dt.date) -> OrderInput:
-    return OrderInput(order_no=p.no, kind=p.kind, title=p.title, assignee_code=p.assignee,
+    return _input(order_no=p.no, kind=p.kind, title=p.title, assignee_code=p.assignee,
                       issuer_code=f[p.issuer] or f["office"], targets=p.targets,
                       issued_on=as_of - dt.timedelta(days=p.issued), deadline=as_of - dt.timedelta(days=p.deadline),
                       requirement=f"请于 {as_of - dt.timedelta(days=p.deadline)} 前书面反馈办理情况。")
@@ -158,9 +162,9 @@ def seed_sample(driver: neo4j.Driver, database: str, *, as_of: dt.date | None = 
         if not order_exists(driver, database, "SDB-011"):
             held = as_of - dt.timedelta(days=55)
             decisions = (f"线索 {tr[2][0]} 由{tr[2][1]}限期办结并反馈", f"{stations[3]} 开展警示教育")
-            o1 = OrderInput(order_no="SDB-011", kind="督办单", title=decisions[0], assignee_code=tr[2][1],
+            o1 = _input(order_no="SDB-011", kind="督办单", title=decisions[0], assignee_code=tr[2][1],
                             issuer_code=f["office"], targets=(f"Clue:{tr[2][0]}",), deadline=held + dt.timedelta(days=30))
-            o2 = OrderInput(order_no="SDB-012", kind="工作提示", title=decisions[1], assignee_code=stations[3],
+            o2 = _input(order_no="SDB-012", kind="工作提示", title=decisions[1], assignee_code=stations[3],
                             issuer_code=f["office"], targets=(f"Unit:{stations[3]}", f"Case:{cases[0][0]}"),
                             deadline=held + dt.timedelta(days=45))
             create_consultation(driver, database, ConsultationInput(
@@ -174,7 +178,7 @@ def seed_sample(driver: neo4j.Driver, database: str, *, as_of: dt.date | None = 
         consultations += 1
         if not order_exists(driver, database, "SDB-013"):
             held = as_of - dt.timedelta(days=10)
-            o3 = OrderInput(order_no="SDB-013", kind="督办单", title="各分局开展廉政风险点排查", assignee_code=subs[2],
+            o3 = _input(order_no="SDB-013", kind="督办单", title="各分局开展廉政风险点排查", assignee_code=subs[2],
                             issuer_code=f["office"], targets=(f"Unit:{subs[2]}",), deadline=held + dt.timedelta(days=30))
             create_consultation(driver, database, ConsultationInput(
                 consultation_no="SHS-002", held_on=held, kind=ConsultationKind.REGULAR,

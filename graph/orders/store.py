@@ -270,13 +270,14 @@ def _act_in_tx(tx: neo4j.ManagedTransaction, order_no: str, action: OrderAction,
         sets["answered_on"] = None
     elif action in (OrderAction.CLOSE, OrderAction.CANCEL):
         sets["closed_on"] = on
+    params: dict[str, Any] = {"no": order_no, "sets": sets, "seq": seq, "action": action.value, "from": state.value,
+                              "to": to.value, "on": on, "now": now, "actor": actor.name, "role": actor.role,
+                              "token": actor.token_id, "text": text, "names": [a for a, _ in attachments],
+                              "hashes": [h for _, h in attachments]}
     tx.run("MATCH (o:SupervisionOrder {order_no: $no}) SET o += $sets "
            "CREATE (o)-[:ORDER_HISTORY]->(:OrderEvent {event_id: $no + '#' + toString($seq), order_no: $no, seq: $seq, "
            "action: $action, state_from: $from, state_to: $to, on: $on, at: $now, actor: $actor, role: $role, "
-           "token_id: $token, text: $text, attachment_names: $names, attachment_hashes: $hashes})",
-           no=order_no, sets=sets, seq=seq, action=action.value, to=to.value, on=on, now=now, actor=actor.name,
-           role=actor.role, token=actor.token_id, text=text, names=[a for a, _ in attachments],
-           hashes=[h for _, h in attachments], **{"from": state.value})
+           "token_id: $token, text: $text, attachment_names: $names, attachment_hashes: $hashes})", params)
     return {**order, **{k: _native(v) for k, v in sets.items()}}
 
 
