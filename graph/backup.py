@@ -85,9 +85,9 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def _open(path: Path, mode: str) -> IO[str]:
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, mode + "b"), encoding="utf-8")  # type: ignore[arg-type]
+def _open(path: Path, mode: str, *, gz: bool | None = None) -> IO[str]:
+    if path.suffix == ".gz" if gz is None else gz:
+        return io.TextIOWrapper(gzip.open(path, mode + "b"), encoding="utf-8")  # type: ignore[arg-type,type-var]
     return open(path, mode, encoding="utf-8")
 
 
@@ -98,8 +98,6 @@ def _export(tx: neo4j.ManagedTransaction, out: IO[str]) -> tuple[int, int]:
         return (rec["n"], rec["r"]) if rec else (0, 0)
 
     before = counts()
-    out.seek(0)
-    out.truncate()
     out.write(json.dumps({"format": FORMAT, "version": VERSION,
                           "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                           "nodes": before[0], "relationships": before[1]}) + "\n")
@@ -135,7 +133,7 @@ def backup(driver: neo4j.Driver, database: str, path: Path, *, attempts: int = 3
     tmp = path.with_name(path.name + ".part")
     for attempt in range(attempts):
         try:
-            with _open(tmp, "w") as out, driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as s:
+            with _open(tmp, "w", gz=path.suffix == ".gz") as out, driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as s:
                 tx = s.begin_transaction()
                 try:
                     nodes, rels = _export(tx, out)  # type: ignore[arg-type]

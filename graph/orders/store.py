@@ -263,7 +263,7 @@ def _act_in_tx(tx: neo4j.ManagedTransaction, order_no: str, action: OrderAction,
     if last_on is not None and on < last_on:
         raise QueryParamError(f"办理日期 {on} 早于上一环节（{last_on}）/ the date is before the previous step")
     seq = int(order.get("event_count") or 0) + 1
-    sets = {"state": to.value, "event_count": seq}
+    sets: dict[str, Any] = {"state": to.value, "event_count": seq}
     if action is OrderAction.FEEDBACK:
         sets["answered_on"] = on
     elif action is OrderAction.RETURN:
