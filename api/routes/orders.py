@@ -147,17 +147,14 @@ def list_(principal: CurrentPrincipal, driver: DriverDep, settings: SettingsDep,
     db = settings.neo4j_database
     rights, bodies = _readable_or_403(principal, driver, db)
     day = as_of or dt.date.today()
+    # The role's filter, narrowed (never widened) by the request's.
+    scope = list_filter(rights, bodies)
+    wanted = [assigned] if assigned else None
+    if "assigned" in scope:
+        wanted = [a for a in scope.pop("assigned") if wanted is None or a in wanted]
     rows = list_orders(driver, db, as_of=day, state=state.value if state else None, kind=kind.value if kind else None,
-                       assigned=[assigned] if assigned else None, issuer=[issuer] if issuer else None,
-                       overdue=overdue, limit=limit, **_merge_filter(list_filter(rights, bodies), assigned))
+                       assigned=wanted, issuer=[issuer] if issuer else None, overdue=overdue, limit=limit, **scope)
     return {"as_of": day.isoformat(), "items": rows, "count": len(rows)}
-
-
-def _merge_filter(f: dict[str, Any], assigned: str | None) -> dict[str, Any]:
-    """The role's filter; ``assigned`` from the request narrows an ``assigned`` role filter further."""
-    if "assigned" in f and assigned is not None:
-        return {"assigned": [assigned] if assigned in f["assigned"] else []}
-    return f
 
 
 def todo_for(principal: Principal, driver: neo4j.Driver, database: str, as_of: dt.date) -> dict[str, Any]:
