@@ -32,7 +32,8 @@ def render_order_form(*, target: dict[str, Any] | None, kinds: list[str], bodies
     t = target or {}
     prefill = {
         "kind": OrderKind.SUPERVISION_ORDER.value if OrderKind.SUPERVISION_ORDER.value in kinds else (kinds or [""])[0],
-        "title": f"关于{t['caption']}的督办" if t.get("caption") else "",
+        "title": (f"关于{t['caption']}的督办" if t.get("label") in ("Unit", "Officer")
+                  else f"关于{t.get('title', '')}{t['caption']}的督办") if t.get("caption") else "",
         "targets": t.get("id", ""),
         "assignee_code": t.get("assignee_code") or "",
         "deadline": (today + dt.timedelta(days=30)).isoformat(),
@@ -63,7 +64,7 @@ def order_graph(order: dict[str, Any], captions: dict[str, str]) -> dict[str, An
     oid = f"SupervisionOrder:{order['order_no']}"
     nodes = [{"id": oid, "label": f"{order['kind']} {order['order_no']}\n{order['state']}"
               + ("（逾期）" if order.get("overdue") else ""), "shape": "box", "color": color,
-              "font": {"color": "#ffffff"}, "title": order["title"], "kgType": "SupervisionOrder", "kgState": order["state"]}]
+              "font": {"color": "#ffffff", "size": 16}, "margin": 10, "title": order["title"], "kgType": "SupervisionOrder", "kgState": order["state"]}]
     edges = []
     seen = {oid}
 
@@ -72,9 +73,13 @@ def order_graph(order: dict[str, Any], captions: dict[str, str]) -> dict[str, An
         if eid not in seen:
             seen.add(eid)
             nodes.append({"id": eid, "label": captions.get(eid, eid.split(":", 1)[1]), "shape": "dot" if label != "Unit" else "box",
+                          "font": {"size": 15},
                           "color": _color(label), "title": f"{_title(label)} {eid.split(':', 1)[1]}", "kgType": label})
-        edges.append({"from": oid, "to": eid, "label": rel_title[rel], "arrows": "to",
-                      "dashes": rel == "ORDER_ABOUT", "font": {"size": 11}})
+        edge: dict[str, Any] = {"from": oid, "to": eid, "label": rel_title[rel], "arrows": "to",
+                                "dashes": rel == "ORDER_ABOUT", "font": {"size": 12, "align": "middle"}}
+        if rel == "ORDER_ABOUT":  # a target may also be the assigned body: bend it apart
+            edge["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": 0.35}
+        edges.append(edge)
 
     if order.get("issuer_code"):
         add(f"Unit:{order['issuer_code']}", "ORDER_ISSUED_BY")

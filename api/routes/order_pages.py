@@ -91,7 +91,7 @@ def describe_target(driver: neo4j.Driver, database: str, principal: Principal, t
     if label == "Officer" and spec.scope in principal.role.mask_names or not principal.role.reads_label(label) \
             and label in ORDER_TARGET_LABELS and label != "Unit":
         caption = mask_name(caption) if label == "Officer" else key
-    return {"id": f"{label}:{key}", "title": spec.title, "caption": caption, "assignee_code": r["code"],
+    return {"id": f"{label}:{key}", "label": label, "title": spec.title, "caption": caption, "assignee_code": r["code"],
             "assignee_name": r["name"]}
 
 

@@ -31,7 +31,7 @@ CALL () { MATCH (u:Unit {supervision_function: $office}) RETURN u.code AS office
 CALL () { MATCH (u:Unit {supervision_function: $group}) RETURN u.code AS grp ORDER BY grp LIMIT 1 }
 CALL () { MATCH (u:Unit {supervision_function: $plc}) RETURN collect(u.code)[0] AS plc }
 CALL () { MATCH (u:Unit {kind: '分局'}) RETURN collect(u.code) AS subs }
-CALL () { MATCH (u:Unit {kind: '派出所'}) RETURN collect(u.code) AS stations }
+CALL () { MATCH (u:Unit {kind: '派出所'}) WITH u ORDER BY u.code RETURN collect(u.code) AS stations, collect(u.name) AS station_names }
 CALL () {
   MATCH (c:Clue)-[t:TRANSFERRED_TO]->(b:Unit) WHERE t.feedback_on IS NULL AND t.transferred_on <= $as_of
   WITH c, b, t ORDER BY t.transferred_on, c.clue_no
@@ -49,7 +49,7 @@ CALL () {
   WITH k, collect([o.badge_no, u.code])[0] AS first
   RETURN collect([k.case_no] + first)[..3] AS cases
 }
-RETURN office, grp, plc, subs, stations, transfers, rects, cases
+RETURN office, grp, plc, subs, stations, station_names, transfers, rects, cases
 """
 
 
@@ -72,7 +72,8 @@ def _facts(driver: neo4j.Driver, database: str, as_of: dt.date) -> dict[str, Any
         group=SupervisionFunction.STATIONED_DISCIPLINE_GROUP.value,
         plc=SupervisionFunction.POLITICAL_LEGAL_COMMITTEE.value, as_of=as_of, database_=database)
     f = dict(records[0])
-    f["subs"], f["stations"] = sorted(f["subs"]), sorted(f["stations"])
+    f["subs"] = sorted(f["subs"])
+    f["names"] = dict(zip(f["stations"], f["station_names"], strict=True))
     return f
 
 
@@ -161,7 +162,7 @@ def seed_sample(driver: neo4j.Driver, database: str, *, as_of: dt.date | None = 
         consultations += 1
         if not order_exists(driver, database, "SDB-011"):
             held = as_of - dt.timedelta(days=55)
-            decisions = (f"线索 {tr[2][0]} 由{tr[2][1]}限期办结并反馈", f"{stations[3]} 开展警示教育")
+            decisions = (f"线索 {tr[2][0]} 限期办结并反馈", f"{f['names'][stations[3]]}开展警示教育")
             o1 = _input(order_no="SDB-011", kind="督办单", title=decisions[0], assignee_code=tr[2][1],
                             issuer_code=f["office"], targets=(f"Clue:{tr[2][0]}",), deadline=held + dt.timedelta(days=30))
             o2 = _input(order_no="SDB-012", kind="工作提示", title=decisions[1], assignee_code=stations[3],
