@@ -310,3 +310,23 @@ def test_command_line_check(world: tuple[neo4j.Driver, str], db_settings: Settin
     bad = _kg(db_settings, "order", "create", "--kind", "督办令", "--title", "x", "--assigned", "U1",
               "--deadline", "2026-12-31")
     assert bad.returncode == 2 and "kind" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_cluster_target_is_frozen_in_a_snapshot(world: tuple[neo4j.Driver, str]) -> None:
+    drv, db = world
+    drv.execute_query(
+        "MATCH (k:Case {case_no: 'K1'}), (u:Unit {code: 'U2'}) UNWIND ['010002', '010003'] AS b "
+        "CREATE (o:Officer {badge_no: b, name: '李' + b, rank: '科员', high_risk_post: false, auxiliary: false})"
+        "-[:SERVES_IN {start_date: date('2020-01-01')}]->(u) CREATE (k)-[:INVOLVES {role: '参与人'}]->(o)",
+        database_=db)
+    no = create_order(drv, db, order(targets=("Cluster:K1",)), OFFICE)
+    (target,) = get_order(drv, db, no)["targets"]
+    assert target.startswith("ClusterSnapshot:CS20260110-")
+    snap = drv.execute_query(
+        "MATCH (:SupervisionOrder {order_no: $no})-[:ORDER_ABOUT]->(s:ClusterSnapshot)-[:SNAPSHOT_MEMBER]->(o:Officer) "
+        "RETURN s.cluster_id AS k, s.as_of AS d, collect(o.badge_no) AS members", no=no, database_=db).records[0]
+    assert (snap["k"], str(snap["d"]), sorted(snap["members"])) == ("K1", "2026-01-10", ["010001", "010002", "010003"])
+    again = create_order(drv, db, order(targets=("Cluster:K1",)), OFFICE)   # the same cluster: the same snapshot
+    assert get_order(drv, db, again)["targets"] == [target]
+    with pytest.raises(NotFound, match="K9"):
+        create_order(drv, db, order(targets=("Cluster:K9",)), OFFICE)

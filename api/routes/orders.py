@@ -27,6 +27,7 @@ from graph.orders.store import (
     OrderConflict,
     act,
     create_consultation,
+    create_order,
     get_consultation,
     get_order,
     list_consultations,
@@ -127,8 +128,6 @@ def create(body: OrderCreate, request: Request, principal: CurrentPrincipal, dri
     db = settings.neo4j_database
     bodies = bodies_of(driver, db, principal)
     data = _prepare_issue(principal, driver, db, body, bodies)
-    from graph.orders.store import create_order
-
     no = create_order(driver, db, data, _actor(principal))
     audit.record(principal, request, entity_ids=[f"SupervisionOrder:{no}"], status=201,
                  params={"action": "下发", "kind": body.kind.value, "assignee": body.assignee_code})
