@@ -122,7 +122,7 @@ def _prepare_issue(principal: Principal, driver: neo4j.Driver, database: str, bo
     return body.to_input().model_copy(update={"issuer_code": issuer})
 
 
-@router.post("/orders", status_code=201, summary="下发督办单 / issue an order")
+@router.post("/orders", status_code=201, summary="下发督办单 / issue an order", responses=NOT_FOUND)
 def create(body: OrderCreate, request: Request, principal: CurrentPrincipal, driver: DriverDep,
            settings: SettingsDep, audit: AuditDep) -> Any:
     db = settings.neo4j_database
@@ -234,7 +234,8 @@ def add_event(no: NoPath, body: EventCreate, request: Request, principal: Curren
 # -- consultations -------------------------------------------------------------------------------
 
 
-@router.post("/consultations", status_code=201, summary="记录会商并下发其决定的督办单 / record a consultation")
+@router.post("/consultations", status_code=201, summary="记录会商并下发其决定的督办单 / record a consultation",
+             responses=NOT_FOUND)
 def create_consultation_route(body: ConsultationCreate, request: Request, principal: CurrentPrincipal,
                               driver: DriverDep, settings: SettingsDep, audit: AuditDep) -> Any:
     db = settings.neo4j_database
