@@ -105,7 +105,7 @@ def test_home_page_shows_my_todo_and_overdue_by_body(server: str, browser: Any, 
     secret = create_token(db, database, "strict_office", "首页测试")[1]
     plog = PageLog()
     page = _page(browser, server, secret, plog)
-    page.goto(f"{server}/?as_of=2026-03-01")
+    page.goto(f"{server}/?as_of=2026-03-01", timeout=180_000)  # the key figures run several queries
     page.wait_for_selector("#kg-orders-by-body")
     text = page.text_content("#kg-orders")
     assert "我的待办" in text and answered in text and late in text
