@@ -57,16 +57,21 @@ def parse_expiry(text: str) -> dt.timedelta:
 
 
 def create_token(driver: neo4j.Driver, database: str, role: str, name: str,
-                 expires: dt.timedelta | None = None) -> tuple[TokenInfo, str]:
-    """Store a new token; returns its info and the secret (shown once, never stored)."""
+                 unit: str | None = None, expires: dt.timedelta | None = None) -> tuple[TokenInfo, str]:
+    """Store a new token; returns its info and the secret (shown once, never stored).
+
+    ``unit``: the unit code the holder acts for (orders assigned to it: api/order_rights.py);
+    ``expires``: the token's lifetime (none by default)."""
     r = get_role(role)
     token_id, secret = new_token()
     now = dt.datetime.now(dt.UTC)
     until = now + expires if expires is not None else None
     driver.execute_query(
         "MERGE (t:ApiToken {token_id: $id}) "
-        "SET t.token_hash = $hash, t.name = $name, t.role = $role, t.created_at = $now, t.expires_at = $until",
-        id=token_id, hash=hash_token(secret), name=name, role=r.name, now=now, until=until, database_=database)
+        "SET t.token_hash = $hash, t.name = $name, t.role = $role, t.created_at = $now, t.unit_code = $unit, "
+        "t.expires_at = $until",
+        id=token_id, hash=hash_token(secret), name=name, role=r.name, now=now, unit=unit, until=until,
+        database_=database)
     log.info("created token %s for %s (%s)", token_id, name, r.name)
     return TokenInfo(token_id, name, r.name, now.isoformat(timespec="seconds"), None,
                      until.isoformat(timespec="seconds") if until else None), secret

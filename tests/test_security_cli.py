@@ -80,7 +80,7 @@ def test_token_expiry(db: neo4j.Driver, db_settings: Settings) -> None:
     assert cache.resolve(db, database, secret, 5.0) is not None
     assert kg(db_settings, "token", "create", "--role", "纪检", "--name", "x", "--expires", "soon").returncode == 2
     # An expired token fails on the next request.
-    info, old = create_token(db, database, "纪检", "过期", dt.timedelta(minutes=1))
+    info, old = create_token(db, database, "纪检", "过期", expires=dt.timedelta(minutes=1))
     db.execute_query("MATCH (t:ApiToken {token_id: $id}) SET t.expires_at = datetime() - duration('PT1S')",
                      id=info.token_id, database_=database)
     assert cache.resolve(db, database, old, 5.0) is None
