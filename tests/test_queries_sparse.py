@@ -215,7 +215,7 @@ def check_everything_answers(driver: neo4j.Driver) -> None:
             continue
 
 
-@settings(max_examples=8, derandomize=True, deadline=None, database=None,
+@settings(max_examples=6, derandomize=True, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])
 @given(export=sparse_export())
