@@ -13,7 +13,7 @@ __all__ = ["tree_positions", "layered_positions", "apply_positions"]
 
 
 def tree_positions(ids: Iterable[str], parent_of: dict[str, str], *, sort_key: Callable[[str], object] = str,
-                   col: float = 300.0, row: float = 42.0) -> dict[str, tuple[float, float]]:
+                   col: float = 300.0, row: float = 42.0, columns: int = 1) -> dict[str, tuple[float, float]]:
     """Left-to-right tidy tree: depth → x, leaves one ``row`` apart, a parent centred on its
     children. Nodes whose parent is not among ``ids`` are roots (stacked one under another).
 
@@ -48,9 +48,24 @@ def tree_positions(ids: Iterable[str], parent_of: dict[str, str], *, sort_key: C
         return y
 
     seen: set[str] = set()
+    blocks: list[tuple[list[str], float, float]] = []  # (members, top, bottom)
     for r in sorted(roots, key=sort_key):
+        before = set(pos)
+        top = next_y
         place(r, 0, seen)
+        blocks.append(([i for i in pos if i not in before], top, next_y))
         next_y += row  # a gap between separate trees
+    if columns <= 1 or len(blocks) <= 1:
+        return pos
+    depth = max(x for x, _ in pos.values()) + col + col / 2
+    target = next_y / columns
+    c, offset_y = 0, 0.0
+    for members, top, bottom in blocks:
+        if top - offset_y >= target and c < columns - 1:
+            c, offset_y = c + 1, top
+        for i in members:
+            x, y = pos[i]
+            pos[i] = (x + c * depth, y - offset_y)
     return pos
 
 

@@ -73,6 +73,15 @@ OPEN_VIEW = {"Officer": ("officer_ego", "badge_no"), "Unit": ("unit_view", "unit
 """Which view a node of each type opens, and the parameter its key fills."""
 
 
+def _light(color: str) -> bool:
+    """True when dark text reads better than white on ``color`` (relative luminance > 0.4)."""
+    try:
+        r, g, b = (int(color[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    except (ValueError, IndexError):
+        return False
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.4
+
+
 def vis_node(node: ViewNode) -> dict[str, Any]:
     style_node(node)
     shape = node.shape or "dot"
@@ -93,7 +102,7 @@ def vis_node(node: ViewNode) -> dict[str, Any]:
         opts["size"] = node.size
     font: dict[str, Any] = {"size": 14, "face": "Noto Sans CJK SC, Microsoft YaHei, sans-serif"}
     if label_inside(shape):
-        font["color"] = "#ffffff" if not node.aggregate else "#222222"
+        font["color"] = "#111111" if node.aggregate or _light(fill) else "#ffffff"
     if node.important:
         opts["kgImportant"] = True
         font.update({"bold": {"size": 14}, "background": "rgba(255,255,255,0.85)"})

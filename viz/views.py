@@ -19,7 +19,7 @@ from queries.analysis.ranking import cluster_reason
 from queries.defs.coverage import ISSUE_ORDER as SUPERVISION_ISSUES
 from queries.period import data_as_of
 from queries.registry import QueryResult, get_query
-from viz.large import aggregate_members
+from viz.large import aggregate_members, compute_layout
 from viz.layout import apply_positions, layered_positions, tree_positions
 from viz.model import GraphView, LegendItem, RankedItem, ViewEdge, ViewNode
 from viz.style import HIGHLIGHT_COLOR, finish
@@ -507,7 +507,7 @@ def build_liaison(driver: neo4j.Driver, database: str, p: LiaisonViewParams) -> 
     for n in by_id.values():
         if n.type == "Officer":
             m = load.get(n.key, {})
-            n.size = 22
+            n.size = 12
             n.role = "党委班子成员"
             n.facts = [("职务", str(m.get("position") or "班子成员")), ("联系单位数", str(m.get("units", 0))),
                        ("近期走访", str(m.get("visited_recently", 0))), ("久未走访", str(m.get("stale", 0)))]
@@ -523,15 +523,24 @@ def build_liaison(driver: neo4j.Driver, database: str, p: LiaisonViewParams) -> 
     edges += [ViewEdge.model_validate({"id": f"PART_OF:{c}->{parent[c]}", "type": "PART_OF", "from": c,
                                        "to": parent[c]})
               for c in list(by_id) if c in parent and parent[c] in by_id and c.startswith("Unit:")]
-    sub_of = {i: ([i, *_ancestors(i, parent)][-2:][0]) for i in by_id if i.startswith("Unit:")}
+    sub_of = {i: ([i, *_ancestors(i, parent)][-2:][0]) for i in units}
     gap_subs = {sub_of.get(g) for g in gap_ids}
-    candidates = {e.from_ for e in edges if e.type == "LIAISES_WITH" and sub_of.get(e.to) in gap_subs}
-    for c in candidates:
-        if c in by_id:
-            by_id[c].important = True
-    focus_units = set(gap_ids) | set(chain)
-    focus = [i for i in by_id if i in focus_units or i in candidates or
-             any(e.type == "LIAISES_WITH" and e.from_ in candidates and e.to == i and i in focus_units for e in edges)]
+    # Candidates: per sub-bureau with a gap, the two least-loaded members already liaising there.
+    per_sub: dict[str, set[str]] = {}
+    for e in edges:
+        if e.type == "LIAISES_WITH" and sub_of.get(e.to) in gap_subs:
+            per_sub.setdefault(sub_of[e.to], set()).add(e.from_)
+    layout_parent = dict(parent)
+    for sub, members in per_sub.items():
+        for m in sorted(members, key=lambda m: (load.get(m.removeprefix("Officer:"), {}).get("units", 0), m))[:2]:
+            if m in by_id and m not in layout_parent:
+                layout_parent[m] = sub
+                by_id[m].important = True
+                by_id[m].facts.append(("建议", "同一分局已有联系点，可就近承担联系"))
+                edges.append(ViewEdge.model_validate({"id": f"CANDIDATE:{m}->{sub}", "type": "CANDIDATE", "from": m,
+                                                      "to": sub, "label": "可就近联系", "dashes": True,
+                                                      "color": "#56b4e9"}))
+    focus = [i for i in by_id if i in gap_ids or i in chain or (i in layout_parent and i.startswith("Officer:"))]
     nodes = sorted(by_id.values(), key=lambda n: (
         0 if n.id.removeprefix("Unit:") in rank else 1 if n.type == "Officer" else 2,
         rank.get(n.id.removeprefix("Unit:"), 0), n.id))
@@ -544,10 +553,15 @@ def build_liaison(driver: neo4j.Driver, database: str, p: LiaisonViewParams) -> 
         name="liaison_coverage", title="党委班子成员联系基层覆盖图", as_of=as_of, nodes=nodes, edges=edges,
         figures=[("基层单位覆盖率", _pct(s.get("coverage_rate"))), ("党支部覆盖率", _pct(s.get("branch_coverage_rate"))),
                  ("未覆盖", f"{len(s.get('uncovered_units', []))} 个"), ("久未走访", f"{len(s.get('stale_units', []))} 个")],
-        ranked=ranked, ranked_title="未覆盖与久未走访的单位（按风险）", focus=focus,
+        ranked=ranked, ranked_title="未覆盖与久未走访的单位（按风险）", focus=focus, layout="preset",
         pickers=[{"param": "stale_days", "title": "久未走访天数", "value": p.stale_days,
                   "options": [[90, "90 天"], [180, "180 天"], [365, "365 天"]]}],
         legend=[LegendItem(label="#n = 按风险排名；大小 = 风险值", kind="mark", color="#000000")])
+    compute_layout(view)  # "show all": force-directed, server-side
+    names = {n.id: n.caption for n in nodes}
+    apply_positions(nodes, {}, tree_positions(focus, layout_parent, sort_key=lambda i: (i.startswith("Officer:"),
+                                                                                        names.get(i, i)), row=60,
+                                                 columns=3))
     return finish(view)
 
 
