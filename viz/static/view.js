@@ -10,6 +10,8 @@
   var container = document.getElementById("kg-net");
   var PAGE = data.expand_limit || 25;
   var purpose = new URLSearchParams(window.location.search).get("purpose");
+  var hashFocus = /[#&]focus=([^&]+)/.exec(window.location.hash);
+  var initialFocus = hashFocus ? decodeURIComponent(hashFocus[1]) : null;
 
   function $(id) { return document.getElementById(id); }
   function el(tag, attrs, text) {
@@ -103,12 +105,14 @@
     readableLabels();
     network.fit({ animation: false });
     network.once("afterDrawing", function () {
-      if (!window.kgStabilized) {
-        window.kgStabilized = true;
+      var first = !window.kgStabilized && !window.kgStableMs;
+      window.kgStabilized = true;
+      if (first) {
         window.kgStableMs = performance.now() - t0;
         document.body.setAttribute("data-stable", "1");
       }
       if (cb) cb();
+      if (first && initialFocus) { var f = initialFocus; initialFocus = null; setTimeout(function () { focusNode(f); }, 0); }
     });
     network.redraw();
   }
