@@ -60,7 +60,7 @@ def tree_positions(ids: Iterable[str], parent_of: dict[str, str], *, sort_key: C
     depth = max(x for x, _ in pos.values()) + col + col / 2
     target = next_y / columns
     c, offset_y = 0, 0.0
-    for members, top, bottom in blocks:
+    for members, top, _bottom in blocks:
         if top - offset_y >= target and c < columns - 1:
             c, offset_y = c + 1, top
         for i in members:
