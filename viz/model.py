@@ -50,6 +50,7 @@ class ViewEdge(BaseModel):
     dashes: bool | None = None
     label: str | None = None
     width: float | None = None
+    legend: str | None = None          # legend entry (default: the relationship's title)
 
     def entity(self) -> dict[str, Any]:
         return self.model_dump(by_alias=True)

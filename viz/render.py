@@ -68,18 +68,21 @@ FAVICON = ("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox
 """The pages' icon, inline: no request, no 404."""
 
 MARKING = "内部资料 注意保密"
+LABELLED_RELS = {"HEADS", "SECRETARY_OF", "COMMITTEE_MEMBER_OF", "IN_CHARGE_OF", "DISCIPLINE_COMMISSIONER_OF",
+                 "INVESTIGATED_BY", "TRANSFERRED_TO"}
+"""Relationships whose role the picture spells out on the edge (who heads, who is secretary …)."""
 OPEN_VIEW = {"Officer": ("officer_ego", "badge_no"), "Unit": ("unit_view", "unit_code"),
              "Case": ("accountability_chain", "case_no")}
 """Which view a node of each type opens, and the parameter its key fills."""
 
 
 def _light(color: str) -> bool:
-    """True when dark text reads better than white on ``color`` (relative luminance > 0.4)."""
+    """True when dark text reads better than white on ``color`` (relative luminance > 0.5)."""
     try:
         r, g, b = (int(color[i:i + 2], 16) / 255 for i in (1, 3, 5))
     except (ValueError, IndexError):
         return False
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.4
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.5
 
 
 def vis_node(node: ViewNode) -> dict[str, Any]:
@@ -131,7 +134,7 @@ def vis_edge(edge: ViewEdge, *, labels: bool = False) -> dict[str, Any]:
     style_edge(edge)
     opts: dict[str, Any] = {"id": edge.id, "title": edge_tooltip(edge), "color": {"color": edge.color},
                             "dashes": bool(edge.dashes), "kgType": edge.type, "kgLegend": edge_legend_label(edge)}
-    short = schema_legend_data()["rels"].get(edge.type, {}).get("short")
+    short = schema_legend_data()["rels"].get(edge.type, {}).get("short") if edge.type in LABELLED_RELS else None
     text = edge.label or (short if labels else None)
     if text:
         opts["label"] = text
@@ -150,8 +153,10 @@ def vis_options(view: GraphView, *, large_handling: bool = True) -> dict[str, An
                 "layout": {"improvedLayout": True}, "edges": {"smooth": {"enabled": True, "type": "dynamic"}},
                 "interaction": interaction}
     if view.layout == "preset" or n > LAYOUT_THRESHOLD:
+        smooth: Any = ({"enabled": True, "type": "curvedCW", "roundness": 0.15} if len(view.edges) <= 300
+                       else False)
         return {"physics": {"enabled": False}, "layout": {"improvedLayout": False},
-                "edges": {"smooth": False, "arrows": {"to": {"scaleFactor": 0.6}}},
+                "edges": {"smooth": smooth, "arrows": {"to": {"scaleFactor": 0.6}}},
                 "interaction": {**interaction, "hideEdgesOnDrag": n > LAYOUT_THRESHOLD}}
     return {"physics": {"enabled": True, "solver": "barnesHut",
                         "barnesHut": {"gravitationalConstant": -9000, "springLength": 140, "damping": 0.4,
@@ -200,6 +205,7 @@ def render_html(view: GraphView, *, api_base: str | None = None, home_link: str 
         "options": vis_options(view, large_handling=large_handling),
         "api_base": api_base, "expand_limit": expand_limit, "schema": schema_legend_data(),
         "viewer": viewer, "marking": MARKING, "open_view": OPEN_VIEW,
+        "labelled_rels": sorted(LABELLED_RELS),
     }
     vis_js, vis_css = vis_assets()
     return _env.get_template("view.html").render(

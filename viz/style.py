@@ -211,8 +211,8 @@ def style_edge(edge: ViewEdge) -> ViewEdge:
 
 
 def edge_legend_label(edge: ViewEdge) -> str:
-    if edge.label:
-        return edge.label
+    if edge.legend or edge.label:
+        return str(edge.legend or edge.label)
     spec = _rel_spec_or_none(edge.type)
     return spec.title if spec else edge.type
 

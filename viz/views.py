@@ -175,18 +175,20 @@ def _rating_chart(rows: list[dict[str, Any]], sub_of: dict[str, str], names: dic
             continue
         counts.setdefault(sub, dict.fromkeys(RATING_ORDER, 0))[r.get("rating") or "一般"] = \
             counts.setdefault(sub, dict.fromkeys(RATING_ORDER, 0)).get(r.get("rating") or "一般", 0) + 1
-    subs = sorted(counts, key=lambda k: (-counts[k]["差"], -counts[k]["一般"], names.get(k, k)))
+    subs = sorted(counts, key=lambda k: (-counts[k]["差"], -counts[k]["一般"], names.get(k, k)))[:20]
     return {
-        "id": "ratings_by_sub_bureau", "title": "各分局单位评定分布（按“差”的个数排序）",
+        "id": "ratings_by_sub_bureau", "title": "各分局单位评定分布（“差”最多的 20 个）",
         "option": {
             "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
-            "legend": {"data": list(RATING_ORDER), "top": 0},
-            "grid": {"left": 40, "right": 10, "top": 30, "bottom": 60},
+            "legend": {"data": list(RATING_ORDER), "top": 0, "right": 10},
+            "grid": {"left": 40, "right": 10, "top": 34, "bottom": 64},
             "xAxis": {"type": "category", "data": [names.get(k, k) for k in subs],
                       "axisLabel": {"rotate": 30, "fontSize": 12, "interval": 0}},
             "yAxis": {"type": "value", "name": "单位数"},
-            "series": [{"name": k, "type": "bar", "stack": "r", "data": [counts[s][k] for s in subs],
-                        "itemStyle": {"color": RATING_COLORS[k]}, "label": {"show": k == "差", "position": "inside"}}
+            "series": [{"name": k, "type": "bar", "stack": "r", "itemStyle": {"color": RATING_COLORS[k]},
+                        "data": [{"value": counts[s][k], "label": {"show": k == "差" and counts[s][k] > 0,
+                                                                   "position": "inside", "color": "#fff"}}
+                                 for s in subs]}
                        for k in RATING_ORDER],
         }}
 
@@ -202,7 +204,8 @@ def build_ecosystem(driver: neo4j.Driver, database: str, p: EcosystemViewParams)
         chain = [i, *_ancestors(i, parent)]
         if len(chain) >= 2:
             sub_of[i] = chain[-2]
-    names = {i: (r.get("unit_name") or i) for i, r in rows.items()}
+    root_name = next((rows[r].get("unit_name") or "" for r in rows if rows[r].get("unit_kind") == "市公安局"), "")
+    names = {i: short_unit_name(r.get("unit_name") or i, root_name) for i, r in rows.items()}
     worst_below: dict[str, int] = {}
     for i, r in rows.items():
         if r.get("rating") == "差":
@@ -225,6 +228,7 @@ def build_ecosystem(driver: neo4j.Driver, database: str, p: EcosystemViewParams)
         node = tree_units.get(nid) or _unit_node(code, r.get("unit_name"), kind=r.get("unit_kind"),
                                                  district=r.get("district"))
         rating = r.get("rating")
+        node.caption = short_unit_name(node.caption or code, root_name)
         node.color = RATING_COLORS.get(rating or "", "#bbbbbb")
         node.legend = f"评定：{rating}" if rating else "未评定"
         node.shape = "box"
@@ -247,12 +251,12 @@ def build_ecosystem(driver: neo4j.Driver, database: str, p: EcosystemViewParams)
     focus = list(dict.fromkeys([a for i in bad for a in reversed(_ancestors(i, parent))] + bad))
     order = {n.id: (n.props.get("name") or n.id) for n in nodes}
     apply_positions(nodes, tree_positions([n.id for n in nodes], parent, sort_key=lambda i: order.get(i, i)),
-                    tree_positions(focus, parent, sort_key=lambda i: order.get(i, i), row=56))
+                    tree_positions(focus, parent, sort_key=lambda i: order.get(i, i), row=60, col=560))
     for n in nodes:
         if n.id in focus and not n.important:
             n.important = True  # the parent chain is the context of the focus picture: labelled too
     ranked = [RankedItem(id=f"Unit:{r['unit_code']}", label=r.get("unit_name") or r["unit_code"],
-                         note=f"{r.get('rating') or '—'} · {r.get('score')} 分 · " + ("；".join(r.get("reasons") or [])
+                         note=f"{r.get('rating') or '—'} · {r.get('score')} 分 · " + ("；".join((r.get("reasons") or [])[:2])
                                                                                   or "无扣分项"),
                          level="bad" if r.get("rating") == "差" else "warn")
               for r in sorted(eco.rows, key=lambda r: (r["score"], r["unit_code"]))
@@ -270,44 +274,46 @@ def _ecosystem_by_sub_bureau(driver: neo4j.Driver, database: str, p: EcosystemVi
                              unit_rows: dict[str, dict[str, Any]], roots: list[str], worst_below: dict[str, int],
                              figures: list[tuple[str, str]], pickers: list[dict[str, Any]],
                              legend: list[LegendItem], chart: dict[str, Any]) -> GraphView:
-    """One node per sub-bureau, rated as a whole, its label keeping the count of its 差 units."""
+    """One card per sub-bureau, rated as a whole, its label keeping the count of its 差 units; the
+    cards in a grid, worst first (a roll-up must not hide the failing units)."""
     eco = _run(driver, database, "political_ecosystem", {"level": "sub_bureau", "as_of": as_of, "year": p.year})
-    nodes: list[ViewNode] = []
-    for r in eco.rows:
+    root_name = next((unit_rows[r].get("unit_name") or "" for r in roots if r in unit_rows), "")
+
+    def bad_count(r: dict[str, Any]) -> int:
         nid = f"Unit:{r['unit_code']}"
+        return worst_below.get(nid, 0) + (1 if unit_rows.get(nid, {}).get("rating") == "差" else 0)
+
+    rows = sorted((r for r in eco.rows if f"Unit:{r['unit_code']}" not in roots),
+                  key=lambda r: (-bad_count(r), r["score"], r["unit_code"]))
+    nodes: list[ViewNode] = []
+    for r in rows:
         n = _unit_node(r["unit_code"], r.get("unit_name"), district=r.get("district"))
-        rating = r.get("rating")
+        n.caption = short_unit_name(n.caption, root_name)
+        rating, bad = r.get("rating"), bad_count(r)
         n.color, n.shape = RATING_COLORS.get(rating or "", "#bbbbbb"), "box"
         n.legend = f"评定：{rating}" if rating else "未评定"
-        bad = worst_below.get(nid, 0) + (1 if unit_rows.get(nid, {}).get("rating") == "差" else 0)
         n.mark = f"{rating or '—'} · 含差 {bad} 个"
         n.important = True
         n.border = "#000000" if bad else None
         n.facts = [("在职人数", str(r.get("officers") or 0)), ("得分", str(r.get("score"))), ("评定", rating or "—"),
                    ("下属评定“差”的单位", f"{bad} 个"), ("原因", "；".join(r.get("reasons") or []) or "无扣分项")]
         nodes.append(n)
-    root_nodes = [ViewNode(**{**unit_rows[i], "id": i, "type": "Unit", "key": i.removeprefix("Unit:"),
-                              "caption": unit_rows[i].get("unit_name") or i}) for i in roots if i in unit_rows]
-    for rn in root_nodes:
-        rn.props = {"code": rn.key, "name": rn.caption}
-        rn.color, rn.important = "#555555", True
-    ids = [n.id for n in root_nodes] + [n.id for n in sorted(nodes, key=lambda n: -int(n.mark.split("含差 ")[1][:-2]))]
-    parent = {n.id: root_nodes[0].id for n in nodes} if root_nodes else {}
-    order = {i: k for k, i in enumerate(ids)}
-    all_nodes = root_nodes + nodes
-    apply_positions(all_nodes, tree_positions(ids, parent, sort_key=lambda i: order[i], row=60, col=420))
-    edges = [ViewEdge.model_validate({"id": f"PART_OF:{c}->{q}", "type": "PART_OF", "from": c, "to": q})
-             for c, q in parent.items()]
-    ranked = [RankedItem(id=f"Unit:{r['unit_code']}", label=r.get("unit_name") or r["unit_code"],
-                         note=f"{r.get('rating') or '—'} · {r.get('score')} 分 · 含差 "
-                              f"{worst_below.get('Unit:' + r['unit_code'], 0)} 个",
-                         level="bad" if worst_below.get("Unit:" + r["unit_code"]) else "info")
-              for r in sorted(eco.rows, key=lambda r: (-worst_below.get("Unit:" + r["unit_code"], 0), r["score"]))]
-    return GraphView(name="ecosystem_map", title="政治生态全景图（按分局汇总）", as_of=as_of, nodes=all_nodes,
-                     edges=edges, layout="preset", figures=figures, ranked=ranked,
+    columns = 5
+    for i, n in enumerate(nodes):
+        n.x, n.y = (i % columns) * 380.0, (i // columns) * 110.0
+    ranked = [RankedItem(id=f"Unit:{r['unit_code']}", label=short_unit_name(r.get("unit_name") or "", root_name),
+                         note=f"{r.get('rating') or '—'} · {r.get('score')} 分 · 含差 {bad_count(r)} 个",
+                         level="bad" if bad_count(r) else "info") for r in rows]
+    return GraphView(name="ecosystem_map", title="政治生态全景图（按分局汇总）", as_of=as_of, nodes=nodes,
+                     edges=[], layout="preset", figures=figures, ranked=ranked,
                      ranked_title="各分局（按下属“差”单位个数）", pickers=pickers, charts=[chart],
-                     legend=legend + [LegendItem(label="“含差 N 个” = 汇总时不被掩盖的下属“差”单位个数",
+                     legend=legend + [LegendItem(label="黑框、“含差 N 个” = 下属评定“差”的单位个数（汇总不掩盖）",
                                                  kind="mark", color="#000000")])
+
+
+def short_unit_name(name: str, root_name: str) -> str:
+    """A unit's name without the bureau's own name in front (江州市公安局龙泉县分局 → 龙泉县分局)."""
+    return name[len(root_name):] if root_name and name.startswith(root_name) and len(name) > len(root_name) else name
 
 
 _register(ViewDef(
@@ -333,9 +339,13 @@ def build_cluster(driver: neo4j.Driver, database: str, p: ClusterViewParams) -> 
     leaders = {s.rsplit("（", 1)[-1].rstrip("）") for s in row.get("leaders") or []}
     nodes = _nodes(res)
     involved: dict[str, int] = {}
+    n_cases: dict[str, int] = {}
+    n_clues: dict[str, int] = {}
     for e in _edges(res):
         if e.type in ("INVOLVES", "CONCERNS"):
             involved[e.to] = involved.get(e.to, 0) + (2 if e.type == "INVOLVES" else 1)
+            counter = n_cases if e.type == "INVOLVES" else n_clues
+            counter[e.to] = counter.get(e.to, 0) + 1
     for n in nodes:
         if n.type == "Case":
             n.important = True
@@ -354,7 +364,7 @@ def build_cluster(driver: neo4j.Driver, database: str, p: ClusterViewParams) -> 
     order = {"Case": 0, "Officer": 1, "Clue": 2, "Unit": 3}
     nodes.sort(key=lambda n: order.get(n.type, 9))
     ranked = [RankedItem(id=n.id, label="", note=("领导干部 · " if n.key in leaders else "") +
-                         f"涉及案件/线索 {involved.get(n.id, 0)} 分", level="bad" if n.key in leaders else "warn")
+                         f"涉及 {n_cases.get(n.id, 0)} 案 {n_clues.get(n.id, 0)} 线索", level="bad" if n.key in leaders else "warn")
               for n in sorted((n for n in nodes if n.type == "Officer"),
                               key=lambda n: (n.key not in leaders, -involved.get(n.id, 0), n.key))]
     ranked = [RankedItem(id=n.id, label="", note=f"{n.props.get('form') or n.props.get('status') or ''}",
@@ -601,14 +611,17 @@ def build_supervision(driver: neo4j.Driver, database: str, p: SupervisionViewPar
         problem.setdefault(n.id, r["issue"])
         n.color = OVERLAP_COLOR if r["bodies"] else GAP_COLOR
         n.legend = "越位：多头监督" if r["bodies"] else "缺位：" + r["issue"]
-        n.important = True
+        n.important = not r["bodies"]  # the gaps carry the message; overlaps are many and named in the list
+        if n.type == "Officer":
+            n.size = 10 if r["bodies"] else 20
         if r["bodies"]:
             n.facts.append(("监督主体", "、".join(r["bodies"])))
         if n.type == "Unit":
             n.border = "#000000"
     for e in edges:
         if e.type == "SUPERVISES" and e.to in by_id and by_id[e.to].type == "Officer":
-            e.label, e.color, e.dashes = "多头监督", OVERLAP_COLOR, True  # a claim, not a stored relationship
+            e.color, e.dashes = OVERLAP_COLOR, True  # a claim, not a stored relationship (legend: 多头监督)
+            e.legend = "多头监督（由上级单位的监督关系推出）"
     for b in bodies & by_id.keys():
         by_id[b].role = "监督机构"
         by_id[b].important = True
@@ -616,9 +629,10 @@ def build_supervision(driver: neo4j.Driver, database: str, p: SupervisionViewPar
     focus = [i for i in by_id if i in problem or i in context]
     # Bodies first, then gaps and overlaps, then the units under jurisdiction: the order limit_nodes keeps.
     nodes = sorted(by_id.values(), key=lambda n: (n.id not in bodies, n.id not in problem, n.id))
+    # Structural gaps first (a unit or police branch), then unsupervised officers, then overlaps.
+    issue_rank = {SUPERVISION_ISSUES[2]: 0, SUPERVISION_ISSUES[3]: 1, SUPERVISION_ISSUES[0]: 2, SUPERVISION_ISSUES[1]: 3}
     ranked = [RankedItem(id=i, label="", note=problem[i], level="bad" if by_id[i].color == GAP_COLOR else "warn")
-              for i in sorted(problem, key=lambda i: (SUPERVISION_ISSUES.index(problem[i])
-                                                      if problem[i] in SUPERVISION_ISSUES else 9, i))]
+              for i in sorted(problem, key=lambda i: (issue_rank.get(problem[i], 9), i))]
     s = res.summary
     view = GraphView(
         name="supervision_coverage", title=f"监督覆盖图（{p.supervision_type.value}）：不缺位、不越位",

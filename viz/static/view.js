@@ -70,7 +70,6 @@
       network.setOptions({ physics: options.physics });
       network.stabilize(options.physics.stabilization ? options.physics.stabilization.iterations : 200);
     } else {
-      network.fit();
       settle(afterLayout);
     }
     $("kg-count").textContent = nodes.length;
@@ -81,7 +80,7 @@
   // Labels of the message-carrying nodes are made readable (>= 13 px on screen) at the fitted zoom.
   function readableLabels() {
     var scale = network.getScale() || 1;
-    var size = Math.min(220, Math.max(14, 13 / scale));
+    var size = Math.min(220, Math.max(14, 15 / scale));
     var upd = [];
     nodes.forEach(function (n) {
       if (n.kgImportant) {
@@ -100,10 +99,11 @@
       nodes.add(imp);
     }
   }
+  var FIT = { animation: false, maxZoomLevel: 2.5 };
   function settle(cb) {
-    network.fit({ animation: false });
+    network.fit(FIT);
     readableLabels();
-    network.fit({ animation: false });
+    network.fit(FIT);
     network.once("afterDrawing", function () {
       var first = !window.kgStabilized && !window.kgStableMs;
       window.kgStabilized = true;
@@ -344,9 +344,10 @@
   }
   function visEdge(e) {
     var spec = schema.rels[e.type] || { title: e.type, color: "#999999", dashes: false, width: 1 };
+    var labelled = !!spec.short && data.labelled_rels.indexOf(e.type) >= 0;
     return { id: e.id, from: e.from, to: e.to, color: { color: spec.color }, dashes: spec.dashes, width: spec.width || 1,
              title: spec.title, arrows: "to", kgType: e.type, kgLegend: spec.title,
-             label: spec.short || undefined, font: spec.short ? { size: 12, strokeWidth: 3 } : undefined };
+             label: labelled ? spec.short : undefined, font: labelled ? { size: 12, strokeWidth: 3 } : undefined };
   }
   function estBox(v, x, y) {
     var text = String(v.label || "").split("\n");
@@ -383,12 +384,13 @@
   }
   function expand(nodeId, relType) {
     var node = nodes.get(nodeId);
-    if (!node || !node.kgType || node.kgAggregate) {
-      setStatus("汇总节点不能展开；请打开对应的单位视图。");
-      return;
-    }
     if (data.api_base === null) {
       setStatus("展开邻居需要服务器：本文件是离线导出，请通过 API 服务打开本视图（/views/" + data.name + ".html）。", true);
+      return;
+    }
+    if (!node) { setStatus("该节点不在当前图中（可点“显示全部”）。"); return; }
+    if (!node.kgType || node.kgAggregate) {
+      setStatus("汇总节点不能展开；请打开对应的单位视图。");
       return;
     }
     var pkey = nodeId + "|" + (relType || "");
@@ -497,7 +499,7 @@
       var d = el("div", { id: "kg-chart-" + c.id });
       box.appendChild(d);
       var ch = window.echarts.init(d, null, { renderer: "canvas" });
-      ch.setOption(Object.assign({ title: { text: c.title, left: "center", textStyle: { fontSize: 14 } } }, c.option));
+      ch.setOption(Object.assign({ title: { text: c.title, left: 10, textStyle: { fontSize: 14 } } }, c.option));
       charts.push({ spec: c, chart: ch });
     });
   }
@@ -603,7 +605,7 @@
     download(url, data.name + "_" + data.as_of + ".pdf");
     setTimeout(function () { URL.revokeObjectURL(url); }, 5000);
   });
-  $("kg-fit").addEventListener("click", function () { network.fit(); });
+  $("kg-fit").addEventListener("click", function () { network.fit(FIT); });
 
   load();
 })();
