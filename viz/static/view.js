@@ -116,6 +116,12 @@
     });
     network.redraw();
   }
+  network.on("afterDrawing", function firstDraw() {
+    if (nodes.length && window.kgFirstDrawMs === undefined) {
+      window.kgFirstDrawMs = performance.now() - t0;
+      network.off("afterDrawing", firstDraw);
+    }
+  });
   network.on("stabilizationIterationsDone", function () {
     network.setOptions({ physics: { enabled: false } });
     settle();
