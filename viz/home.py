@@ -181,11 +181,6 @@ def home_data(driver: neo4j.Driver, database: str, as_of: dt.date) -> HomeData:
     return data
 
 
-def key_figures(driver: neo4j.Driver, database: str, as_of: dt.date) -> list[tuple[str, str, str]]:
-    """``(title, value, link)`` of the home page's key figures (kept for callers of the old API)."""
-    return [(f.title, f.value, f.link) for f in home_data(driver, database, as_of).figures]
-
-
 def render_home(data: HomeData, as_of: dt.date, *, role_title: str = "", allowed: set[str] | None = None,
                 viewer: str = "") -> str:
     """The page; ``allowed`` holds the views the role may open and ``query:NAME`` for the queries
