@@ -175,6 +175,15 @@ def home_data(driver: neo4j.Driver, database: str, as_of: dt.date) -> HomeData:
                                               "data": [r[f"form{i}"] for r in forms.rows]}
                                              for i, n in enumerate(names, start=1)],
                                   "color": ["#56b4e9", "#e69f00", "#d55e00", "#000000"]}})
+        last = forms.rows[-1]
+        charts.append({"id": "forms_share", "view": "query:violation_statistics_forms",
+                       "title": f"四种形态占比（{last['year']} 年，已处理 {last['decided']} 人次）",
+                       "option": {"tooltip": {"trigger": "item"}, "legend": {"bottom": 0},
+                                  "color": ["#56b4e9", "#e69f00", "#d55e00", "#000000"],
+                                  "series": [{"type": "pie", "radius": ["35%", "65%"],
+                                              "label": {"formatter": "{b} {d}%", "fontSize": 13},
+                                              "data": [{"name": n, "value": last[f"form{i}"]}
+                                                       for i, n in enumerate(names, start=1)]}]}})
     data = HomeData(figures, lists, charts)
     with _LOCK:
         _CACHE[cache_key] = (time.monotonic(), data)
