@@ -551,6 +551,10 @@ def build_liaison(driver: neo4j.Driver, database: str, p: LiaisonViewParams) -> 
                                                       "to": sub, "label": "可就近联系", "dashes": True,
                                                       "color": "#56b4e9"}))
     focus = [i for i in by_id if i in gap_ids or i in chain or (i in layout_parent and i.startswith("Officer:"))]
+    root_name = next((u.caption for u in units.values() if u.props.get("kind") == "市公安局"), "")
+    for n in by_id.values():
+        if n.type == "Unit":
+            n.caption = short_unit_name(n.caption or n.key, root_name)
     nodes = sorted(by_id.values(), key=lambda n: (
         0 if n.id.removeprefix("Unit:") in rank else 1 if n.type == "Officer" else 2,
         rank.get(n.id.removeprefix("Unit:"), 0), n.id))

@@ -15,7 +15,7 @@ from api.errors import Forbidden, Unauthorized
 from api.routes.entities import personal_ids
 from api.security import Principal, filter_graph
 from graph.errors import QueryParamError
-from graph.schema import parse_cn_date
+from graph.schema import REL_SPECS, parse_cn_date
 from queries.period import data_as_of
 from queries.registry import get_query
 from viz.home import home_data, render_home
@@ -24,6 +24,7 @@ from viz.render import FAVICON, render_html
 from viz.views import ViewDef, all_views, get_view
 
 router = APIRouter(tags=["views"])
+REL_TYPES = frozenset(s.type for s in REL_SPECS)
 
 ViewsPrincipal = Annotated[Principal, Depends(require("views"))]
 NamePath = Annotated[str, Path(max_length=100, description="视图名 / view name (GET /views)")]
@@ -88,6 +89,9 @@ def _build_masked(name: str, request: Request, principal: Principal, purpose: st
     agg_ids = {n["id"] for n in aggregates}
     kept_edges += [e for e in edges if (e["from"] in agg_ids or e["to"] in agg_ids)
                    and {e["from"], e["to"]} <= ids | agg_ids and principal.role.reads_rel(e["type"])]
+    # Edges the view drew itself (a suggestion such as "可就近联系", not a stored relationship) carry
+    # no data: kept when both ends are.
+    kept_edges += [e for e in edges if e["type"] not in REL_TYPES and {e["from"], e["to"]} <= ids | agg_ids]
     view.nodes = [ViewNode(**n) for n in kept + aggregates]
     view.edges = [ViewEdge(**e) for e in kept_edges]
     ids_personal = personal_ids([n for n in kept])
