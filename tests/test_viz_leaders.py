@@ -92,6 +92,19 @@ def test_leaders_pages(server: str, page: tuple[Any, PageLog],  # noqa: F811
     p.click('#kg-legend li[data-key="node:民警·党委班子成员"]')
     assert p.evaluate("window.kgVisibleCount()") == before
 
+    # Gap views open in focus mode; "显示全部" shows everything, "只看重点" returns.
+    p.goto(f"{server}/views/ecosystem_map.html?as_of={AS_OF}")
+    _stable(p)
+    focused = p.evaluate("window.kgVisibleCount()")
+    bad = p.eval_on_selector_all("#kg-ranked li.bad", "ls => ls.map(l => l.getAttribute('data-id'))")
+    shown = set(p.evaluate("window.kgNetwork.body.data.nodes.getIds()"))
+    assert bad and set(bad) <= shown  # every unit rated 差 is in the focus picture
+    p.click("#kg-focus")
+    p.wait_for_function(f"window.kgVisibleCount() > {focused}")
+    assert p.text_content("#kg-focus") == "只看重点"
+    p.click("#kg-focus")
+    p.wait_for_function(f"window.kgVisibleCount() === {focused}")
+
     # 5. Cluster picker: ordered 窝案 first with a reason line; choosing re-queries the server.
     p.goto(f"{server}/views/risk_cluster.html?as_of={AS_OF}")
     _stable(p)

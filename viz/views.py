@@ -250,7 +250,14 @@ def build_ecosystem(driver: neo4j.Driver, database: str, p: EcosystemViewParams)
     bad = [n.id for n in nodes if n.important]
     focus = list(dict.fromkeys([a for i in bad for a in reversed(_ancestors(i, parent))] + bad))
     order = {n.id: (n.props.get("name") or n.id) for n in nodes}
-    apply_positions(nodes, tree_positions([n.id for n in nodes], parent, sort_key=lambda i: order.get(i, i)),
+    # "Show all": each sub-bureau's subtree, packed in columns, the bureau centred above them.
+    below_root = {c: q for c, q in parent.items() if q not in roots}
+    all_pos = tree_positions([n.id for n in nodes if n.id not in roots], below_root,
+                             sort_key=lambda i: order.get(i, i), columns=6)
+    if all_pos:
+        xs = [x for x, _ in all_pos.values()]
+        all_pos.update({r: ((min(xs) + max(xs)) / 2, -300.0) for r in roots})
+    apply_positions(nodes, all_pos,
                     tree_positions(focus, parent, sort_key=lambda i: order.get(i, i), row=60, col=560))
     for n in nodes:
         if n.id in focus and not n.important:

@@ -81,11 +81,16 @@
   function readableLabels() {
     var scale = network.getScale() || 1;
     var size = Math.min(220, Math.max(14, 15 / scale));
+    // In "show all" the context of the focus picture goes back to normal labels; only the ranked
+    // items (the message) stay readable.
+    var rankedIds = new Set(data.ranked.map(function (r) { return r.id; }));
+    var onlyRanked = !!focusSet && !focusMode;
     var upd = [];
     nodes.forEach(function (n) {
       if (n.kgImportant) {
-        var f = Object.assign({}, n.font || {}, { size: size });
-        if (f.bold) f.bold = { size: size };
+        var s = onlyRanked && !rankedIds.has(n.id) ? 14 : size;
+        var f = Object.assign({}, n.font || {}, { size: s });
+        if (f.bold) f.bold = { size: s };
         upd.push({ id: n.id, font: f });
       }
     });
