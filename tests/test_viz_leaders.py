@@ -34,6 +34,10 @@ def page(server: str, browser: Any, city_driver: neo4j.Driver,  # noqa: F811
     log = PageLog()
     p = guarded_page(browser, log, width=1920, height=1080)
     p.context.add_cookies([{"name": "kg_token", "value": token, "domain": "127.0.0.1", "path": "/"}])
+    # The home page's first load runs the whole-graph queries behind its figures (then cached);
+    # on a loaded two-core machine that can take longer than Playwright's 30 s default.
+    p.set_default_timeout(120_000)
+    p.set_default_navigation_timeout(120_000)
     yield p, log
     p.context.close()
 

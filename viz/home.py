@@ -116,7 +116,7 @@ def home_data(driver: neo4j.Driver, database: str, as_of: dt.date) -> HomeData:
     cl = run("risk_clusters", {"limit": 200})
     kinds = (cl.summary.get("kinds", {}) if cl else {})
     clusters = TopList("top-clusters", "风险最高的群组（窝案、串案在前）", "risk_cluster")
-    first_of = {}
+    first_of: dict[str, str] = {}
     for r in (cl.rows if cl else []):
         first_of.setdefault(r["kind"], r["cluster_id"])
     for kind in ("窝案", "串案"):

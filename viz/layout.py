@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from viz.model import ViewEdge, ViewNode
 
 __all__ = ["tree_positions", "layered_positions", "apply_positions"]
 
 
-def tree_positions(ids: Iterable[str], parent_of: dict[str, str], *, sort_key: Callable[[str], object] = str,
+def tree_positions(ids: Iterable[str], parent_of: dict[str, str], *, sort_key: Callable[[str], Any] = str,
                    col: float = 300.0, row: float = 42.0, columns: int = 1) -> dict[str, tuple[float, float]]:
     """Left-to-right tidy tree: depth → x, leaves one ``row`` apart, a parent centred on its
     children. Nodes whose parent is not among ``ids`` are roots (stacked one under another).
