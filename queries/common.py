@@ -57,11 +57,11 @@ class Params(BaseModel):
 
 
 # Internal parameters derived from the schema's vocabulary (declared in the .cypher headers).
-LEADER_RANKS: list[str] = [r.value for r in Rank if RANK_ORDER[r] >= RANK_ORDER[Rank.DIVISION]]
-RANK_SCOPES: dict[str, list[str]] = {
+LEADER_RANKS: list[str] = [r.value for r in RANK_ORDER if RANK_ORDER[r] >= RANK_ORDER[Rank.DIVISION]]
+RANK_SCOPES: dict[str, list[str]] = {  # rank 未知 is only in 全部: it is neither a leader nor 科级及以下
     RankScope.ALL.value: [r.value for r in Rank],
     RankScope.DIVISION_AND_ABOVE.value: LEADER_RANKS,
-    RankScope.SECTION_AND_BELOW.value: [r.value for r in Rank if RANK_ORDER[r] <= RANK_ORDER[Rank.SECTION]],
+    RankScope.SECTION_AND_BELOW.value: [r.value for r in RANK_ORDER if RANK_ORDER[r] <= RANK_ORDER[Rank.SECTION]],
 }
 PETITION_SOURCE_VALUES: list[str] = sorted(s.value for s in PETITION_SOURCES)
 
