@@ -80,6 +80,8 @@ def main(out: Path = OUT) -> int:
                 plog = PageLog()
                 page = guarded_page(browser, plog, width=WIDTH, height=HEIGHT)
                 page.context.add_cookies([{"name": "kg_token", "value": secret, "domain": "127.0.0.1", "path": "/"}])
+                page.set_default_timeout(180_000)  # a cold server runs the home page's queries first
+                page.set_default_navigation_timeout(180_000)
                 for stem, path in pages(driver, db):
                     page.goto(base + path)
                     if "/views/" in path:
