@@ -20,7 +20,7 @@ from graph.schema import Form
 from queries.analysis.ranking import cluster_reason
 from queries.registry import get_query
 from viz.render import FAVICON, MARKING, echarts_asset, json_for_script
-from viz.views import RATING_COLORS, RATING_ORDER, all_views
+from viz.views import RATING_COLORS, RATING_ORDER, all_views, score_key
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def home_data(driver: neo4j.Driver, database: str, as_of: dt.date) -> HomeData:
     if eco is not None:
         ratings = eco.summary.get("ratings", {})
         figures.append(Figure("评定“差”的单位", f"{ratings.get('差', 0)} 个", _view_link("ecosystem_map"), "ecosystem_map"))
-        for r in sorted(eco.rows, key=lambda r: (r["score"], r["unit_code"]))[:TOP]:
+        for r in sorted(eco.rows, key=score_key)[:TOP]:
             worst.rows.append(TopRow(r.get("unit_name") or r["unit_code"],
                                      f"{r.get('rating') or '—'} · {r.get('score')} 分 · "
                                      + "；".join((r.get("reasons") or [])[:1]),

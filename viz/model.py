@@ -94,6 +94,7 @@ class GraphView(BaseModel):
     layout: str = "physics"              # physics | preset (x/y, and fx/fy for focus, computed server-side)
     pickers: list[dict[str, Any]] = []   # choosers above the picture: {"param","title","options":[(value,label)]}
     charts: list[dict[str, Any]] = []    # ECharts options drawn beside the network
+    notes: list[str] = []          # where the picture rests on missing data (the queries' notes)
 
     def node_ids(self) -> set[str]:
         return {n.id for n in self.nodes}

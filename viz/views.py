@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from graph.errors import NotFound, QueryParamError
 from graph.schema import SupervisionType, node_spec
 from queries.analysis.ranking import cluster_reason
+from queries.common import STALE_DAYS
 from queries.defs.coverage import ISSUE_ORDER as SUPERVISION_ISSUES
 from queries.period import data_as_of
 from queries.registry import QueryResult, get_query
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 __all__ = ["ViewDef", "all_views", "get_view", "RATING_COLORS"]
 
 # Ratings on a sequential blue→vermillion scale (readable with colour-vision deficiencies).
-RATING_COLORS = {"好": "#0072b2", "较好": "#56b4e9", "一般": "#e69f00", "差": "#d55e00"}
+RATING_COLORS = {"好": "#0072b2", "较好": "#56b4e9", "一般": "#e69f00", "差": "#d55e00", "无数据": "#bbbbbb"}
 STATUS_COLORS = {"未覆盖": "#d55e00", "久未走访": "#e69f00"}
 LEADER_BORDER = "#000000"
 AGGREGATE_ABOVE = 300
@@ -163,7 +164,12 @@ class EcosystemViewParams(ViewParams):
     year: int | None = Field(None, ge=2000, le=2100, title="年度")
 
 
-RATING_ORDER = ("差", "一般", "较好", "好")
+RATING_ORDER = ("差", "一般", "较好", "好", "无数据")
+
+
+def score_key(r: dict[str, Any]) -> tuple[bool, float, str]:
+    """Worst first; a unit without data to score (score None, rating 无数据) last."""
+    return (r.get("score") is None, r.get("score") or 0.0, str(r.get("unit_code")))
 
 
 def _rating_chart(rows: list[dict[str, Any]], sub_of: dict[str, str], names: dict[str, str]) -> dict[str, Any]:
@@ -173,8 +179,9 @@ def _rating_chart(rows: list[dict[str, Any]], sub_of: dict[str, str], names: dic
         sub = sub_of.get(f"Unit:{r['unit_code']}")
         if sub is None:
             continue
-        counts.setdefault(sub, dict.fromkeys(RATING_ORDER, 0))[r.get("rating") or "一般"] = \
-            counts.setdefault(sub, dict.fromkeys(RATING_ORDER, 0)).get(r.get("rating") or "一般", 0) + 1
+        c = counts.setdefault(sub, dict.fromkeys(RATING_ORDER, 0))
+        rating = r.get("rating") if r.get("rating") in c else "无数据"
+        c[rating] += 1
     subs = sorted(counts, key=lambda k: (-counts[k]["差"], -counts[k]["一般"], names.get(k, k)))[:20]
     return {
         "id": "ratings_by_sub_bureau", "title": "各分局单位评定分布（“差”最多的 20 个）",
@@ -223,7 +230,7 @@ def build_ecosystem(driver: neo4j.Driver, database: str, p: EcosystemViewParams)
                                                pickers, legend, chart))
     max_officers = max([r.get("officers") or 0 for r in rows.values()] + [1])
     nodes: list[ViewNode] = []
-    for nid, r in sorted(rows.items(), key=lambda kv: (kv[1]["score"], kv[0])):
+    for nid, r in sorted(rows.items(), key=lambda kv: score_key(kv[1])):
         code = r["unit_code"]
         node = tree_units.get(nid) or _unit_node(code, r.get("unit_name"), kind=r.get("unit_kind"),
                                                  district=r.get("district"))
@@ -266,10 +273,11 @@ def build_ecosystem(driver: neo4j.Driver, database: str, p: EcosystemViewParams)
                          note=f"{r.get('rating') or '—'} · {r.get('score')} 分 · " + ("；".join((r.get("reasons") or [])[:2])
                                                                                   or "无扣分项"),
                          level="bad" if r.get("rating") == "差" else "warn")
-              for r in sorted(eco.rows, key=lambda r: (r["score"], r["unit_code"]))
+              for r in sorted(eco.rows, key=score_key)
               if r.get("rating") in ("差", "一般")][:60]
     view = GraphView(
-        name="ecosystem_map", title="政治生态全景图", as_of=as_of, nodes=nodes, edges=edges, layout="preset",
+        name="ecosystem_map", title="政治生态全景图", as_of=as_of, notes=eco.notes, nodes=nodes, edges=edges,
+        layout="preset",
         figures=figures, ranked=ranked, ranked_title="评定靠后的单位（得分从低到高）", focus=focus,
         pickers=pickers, charts=[chart],
         legend=legend + [LegendItem(label="黑框 = 评定“差”；“含差 N 个” = 下属单位中评定“差”的个数", kind="mark",
@@ -291,7 +299,7 @@ def _ecosystem_by_sub_bureau(driver: neo4j.Driver, database: str, p: EcosystemVi
         return worst_below.get(nid, 0) + (1 if unit_rows.get(nid, {}).get("rating") == "差" else 0)
 
     rows = sorted((r for r in eco.rows if f"Unit:{r['unit_code']}" not in roots),
-                  key=lambda r: (-bad_count(r), r["score"], r["unit_code"]))
+                  key=lambda r: (-bad_count(r), *score_key(r)))
     nodes: list[ViewNode] = []
     for r in rows:
         n = _unit_node(r["unit_code"], r.get("unit_name"), district=r.get("district"))
@@ -311,7 +319,8 @@ def _ecosystem_by_sub_bureau(driver: neo4j.Driver, database: str, p: EcosystemVi
     ranked = [RankedItem(id=f"Unit:{r['unit_code']}", label=short_unit_name(r.get("unit_name") or "", root_name),
                          note=f"{r.get('rating') or '—'} · {r.get('score')} 分 · 含差 {bad_count(r)} 个",
                          level="bad" if bad_count(r) else "info") for r in rows]
-    return GraphView(name="ecosystem_map", title="政治生态全景图（按分局汇总）", as_of=as_of, nodes=nodes,
+    return GraphView(name="ecosystem_map", title="政治生态全景图（按分局汇总）", as_of=as_of, notes=eco.notes,
+                     nodes=nodes,
                      edges=[], layout="preset", figures=figures, ranked=ranked,
                      ranked_title="各分局（按下属“差”单位个数）", pickers=pickers, charts=[chart],
                      legend=legend + [LegendItem(label="黑框、“含差 N 个” = 下属评定“差”的单位个数（汇总不掩盖）",
@@ -379,7 +388,7 @@ def build_cluster(driver: neo4j.Driver, database: str, p: ClusterViewParams) -> 
     picker = [[r["cluster_id"], f"{r['cluster_id']} · {r['kind']} · {r['size']} 人 · 风险 {r['risk']}"]
               for r in listing]
     view = GraphView(
-        name="risk_cluster", title=f"风险群组 {row['cluster_id']}（{kind}）", as_of=as_of,
+        name="risk_cluster", title=f"风险群组 {row['cluster_id']}（{kind}）", as_of=as_of, notes=res.notes,
         nodes=nodes, edges=_edges(res),
         figures=[("排序依据", cluster_reason(row)), ("风险值", str(row.get("risk"))), ("民警", f"{row.get('size')} 人"),
                  ("案件", str(len(row.get("cases") or []))), ("线索", str(len(row.get("clues") or []))),
@@ -435,6 +444,7 @@ def build_ego(driver: neo4j.Driver, database: str, p: EgoParams) -> GraphView:
     nodes.sort(key=lambda n: n.id != center)
     ranked = [RankedItem(id=center, label="", note="中心民警", level="info"), *_people_and_matters(nodes, edges)]
     view = GraphView(name="officer_ego", title=f"民警关系网络：警号 {p.badge_no}（{p.depth} 度）", as_of=as_of,
+                     notes=res.notes,
                      nodes=nodes, edges=edges, ranked=ranked,
                      ranked_title="案件、线索与有职务的人",
                      figures=[("案件", str(sum(n.type == "Case" for n in nodes))),
@@ -473,6 +483,7 @@ def build_unit(driver: neo4j.Driver, database: str, p: UnitViewParams) -> GraphV
         if n.type == "Officer" and n.role:
             n.important = True
     view = GraphView(name="unit_view", title=f"单位视图：{res.summary.get('unit') or p.unit_code}", as_of=as_of,
+                     notes=res.notes,
                      nodes=nodes, edges=edges, ranked=ranked, ranked_title="负责人、书记、班子成员与案件线索",
                      figures=[("在职人数", str(res.summary.get("officers", "—"))),
                               ("相关单位", str(res.summary.get("related_units", "—"))),
@@ -491,7 +502,7 @@ _register(ViewDef(
 
 
 class LiaisonViewParams(ViewParams):
-    stale_days: int = Field(180, ge=1, le=3650, title="久未走访天数")
+    stale_days: int = Field(STALE_DAYS, ge=1, le=3650, title="久未走访天数")
 
 
 def build_liaison(driver: neo4j.Driver, database: str, p: LiaisonViewParams) -> GraphView:
@@ -571,7 +582,8 @@ def build_liaison(driver: neo4j.Driver, database: str, p: LiaisonViewParams) -> 
                          level="bad" if r["status"] == "未覆盖" else "warn") for r in gaps]
     s = res.summary
     view = GraphView(
-        name="liaison_coverage", title="党委班子成员联系基层覆盖图", as_of=as_of, nodes=nodes, edges=edges,
+        name="liaison_coverage", title="党委班子成员联系基层覆盖图", as_of=as_of, notes=res.notes, nodes=nodes,
+        edges=edges,
         figures=[("基层单位覆盖率", _pct(s.get("coverage_rate"))), ("党支部覆盖率", _pct(s.get("branch_coverage_rate"))),
                  ("未覆盖", f"{len(s.get('uncovered_units', []))} 个"), ("久未走访", f"{len(s.get('stale_units', []))} 个")],
         ranked=ranked, ranked_title="未覆盖与久未走访的单位（按风险）", focus=focus, layout="preset",
@@ -647,7 +659,7 @@ def build_supervision(driver: neo4j.Driver, database: str, p: SupervisionViewPar
     s = res.summary
     view = GraphView(
         name="supervision_coverage", title=f"监督覆盖图（{p.supervision_type.value}）：不缺位、不越位",
-        as_of=as_of, nodes=nodes, edges=edges, ranked=ranked, ranked_title="缺位与越位", focus=focus,
+        as_of=as_of, notes=res.notes, nodes=nodes, edges=edges, ranked=ranked, ranked_title="缺位与越位", focus=focus,
         figures=[("在职民警", str(s.get("officers", "—"))),
                  ("无监督主体民警", str(len(s.get("unsupervised_officers", [])))),
                  ("多头监督民警", str(len(s.get("double_claimed_officers", [])))),
@@ -699,6 +711,10 @@ def build_chain(driver: neo4j.Driver, database: str, p: ChainViewParams) -> Grap
     for nid, lines in duties.items():
         by_id[nid].facts = [("责任", "；".join(lines))]
         by_id[nid].group = lines[0].split("：")[-1]
+    for r in res.rows:  # what each involved officer was alleged, found and given
+        if r["level"] == 1 and r["id"] in by_id:
+            by_id[r["id"]].facts += [(title, r[k]) for k, title in (("allegation", "反映问题"), ("finding", "认定结果"),
+                                                                     ("disposition", "处理")) if r.get(k)]
     # Nodes the rows do not place (intermediate units on the way to the leader in charge).
     for n in by_id.values():
         n.important = True
@@ -713,6 +729,7 @@ def build_chain(driver: neo4j.Driver, database: str, p: ChainViewParams) -> Grap
                       level="bad" if n.id == center else "info")
               for n in nodes if n.id in duties or n.id == center]
     view = GraphView(name="accountability_chain", title=f"案件责任链（四责协同）：{p.case_no}", as_of=as_of,
+                     notes=res.notes,
                      nodes=nodes, edges=edges, hierarchical=True, layout="preset",
                      ranked=ranked, ranked_title="责任链上的人和组织",
                      figures=[("涉案民警", f"{len(res.summary.get('officers', []))} 人"),

@@ -154,6 +154,7 @@ def home(request: Request, principal: BrowserPrincipal, driver: DriverDep, setti
     if principal is None:
         return _to_login(request)
     try:
+        # default: the data's own date (an old export is not judged against today)
         day = parse_cn_date(as_of) if as_of else (data_as_of(driver, settings.neo4j_database) or dt.date.today())
     except ValueError as e:
         raise QueryParamError(f"截至日期有误 / bad as_of: {e}") from e
