@@ -69,14 +69,15 @@ def test_political_ecosystem_trend(w: neo4j.Driver) -> None:
 
 def test_risk_clusters(w: neo4j.Driver) -> None:
     r = run(w, "risk_clusters", min_size=2)
+    # 窝案 first whatever the risk value (docs/queries.md, "How risk clusters are ranked").
     assert [(x["cluster_id"], x["kind"], x["officers"], x["risk"]) for x in r.rows] == [
-        ("K1", "串案", ["D1", "E1"], 11), ("K2", "窝案", ["A1", "A2", "A3"], 5)]
-    k1 = r.rows[0]
-    assert (k1["units"], k1["cases"], k1["clues"]) == (["JZ", "XZ"], ["CASE2", "CASE3"], ["K2", "K3", "K6"])
-    assert r.rows[1]["leaders"] == ["所长A3（A3）"]
+        ("K1", "窝案", ["A1", "A2", "A3"], 5), ("K2", "串案", ["D1", "E1"], 11)]
+    k2 = r.rows[1]
+    assert (k2["units"], k2["cases"], k2["clues"]) == (["JZ", "XZ"], ["CASE2", "CASE3"], ["K2", "K3", "K6"])
+    assert r.rows[0]["leaders"] == ["所长A3（A3）"]
     assert [x["officers"] for x in run(w, "risk_clusters").rows] == [["A1", "A2", "A3"]]  # min_size 3
     assert run(w, "risk_clusters", algorithm="louvain", min_size=2).rows == r.rows
-    one = run(w, "risk_clusters", min_size=2, cluster_id="K2")
+    one = run(w, "risk_clusters", min_size=2, cluster_id="K1")
     assert {n["id"] for n in one.nodes} == {"Officer:A1", "Officer:A2", "Officer:A3", "Case:CASE1", "Clue:K1", "Unit:P1"}
     assert {e["type"] for e in one.edges} == {"SERVES_IN", "INVOLVES", "CONCERNS", "ARISES_FROM"} and len(one.edges) == 10
     node = next(n for n in one.nodes if n["id"] == "Officer:A3")
