@@ -12,7 +12,8 @@ from typing import Any
 import jinja2
 
 from graph.schema import ORDER_REL_TYPES, OrderKind, OrderPriority, OrderState, node_spec, order_node_spec
-from viz.render import _asset, _json_for_script, vis_assets
+from viz.render import _asset, vis_assets
+from viz.render import json_for_script as _json_for_script
 
 __all__ = ["render_order_form", "render_order_page", "panel_script", "STATE_COLORS"]
 
