@@ -106,6 +106,13 @@ def _build_masked(name: str, request: Request, principal: Principal, purpose: st
     # no data: kept when both ends are.
     kept_edges += [d.alias_edge(e) for e in edges if e["type"] not in REL_TYPES and {e["from"], e["to"]} <= ids | agg_ids]
     view.nodes = [ViewNode(**n) for n in d.nodes + aggregates]
+    # The side list and the focus name nodes too: only those kept, by the id (alias) shown.
+    shown = {n["id"] for n in d.nodes} - set(d.alias.values()) | set(d.alias) | agg_ids
+    caption = {n["id"]: n.get("caption") or "" for n in d.nodes}
+    view.ranked = [r.model_copy(update={"id": d.alias[r.id], "label": caption.get(d.alias[r.id], "")})
+                   if r.id in d.alias else r for r in view.ranked if r.id in shown]
+    if view.focus is not None:
+        view.focus = [d.alias.get(i, i) for i in view.focus if i in shown]
     view.edges = [ViewEdge(**e) for e in kept_edges]
     if d.entity_ids:
         audit.record(principal, request, entity_ids=d.entity_ids, params=raw)
