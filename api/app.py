@@ -12,7 +12,7 @@ from fastapi import Depends, FastAPI
 from api.audit import AuditWriter
 from api.deps import Audit, DriverHolder, reject_unknown_query
 from api.errors import JSON_ERRORS, install_handlers
-from api.routes import audit, entities, health, login, queries, relationships, views
+from api.routes import audit, entities, health, login, queries, relationships, reports, views
 from api.security import load_roles
 from api.tokens import TokenCache
 from graph.settings import Settings, get_settings
@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, *, token_ttl: float = 10.0) -> 
     strict = [Depends(reject_unknown_query)]
     app.include_router(health.router)
     app.include_router(login.router)
-    for module in (entities, relationships, queries, audit):
+    for module in (entities, relationships, queries, reports, audit):
         app.include_router(module.router, dependencies=strict)
     app.include_router(views.router, responses=JSON_ERRORS)
     return app

@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 ROLES_FILE = Path(__file__).with_name("roles.toml")
-ENDPOINT_GROUPS = ("entities", "search", "relationships", "queries", "views", "audit")
+ENDPOINT_GROUPS = ("entities", "search", "relationships", "queries", "views", "reports", "audit")
 ALL_SCOPES = tuple(sorted({s.scope for s in NODE_SPECS} | {s.scope for s in REL_SPECS}))
 PURPOSE_LABELS = frozenset({"Clue", "Case"})
 """Reading one clue's or case's details needs a stated purpose (调阅事由)."""

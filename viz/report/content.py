@@ -105,7 +105,7 @@ class _Call:
 class _Runner:
     """Runs prepared queries in a few threads (the driver is thread-safe), each call once."""
 
-    def __init__(self, driver: neo4j.Driver, database: str, workers: int = 6) -> None:
+    def __init__(self, driver: neo4j.Driver, database: str, workers: int = 3) -> None:
         self.driver, self.database = driver, database
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report")
         self.calls: dict[_Call, Future[QueryResult]] = {}
@@ -189,20 +189,8 @@ class _Builder:
     def resolve_unit(self) -> None:
         if self.unit_code is None:
             return
-        r = self.run.get("unit_overview", {"unit_code": self.unit_code, "depth": 6, "limit": 5000,
-                                           "as_of": _day(self.end_of(self.period))})
-        children: dict[str, list[str]] = defaultdict(list)
-        for e in r.edges:
-            if e["type"] == "PART_OF":
-                children[e["to"]].append(e["from"])
-        root = f"Unit:{self.unit_code}"
-        seen, todo = {root}, [root]
-        while todo:
-            for c in children.get(todo.pop(), []):
-                if c not in seen:
-                    seen.add(c)
-                    todo.append(c)
-        self.units = {s.split(":", 1)[1] for s in seen}
+        r = self.run.get("unit_subtree", {"unit_code": self.unit_code})
+        self.units = {row["code"] for row in r.rows}
         self.scope = str(r.summary.get("unit") or self.unit_code)
 
     def in_scope(self, codes: list[str] | str | None) -> bool:
@@ -461,6 +449,9 @@ class _Builder:
             s.add(Figure(f"风险群组 {c['cluster_id']}（{c['kind']}）关系图", charts.network(
                 f"{c['cluster_id']} {c['kind']}：{'、'.join(c['unit_names'][:3])}", nodes, sub.edges, labels=labels,
                 legend=TYPE_NAMES), width_cm=12.0))
+            officers = [labels[x["id"]] for x in nodes if x["type"] == "Officer"]
+            s.add(Paragraph(f"{c['cluster_id']}涉及民警{len(officers)}人：{'、'.join(officers)}；"
+                            f"案件{len(c['cases'])}件，线索{len(c['clues'])}条。"))
         posts: Counter[str] = Counter()
         for c in r.rows:
             if not self.in_scope(c["units"]):
@@ -580,9 +571,7 @@ class _Builder:
         return s
 
     def _body_names(self, codes: set[str]) -> dict[str, str]:
-        end = _day(self.end_of(self.period))
-        futs = {c: self.run.submit("unit_overview", {"unit_code": c, "depth": 1, "limit": 1, "as_of": end})
-                for c in sorted(codes)}
+        futs = {c: self.run.submit("unit_subtree", {"unit_code": c}) for c in sorted(codes)}
         out = {}
         for c, fut in futs.items():
             try:
