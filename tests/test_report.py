@@ -28,7 +28,7 @@ from pypdf import PdfReader
 from api.app import create_app
 from api.tokens import create_token
 from graph.errors import QueryParamError
-from graph.settings import Settings
+from graph.settings import Settings, get_settings
 from queries import registry
 from queries.common import Params
 from queries.registry import QueryDef, QueryResult
@@ -133,9 +133,20 @@ def _table(doc: Any, first_header: str) -> list[list[str]]:
     raise AssertionError(f"no table headed {first_header!r}")
 
 
+# Whole-graph queries on a shared, busy test machine may need more than the API's 30 s limit.
+SLOW_TIMEOUT = "180"
+
+
+@pytest.fixture(autouse=True)
+def _patient_queries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(get_settings(), "kg_query_timeout", float(SLOW_TIMEOUT))
+
+
 @pytest.fixture(scope="module")
-def city_report(city_driver: neo4j.Driver, city_settings: Settings) -> Report:
-    return build_report(city_driver, city_settings.neo4j_database, Q2, issued_on=dt.date(2026, 7, 6))
+def city_report(city_driver: neo4j.Driver, city_settings: Settings) -> Iterator[Report]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(get_settings(), "kg_query_timeout", float(SLOW_TIMEOUT))
+        yield build_report(city_driver, city_settings.neo4j_database, Q2, issued_on=dt.date(2026, 7, 6))
 
 
 @pytest.mark.neo4j
@@ -145,7 +156,8 @@ def test_cli_docx_has_the_period_figures(city_driver: neo4j.Driver, city_setting
     db = city_settings.neo4j_database
     out = tmp_path / "r.docx"
     env = {**os.environ, "NEO4J_URI": city_settings.neo4j_uri or "", "NEO4J_USER": city_settings.neo4j_user,
-           "NEO4J_PASSWORD": city_settings.neo4j_password or "", "NEO4J_DATABASE": db}
+           "NEO4J_PASSWORD": city_settings.neo4j_password or "", "NEO4J_DATABASE": db,
+           "KG_QUERY_TIMEOUT": SLOW_TIMEOUT}
     proc = subprocess.run([KG, "report", "--period", "2026Q2", "--format", "docx", "-o", str(out)],
                           capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr

@@ -176,16 +176,16 @@ def network(title: str, nodes: Sequence[dict[str, Any]], edges: Sequence[dict[st
             g.add_edge(e["from"], e["to"])
     pos = nx.spring_layout(g, seed=7, k=1.4 / max(1, len(g)) ** 0.5) if len(g) else {}
     with _LOCK:
-        fig, ax = plt.subplots(figsize=(5.2, 3.4))
+        fig, ax = plt.subplots(figsize=(6.4, 3.6))
         nx.draw_networkx_edges(g, pos, ax=ax, edge_color="#9e9e9e", width=0.8)
         for kind, (color, size) in _NODE_STYLE.items():
             members = [n for n, d in g.nodes(data=True) if d["type"] == kind]
             if members:
                 nx.draw_networkx_nodes(g, pos, nodelist=members, node_color=color, node_size=size, ax=ax,
                                        label=legend.get(kind, kind))
-        nx.draw_networkx_labels(g, pos, {n: labels.get(n, "") for n in g}, font_size=6, ax=ax,
+        nx.draw_networkx_labels(g, pos, {n: labels.get(n, "") for n in g}, font_size=7, ax=ax,
                                 font_family=plt.rcParams["font.family"][0])
         ax.set_title(title, fontsize=10, loc="left")
-        ax.legend(fontsize=7, frameon=False, loc="lower left", markerscale=0.5)
+        ax.legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5), markerscale=0.6)
         ax.axis("off")
         return _png(fig)

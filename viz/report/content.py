@@ -36,7 +36,7 @@ __all__ = ["build_report", "DEFAULT_OFFICE", "ORDER_QUERY", "has_query"]
 DEFAULT_OFFICE = "全面从严管党治警领导小组办公室"
 ORDER_QUERY = "order_statistics"
 RATING_ORDER = {"好": 3, "较好": 2, "一般": 1, "差": 0}
-TOP_CLUSTERS = 5          # clusters listed in section 3
+TOP_CLUSTERS = 4          # clusters of each kind listed in section 3
 CLUSTER_PICTURES = 3      # of which drawn as networks
 TOP_ROWS = 10             # rows of the ranked tables
 FORMS = ("第一种形态", "第二种形态", "第三种形态", "第四种形态")
@@ -105,7 +105,7 @@ class _Call:
 class _Runner:
     """Runs prepared queries in a few threads (the driver is thread-safe), each call once."""
 
-    def __init__(self, driver: neo4j.Driver, database: str, workers: int = 3) -> None:
+    def __init__(self, driver: neo4j.Driver, database: str, workers: int = 2) -> None:
         self.driver, self.database = driver, database
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report")
         self.calls: dict[_Call, Future[QueryResult]] = {}
@@ -424,16 +424,22 @@ class _Builder:
                                     "all": sum(1 for c in r.rows if self.in_scope(c["units"]))}
         s.add(Paragraph(f"对截至{end}的线索和案件做共同涉及关系的社区发现，{'全市' if self.units is None else self.scope}"
                         f"共识别风险群组{self.figures['clusters']['all']}个，其中窝案{kinds.get('窝案', 0)}个、"
-                        f"串案{kinds.get('串案', 0)}个。按风险值列出前{min(TOP_CLUSTERS, len(clusters))}个窝案、串案："))
+                        f"串案{kinds.get('串案', 0)}个。下表按风险值列出风险较高的窝案、串案（每类至多{TOP_CLUSTERS}个）："))
         if not clusters:
             s.add(Note("未发现窝案或串案（同一案件同一单位3人以上，或跨单位的多个关联案件）。"))
-        top = clusters[:TOP_CLUSTERS]
+        # the highest-risk clusters of each kind, then the pictures: each kind's first, then the next highest
+        top = sorted([c for c in clusters if c["kind"] == "窝案"][:TOP_CLUSTERS]
+                     + [c for c in clusters if c["kind"] == "串案"][:TOP_CLUSTERS],
+                     key=lambda c: (-c["risk"], -c["size"], c["cluster_id"]))
+        firsts = [next(c for c in top if c["kind"] == k) for k in ("窝案", "串案") if any(c["kind"] == k for c in top)]
+        pictured = (firsts + [c for c in top if c not in firsts])[:CLUSTER_PICTURES]
+        pictured.sort(key=lambda c: top.index(c))
         if top:
             s.add(Table.keyed("clusters", "风险较高的窝案、串案", ["群组", "类型", "风险值", "民警数", "涉及单位", "案件数", "线索数", "高风险岗位人数"],
                         [[c["cluster_id"], c["kind"], str(c["risk"]), str(c["size"]), "、".join(c["unit_names"]),
                           str(len(c["cases"])), str(len(c["clues"])), str(len(c["high_risk_posts"]))] for c in top]))
         futures = [(c, self.run.submit("risk_clusters", {"as_of": end, "cluster_id": c["cluster_id"]}))
-                   for c in top[:CLUSTER_PICTURES]]
+                   for c in pictured]
         for c, fut in futures:
             sub = fut.result()
             nodes = [x for x in sub.nodes if x["type"] in ("Officer", "Case", "Clue", "Unit")]
