@@ -14,6 +14,7 @@ import io
 import os
 import subprocess
 import sys
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -220,13 +221,19 @@ def test_city_report_matches_the_queries(city_report: Report, city_driver: neo4j
     assert suggestions and all(any(ch.isdigit() for ch in t[3:]) for t in suggestions)
 
 
+def _pdf_text(text: str) -> str:
+    """The PDF's text layer names a few Noto CJK glyphs by the radicals that share them (⾯ U+2FAF for
+    面, ⻚ U+2EDA for 页): NFKC maps the Kangxi radicals back; 页 is the one supplement radical here."""
+    return unicodedata.normalize("NFKC", text).replace("\u2eda", "页")
+
+
 @pytest.mark.neo4j
 def test_city_report_pdf(city_report: Report, tmp_path: Path) -> None:
     pdf = render_pdf(city_report)
     reader = PdfReader(io.BytesIO(pdf))
-    first = reader.pages[0].extract_text()
+    first = _pdf_text(reader.pages[0].extract_text())
     assert "全面从严管党治警工作情况通报" in first and MARKING in first
-    text = "\n".join(p.extract_text() for p in reader.pages)
+    text = "\n".join(_pdf_text(p.extract_text()) for p in reader.pages)
     cur, prev = city_report.figures["current"], city_report.figures["previous"]
     assert f"立案{cur['cases']:g}件" in text.replace("\n", "")
     assert "上期（2026年第一季度）" in text.replace("\n", "")

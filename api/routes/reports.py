@@ -28,13 +28,14 @@ ReportsPrincipal = Annotated[Principal, Depends(require("reports"))]
 class ReportRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    period: str = Field(..., min_length=4, max_length=7, pattern=r"^\d{4}(-\d{1,2}|[QqHh]\d)?$",
+    period: str = Field(..., min_length=4, max_length=7, pattern=r"^[0-9]{4}(-[0-9]{1,2}|[QqHh][0-9])?$",
                         title="统计期", description="2026-07（月）、2026Q3（季度）、2026H1（半年）或 2026（年）",
                         examples=["2026Q2"])
     unit: str | None = Field(None, min_length=1, max_length=64, title="单位编码",
                              description="只通报该单位及其下属单位；不填为全市")
     format: Literal["docx", "pdf", "html"] = Field("docx", title="格式")
-    office: str = Field(DEFAULT_OFFICE, min_length=1, max_length=60, title="印发单位")
+    office: str = Field(DEFAULT_OFFICE, min_length=1, max_length=60, pattern=r"^[^\x00-\x1f\x7f]+$",
+                        title="印发单位")
 
 
 def _identity(name: str) -> str:

@@ -16,10 +16,8 @@ from rich.console import Console
 from graph.db import session_driver
 from graph.errors import QueryParamError
 from graph.settings import get_settings
-from viz.report.content import DEFAULT_OFFICE, build_report
 from viz.report.model import Report
 from viz.report.period import parse_period
-from viz.report.render import render
 
 console = Console(soft_wrap=True)
 CLI_PURPOSE = "定期通报"
@@ -51,7 +49,7 @@ def report_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="输出文件 / output file")],
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="docx（默认）、pdf 或 html")] = ReportFormat.docx,
     unit: Annotated[str | None, typer.Option("--unit", help="只通报该单位及其下属单位 / one unit and those below it")] = None,
-    office: Annotated[str, typer.Option("--office", help="印发单位 / issuing office")] = DEFAULT_OFFICE,
+    office: Annotated[str, typer.Option("--office", help="印发单位 / issuing office")] = "全面从严管党治警领导小组办公室",
     issued_on: Annotated[str | None, typer.Option("--date", help="印发日期 / date of issue (YYYY-MM-DD)，默认今天")] = None,
 ) -> None:
     """The periodic bulletin (通报): key figures against the previous period and last year, ratings,
@@ -61,8 +59,13 @@ def report_command(
         day = dt.date.fromisoformat(issued_on) if issued_on else dt.date.today()
     except ValueError:
         raise QueryParamError(f"印发日期 {issued_on!r} 应为 YYYY-MM-DD / --date must be YYYY-MM-DD") from None
+    if not office.strip() or any(ord(ch) < 32 or ord(ch) == 127 for ch in office) or len(office) > 60:
+        raise QueryParamError("印发单位不能为空、不超过 60 字且不含控制字符 / --office must be 1–60 printable characters")
     if not out.parent.exists():
         raise QueryParamError(f"输出目录不存在 / the output folder does not exist: {out.parent}")
+    from viz.report.content import build_report  # matplotlib and python-docx load only when used
+    from viz.report.render import render
+
     settings = get_settings()
     t0 = time.perf_counter()
     with session_driver(settings) as driver:

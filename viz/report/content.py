@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["build_report", "DEFAULT_OFFICE", "ORDER_QUERY", "has_query"]
 
-DEFAULT_OFFICE = "全面从严管党治警领导小组办公室"
+DEFAULT_OFFICE = "全面从严管党治警领导小组办公室"  # also the default of `kg report --office`
 ORDER_QUERY = "order_statistics"
 RATING_ORDER = {"好": 3, "较好": 2, "一般": 1, "差": 0}
 TOP_CLUSTERS = 4          # clusters of each kind listed in section 3

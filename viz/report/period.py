@@ -19,10 +19,10 @@ Kind = Literal["month", "quarter", "half", "year"]
 _MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 _CN_NUM = "一二三四五六七八九十"
 _PATTERNS: list[tuple[re.Pattern[str], Kind]] = [
-    (re.compile(r"^(\d{4})-(\d{1,2})$"), "month"),
-    (re.compile(r"^(\d{4})[Qq]([1-4])$"), "quarter"),
-    (re.compile(r"^(\d{4})[Hh]([12])$"), "half"),
-    (re.compile(r"^(\d{4})$"), "year"),
+    (re.compile(r"^([0-9]{4})-([0-9]{1,2})$"), "month"),
+    (re.compile(r"^([0-9]{4})[Qq]([1-4])$"), "quarter"),
+    (re.compile(r"^([0-9]{4})[Hh]([12])$"), "half"),
+    (re.compile(r"^([0-9]{4})$"), "year"),
 ]
 
 
@@ -58,11 +58,6 @@ class Period:
         if self.kind == "half":
             return f"{self.year}年{'上' if self.index == 1 else '下'}半年"
         return f"{self.year}年"
-
-    @property
-    def short(self) -> str:
-        """Name of the previous period in comparisons (上月, 上季度, 上半年…)."""
-        return {"month": "本月", "quarter": "本季度", "half": "本半年", "year": "本年度"}[self.kind]
 
     def previous(self) -> Period:
         if self.index > 1:
