@@ -222,9 +222,11 @@ def test_city_report_matches_the_queries(city_report: Report, city_driver: neo4j
 
 
 def _pdf_text(text: str) -> str:
-    """The PDF's text layer names a few Noto CJK glyphs by the radicals that share them (⾯ U+2FAF for
-    面, ⻚ U+2EDA for 页): NFKC maps the Kangxi radicals back; 页 is the one supplement radical here."""
-    return unicodedata.normalize("NFKC", text).replace("\u2eda", "页")
+    """The PDF's text layer names a few Noto CJK glyphs by the radicals that share them (⾯ U+2FAF
+    for 面, ⻚ U+2EDA for 页, ⻛ U+2EDB for 风): map the Kangxi radicals (NFKC) and those two back."""
+    extra = {"\u2eda": "页", "\u2edb": "风"}
+    return "".join(unicodedata.normalize("NFKC", ch) if 0x2F00 <= ord(ch) <= 0x2FDF else extra.get(ch, ch)
+                   for ch in text)
 
 
 @pytest.mark.neo4j
