@@ -160,8 +160,8 @@ def hbars(title: str, labels: Sequence[str], values: Sequence[float], *, colors:
         return _png(fig)
 
 
-_NODE_STYLE = {"Officer": ("#1f5fa8", 260), "Case": ("#c62828", 200), "Clue": ("#f9a825", 120),
-               "Unit": ("#2e7d32", 320)}
+_NODE_STYLE = {"Officer": ("#1f5fa8", 150), "Case": ("#c62828", 120), "Clue": ("#f9a825", 70),
+               "Unit": ("#2e7d32", 200)}
 
 
 def network(title: str, nodes: Sequence[dict[str, Any]], edges: Sequence[dict[str, Any]],
@@ -183,8 +183,13 @@ def network(title: str, nodes: Sequence[dict[str, Any]], edges: Sequence[dict[st
             if members:
                 nx.draw_networkx_nodes(g, pos, nodelist=members, node_color=color, node_size=size, ax=ax,
                                        label=legend.get(kind, kind))
-        nx.draw_networkx_labels(g, pos, {n: labels.get(n, "") for n in g}, font_size=7, ax=ax,
-                                font_family=plt.rcParams["font.family"][0])
+        ys = [y for _, y in pos.values()] or [0.0]
+        dy = 0.07 * max(0.5, max(ys) - min(ys))
+        below = {n: (x, y - dy) for n, (x, y) in pos.items()}  # captions under the dots, on white
+        nx.draw_networkx_labels(g, below, {n: labels.get(n, "") for n in g}, font_size=7, ax=ax,
+                                font_family=plt.rcParams["font.family"][0],
+                                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.3})
+        ax.margins(0.08)
         ax.set_title(title, fontsize=10, loc="left")
         ax.legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5), markerscale=0.6)
         ax.axis("off")
