@@ -57,9 +57,10 @@ def main(argv: list[str] | None = None) -> int:
             run_ingest(driver, database, Path(tmp) / "sample")
         try:
             for run in range(1, args.runs + 1):
-                t0 = time.perf_counter()
+                t0, cpu0 = time.perf_counter(), time.process_time()
                 report = build_report(driver, database, period)
                 t1 = time.perf_counter()
+                cpu = time.process_time() - cpu0
                 docx = render_docx(report)
                 t2 = time.perf_counter()
                 render_html(report)
@@ -67,7 +68,13 @@ def main(argv: list[str] | None = None) -> int:
                 pdf = render_pdf(report)
                 t4 = time.perf_counter()
                 rows.append((run, t1 - t0, t2 - t1, t3 - t2, t4 - t3, len(docx) + len(pdf)))
-                log.info("run %d: content %.1f s, %d charts", run, t1 - t0, report.chart_count())
+                per_query: dict[str, list[float]] = {}
+                for name, sec in report.query_seconds:
+                    per_query.setdefault(name, []).append(sec)
+                log.info("run %d: content %.1f s (this process's CPU %.1f s), %d charts, %d query calls: %s", run,
+                         t1 - t0, cpu, report.chart_count(), len(report.query_seconds),
+                         ", ".join(f"{k} {len(v)}× {sum(v):.1f} s" for k, v in
+                                   sorted(per_query.items(), key=lambda kv: -sum(kv[1]))))
         finally:
             driver.close()
             if server is not None:

@@ -97,6 +97,7 @@ class Report:
     figures: dict[str, Any] = field(default_factory=dict)  # the key numbers, machine-readable
     entity_ids: list[str] = field(default_factory=list)    # personal entities shown (for the access log)
     marking: str = MARKING
+    query_seconds: list[tuple[str, float]] = field(default_factory=list)  # each query call's time
 
     @property
     def subtitle(self) -> str:
