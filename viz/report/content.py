@@ -460,6 +460,8 @@ class _Builder:
                     self.entity_ids.add(x["id"])
                 elif x["type"] in ("Case", "Clue"):
                     self.entity_ids.add(x["id"])
+                elif x["type"] == "Unit" and len(caption) > 10:  # 江州市公安局交通警察支队事故处理大队 → …支队事故处理大队
+                    caption = "…" + caption[-9:]
                 labels[x["id"]] = caption
             s.add(Figure(f"风险群组 {c['cluster_id']}（{c['kind']}）关系图", charts.network(
                 f"{c['cluster_id']} {c['kind']}：{'、'.join(c['unit_names'][:3])}", nodes, sub.edges, labels=labels,
