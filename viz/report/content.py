@@ -291,41 +291,49 @@ class _Builder:
         ]
         if "orders_issued" in cur:
             lines += [("orders_issued", "下发督办单（件）", False), ("orders_on_time_rate", "督办单按期反馈率", True)]
+        yearly = prev_p == ly_p  # a year's previous period is the same period last year: compare once
         rows = []
         for key, title, percent in lines:
             if cur.get(key) is None and prev.get(key) is None:
                 continue
-            rows.append([title, _fmt(cur.get(key), percent), _fmt(prev.get(key), percent),
-                         change_text(cur.get(key), prev.get(key), percent=percent),
-                         _fmt(ly.get(key), percent), change_text(cur.get(key), ly.get(key), percent=percent)])
+            row = [title, _fmt(cur.get(key), percent), _fmt(prev.get(key), percent),
+                   change_text(cur.get(key), prev.get(key), percent=percent)]
+            if not yearly:
+                row += [_fmt(ly.get(key), percent), change_text(cur.get(key), ly.get(key), percent=percent)]
+            rows.append(row)
         who = "全市" if self.units is None else self.scope
         end = self.end_of(cur_p)
+        prev_word = "上年" if yearly else "上期"
+
+        def compare(key: str) -> str:
+            text = f"较{prev_word}{change_words(cur[key] or 0, prev[key] or 0, '件')}"
+            return text if yearly else f"{text}，同比{change_words(cur[key] or 0, ly[key] or 0, '件')}"
+
         s.add(Paragraph(
             f"{cur_p.label}（{_day(cur_p.start)}至{_day(end)}），{who}共受理问题线索{cur['clues']:g}件，"
-            f"较上期（{prev_p.label}）{change_words(cur['clues'], prev['clues'], '件')}，"
-            f"同比{change_words(cur['clues'], ly['clues'], '件')}；立案{cur['cases']:g}件，"
-            f"较上期{change_words(cur['cases'], prev['cases'], '件')}，同比{change_words(cur['cases'], ly['cases'], '件')}。"
+            f"{compare('clues').replace(prev_word, f'{prev_word}（{prev_p.label}）', 1)}；立案{cur['cases']:g}件，"
+            f"{compare('cases')}。"
             f"截至期末，移送逾期未反馈线索{cur['overdue_transfers']:g}件，整改逾期事项{cur['overdue_rectifications']:g}项。"))
-        s.add(Table("主要指标与上期、去年同期对比",
-                    ["指标", cur_p.label, f"上期（{prev_p.label}）", "较上期", f"去年同期（{ly_p.label}）", "同比"], rows))
+        headers = ["指标", cur_p.label, f"{prev_word}（{prev_p.label}）", f"较{prev_word}"]
+        if not yearly:
+            headers += [f"去年同期（{ly_p.label}）", "同比"]
+        s.add(Table(f"主要指标与{'上年' if yearly else '上期、去年同期'}对比", headers, rows))
+        periods = [(f"本期 {cur_p.code}", cur), (f"{prev_word} {prev_p.code}", prev)]
+        if not yearly:
+            periods.append((f"去年同期 {ly_p.code}", ly))
+        keys = ("clues", "cases", "overdue_transfers", "overdue_rectifications")
         s.add(Figure("主要指标对比", charts.grouped_bars(
-            "主要指标：本期、上期与去年同期", ["问题线索", "立案案件", "移送逾期", "整改逾期"],
-            {f"本期 {cur_p.code}": [cur["clues"] or 0, cur["cases"] or 0, cur["overdue_transfers"] or 0,
-                                  cur["overdue_rectifications"] or 0],
-             f"上期 {prev_p.code}": [prev["clues"] or 0, prev["cases"] or 0, prev["overdue_transfers"] or 0,
-                                   prev["overdue_rectifications"] or 0],
-             f"去年同期 {ly_p.code}": [ly["clues"] or 0, ly["cases"] or 0, ly["overdue_transfers"] or 0,
-                                     ly["overdue_rectifications"] or 0]})))
+            f"主要指标：本期与{'上年' if yearly else '上期、去年同期'}", ["问题线索", "立案案件", "移送逾期", "整改逾期"],
+            {name: [f.get(k) or 0 for k in keys] for name, f in periods})))
         if cur.get("form1_share") is None and cur.get("cases"):
             s.add(Note("本期立案案件的涉案人次尚无已定处理形态，四种形态占比暂无本期数。"))
         if self.units is None:
-            shares = {FORMS[i - 1]: [p.get(f"form{i}_share") or 0.0 for p in (cur, prev, ly)] for i in range(1, 5)}
+            shares = {FORMS[i - 1]: [f.get(f"form{i}_share") or 0.0 for _, f in periods] for i in range(1, 5)}
             if any(sum(v) for v in shares.values()):
                 s.add(Figure("四种形态占比", charts.stacked_bars(
-                    "四种形态占比（占已定形态人次）", [f"本期 {cur_p.code}", f"上期 {prev_p.code}", f"去年同期 {ly_p.code}"],
-                    shares, percent=True)))
+                    "四种形态占比（占已定形态人次）", [name for name, _ in periods], shares, percent=True)))
             else:
-                s.add(Note("三个统计期均无已定形态的涉案人次，未绘制四种形态占比图。"))
+                s.add(Note("各统计期均无已定形态的涉案人次，未绘制四种形态占比图。"))
             self._trend(s)
         else:
             s.add(Note(f"范围限于{self.scope}时，线索和案件取自政治生态指标（按单位汇总），"
