@@ -262,7 +262,7 @@ CREATE (x)-[:SERVES_IN {start_date: date('2020-01-01'), post: '执法办案'}]->
 WITH collect(x) AS os, st, jw
 WITH os, os[0] AS o1, os[1] AS o2, os[2] AS o3, st, jw
 CREATE (c1:Case {case_no: 'AJT-1', opened_on: date('2026-05-10'), form: '第一种形态', violation_type: '违反工作纪律'})
-CREATE (c0:Case {case_no: 'AJT-0', opened_on: date('2026-02-10'), form: '第二种形态', violation_type: '违反廉洁纪律'})
+CREATE (c0:Case {case_no: 'AJT-0', opened_on: date('2026-02-05'), form: '第二种形态', violation_type: '违反廉洁纪律'})
 FOREACH (x IN os | CREATE (c1)-[:INVOLVES {form: '第一种形态'}]->(x))
 CREATE (c0)-[:INVOLVES {form: '第二种形态'}]->(o1)
 CREATE (k1:Clue {clue_no: 'XST-1', received_on: date('2026-04-02'), status: '已移送', source: '信访举报'})
@@ -296,7 +296,8 @@ def test_planted_graph_report(planted: neo4j.Driver, db_settings: Settings) -> N
     assert cur["form1_share"] == 1.0 and prev["form2_share"] == 1.0
     assert r.figures["clusters"]["窝案"] == 1
     text = _all_text(r)
-    assert "数据截至2026-05-10，本期统计到该日为止" in text
+    # like with like: the previous quarter and last year's are cut to the same 39 days
+    assert "数据截至2026-05-10，本期统计到该日为止；上期和去年同期按相同天数比较（分别至2026-02-09和2025-05-10）" in text
     assert "涉及民警3人：张大伟、李小明、王强强" in text
     assert set(r.entity_ids) >= {"Officer:100001", "Officer:100002", "Officer:100003", "Case:AJT-1"}
     if not registry.get_query("political_ecosystem").params.model_fields.get("date_from"):

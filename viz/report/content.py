@@ -147,11 +147,20 @@ class _Builder:
 
     # -- time --------------------------------------------------------------------------------
 
-    def end_of(self, per: Period) -> dt.date:
+    def close_of(self, per: Period) -> dt.date:
         """The period's end, or the data's own date when the period is not over in the data."""
         if self.as_of_data is not None and per.start <= self.as_of_data < per.end:
             return self.as_of_data
         return per.end
+
+    def end_of(self, per: Period) -> dt.date:
+        """The last day counted for ``per``. When the data end inside the reported period, the
+        periods it is compared with are cut to the same number of days (like with like)."""
+        end = self.close_of(per)
+        cur_end = self.close_of(self.period)
+        if per != self.period and cur_end < self.period.end:
+            end = min(end, per.start + (cur_end - self.period.start))
+        return end
 
     def _ytd(self, name: str, per: Period, params: dict[str, Any], year_key: str | None,
              extra_year: dict[str, Any] | None = None) -> tuple[QueryResult | None, QueryResult | None]:
@@ -183,7 +192,7 @@ class _Builder:
     def prefetch(self) -> None:
         """Start the queries every section needs, so they run while others are drawn."""
         end = _day(self.end_of(self.period))
-        prev_end = _day(self.end_of(self.period.previous()))
+        prev_end = _day(self.close_of(self.period.previous()))
         self.run.submit("political_ecosystem", {"level": "sub_bureau", "as_of": end})
         self.run.submit("political_ecosystem", {"level": "unit", "as_of": end})
         self.run.submit("political_ecosystem", {"level": "unit", "as_of": prev_end})
@@ -292,6 +301,11 @@ class _Builder:
         if "orders_issued" in cur:
             lines += [("orders_issued", "下发督办单（件）", False), ("orders_on_time_rate", "督办单按期反馈率", True)]
         yearly = prev_p == ly_p  # a year's previous period is the same period last year: compare once
+        cut = self.end_of(cur_p) < cur_p.end
+
+        def name(p: Period) -> str:
+            return f"{p.label}，至{self.end_of(p).month}月{self.end_of(p).day}日" if cut else p.label
+
         rows = []
         for key, title, percent in lines:
             if cur.get(key) is None and prev.get(key) is None:
@@ -311,12 +325,13 @@ class _Builder:
 
         s.add(Paragraph(
             f"{cur_p.label}（{_day(cur_p.start)}至{_day(end)}），{who}共受理问题线索{cur['clues']:g}件，"
-            f"{compare('clues').replace(prev_word, f'{prev_word}（{prev_p.label}）', 1)}；立案{cur['cases']:g}件，"
+            f"{compare('clues').replace(prev_word, f'{prev_word}（{name(prev_p)}）', 1)}；立案{cur['cases']:g}件，"
             f"{compare('cases')}。"
             f"截至期末，移送逾期未反馈线索{cur['overdue_transfers']:g}件，整改逾期事项{cur['overdue_rectifications']:g}项。"))
-        headers = ["指标", cur_p.label, f"{prev_word}（{prev_p.label}）", f"较{prev_word}"]
+        headers = ["指标", cur_p.label if not cut else f"本期（{name(cur_p)}）", f"{prev_word}（{name(prev_p)}）",
+                   f"较{prev_word}"]
         if not yearly:
-            headers += [f"去年同期（{ly_p.label}）", "同比"]
+            headers += [f"去年同期（{name(ly_p)}）", "同比"]
         s.add(Table(f"主要指标与{'上年' if yearly else '上期、去年同期'}对比", headers, rows))
         periods = [(f"本期 {cur_p.code}", cur), (f"{prev_word} {prev_p.code}", prev)]
         if not yearly:
@@ -343,8 +358,9 @@ class _Builder:
         if not _ranged("political_ecosystem"):
             s.add(Note("线索数为各分局（市局机关部门、警种支队）所涉线索之和，按年初至期末的累计数减去年初至期初前一日的"
                        "累计数得出；涉及两个单位的线索在两处各计一次。"))
-        if self.as_of_data is not None and self.as_of_data < cur_p.end:
-            s.add(Note(f"数据截至{_day(self.as_of_data)}，本期统计到该日为止。"))
+        if cut:
+            s.add(Note(f"数据截至{_day(self.end_of(cur_p))}，本期统计到该日为止；上期和去年同期按相同天数比较"
+                       f"（分别至{_day(self.end_of(prev_p))}和{_day(self.end_of(ly_p))}）。"))
         s.notes(notes + n2 + n3)
         return s
 
@@ -374,7 +390,7 @@ class _Builder:
     def ecosystem(self) -> Section:
         s = Section(2, "政治生态")
         cfg = load_config()
-        end, prev_end = self.end_of(self.period), self.end_of(self.period.previous())
+        end, prev_end = self.end_of(self.period), self.close_of(self.period.previous())
         groups = self.run.get("political_ecosystem", {"level": "sub_bureau", "as_of": _day(end)})
         cur_units = self.run.get("political_ecosystem", {"level": "unit", "as_of": _day(end)})
         prev_units = self.run.get("political_ecosystem", {"level": "unit", "as_of": _day(prev_end)})
