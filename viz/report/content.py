@@ -356,8 +356,9 @@ class _Builder:
         if "orders_issued" not in cur:
             s.add(Note(f"督办单数据暂不可用（尚无预置查询 {ORDER_QUERY}），本期未统计督办单下发与按期反馈情况。"))
         if not _ranged("political_ecosystem"):
-            s.add(Note("线索数为各分局（市局机关部门、警种支队）所涉线索之和，按年初至期末的累计数减去年初至期初前一日的"
-                       "累计数得出；涉及两个单位的线索在两处各计一次。"))
+            whose = ("线索数为各分局（市局机关部门、警种支队）所涉线索之和，涉及两个单位的线索在两处各计一次；"
+                     if self.units is None else f"线索数为{self.scope}及下属单位所涉线索数；")
+            s.add(Note(whose + "按年初至期末的累计数减去年初至期初前一日的累计数得出。"))
         if cut:
             s.add(Note(f"数据截至{_day(self.end_of(cur_p))}，本期统计到该日为止；上期和去年同期按相同天数比较"
                        f"（分别至{_day(self.end_of(prev_p))}和{_day(self.end_of(ly_p))}）。"))
@@ -649,13 +650,15 @@ class _Builder:
         if cl.get("窝案") or cl.get("串案"):
             posts = f.get("high_risk_posts", {})
             top = "、".join(f"{p}{n}人" for p, n in Counter(posts).most_common(3))
-            out.append(f"识别窝案{cl.get('窝案', 0)}个、串案{cl.get('串案', 0)}个（见〔clusters〕）"
+            found = "、".join(f"{k}{cl[k]}个" for k in ("窝案", "串案") if cl.get(k))
+            out.append(f"识别{found}（见〔clusters〕）"
                        + (f"，群组民警集中在{top}等高风险岗位" if top else "")
                        + "，建议对相关岗位开展廉政风险排查和轮岗交流。")
         li = f.get("liaison", {})
         if li.get("uncovered") or li.get("stale"):
-            out.append(f"{li.get('uncovered', 0)}个基层单位无党委班子成员联系、{li.get('stale', 0)}个久未走访（见〔liaison〕），"
-                       "建议调整联系点并按期走访。")
+            gaps = "、".join(t for t in (f"{li['uncovered']}个基层单位无党委班子成员联系" if li.get("uncovered") else "",
+                                         f"{li['stale']}个基层单位久未走访" if li.get("stale") else "") if t)
+            out.append(f"{gaps}（见〔liaison〕），建议调整联系点并按期走访。")
         sup = f.get("supervision", {})
         if sup.get("无纪检委员的警种支队"):
             out.append(f"{sup['无纪检委员的警种支队']}个警种支队党组织无在任纪检委员（见〔branches〕），建议尽快配齐。")
