@@ -360,8 +360,9 @@ class _Builder:
                      if self.units is None else f"线索数为{self.scope}及下属单位所涉线索数；")
             s.add(Note(whose + "按年初至期末的累计数减去年初至期初前一日的累计数得出。"))
         if cut:
-            s.add(Note(f"数据截至{_day(self.end_of(cur_p))}，本期统计到该日为止；上期和去年同期按相同天数比较"
-                       f"（分别至{_day(self.end_of(prev_p))}和{_day(self.end_of(ly_p))}）。"))
+            same = (f"上年按相同天数比较（至{_day(self.end_of(prev_p))}）" if yearly else
+                    f"上期和去年同期按相同天数比较（分别至{_day(self.end_of(prev_p))}和{_day(self.end_of(ly_p))}）")
+            s.add(Note(f"数据截至{_day(self.end_of(cur_p))}，本期统计到该日为止；{same}。"))
         s.notes(notes + n2 + n3)
         return s
 
