@@ -231,9 +231,10 @@ class _Builder:
         return {"level": "sub_bureau" if rows else "unit", "unit_code": self.unit_code}
 
     def _loop_params(self, per: Period) -> dict[str, Any]:
+        # Open loops are a stock at the period's end: everything dated up to then (no date_from).
         p: dict[str, Any] = {"as_of": _day(self.end_of(per)), "limit": 100000}
-        if _ranged("closed_loop"):
-            p.update(date_from=_day(per.start), date_to=_day(self.end_of(per)))
+        if "date_to" in get_query("closed_loop").params.model_fields:
+            p["date_to"] = _day(self.end_of(per))
         return p
 
     def period_figures(self, per: Period) -> tuple[dict[str, float | None], list[str]]:
@@ -355,10 +356,11 @@ class _Builder:
                        "四种形态只给出第一种形态占比；第二至第四种形态的分布只有全市口径。"))
         if "orders_issued" not in cur:
             s.add(Note(f"督办单数据暂不可用（尚无预置查询 {ORDER_QUERY}），本期未统计督办单下发与按期反馈情况。"))
-        if not _ranged("political_ecosystem"):
-            whose = ("线索数为各分局（市局机关部门、警种支队）所涉线索之和，涉及两个单位的线索在两处各计一次；"
-                     if self.units is None else f"线索数为{self.scope}及下属单位所涉线索数；")
-            s.add(Note(whose + "按年初至期末的累计数减去年初至期初前一日的累计数得出。"))
+        how = "" if _ranged("political_ecosystem") else "按年初至期末的累计数减去年初至期初前一日的累计数得出；"
+        if self.units is None:
+            s.add(Note(f"线索数为各分局（市局机关部门、警种支队）所涉线索之和，{how}涉及两个单位的线索在两处各计一次。"))
+        elif how:
+            s.add(Note(f"线索数为{self.scope}及下属单位所涉线索数，{how.rstrip('；')}。"))
         if cut:
             same = (f"上年按相同天数比较（至{_day(self.end_of(prev_p))}）" if yearly else
                     f"上期和去年同期按相同天数比较（分别至{_day(self.end_of(prev_p))}和{_day(self.end_of(ly_p))}）")
@@ -413,8 +415,8 @@ class _Builder:
         self.figures["ratings"] = dict(counts)
         if rows:
             s.add(Paragraph(f"{counted}评定结果：" + "，".join(f"{k}{counts.get(k, 0)}个" for k in RATING_ORDER)
-                            + (f"，其他{sum(v for k, v in counts.items() if k not in RATING_ORDER)}个"
-                               if set(counts) - set(RATING_ORDER) else "") + "。"))
+                            + "".join(f"，{k}{v}个" for k, v in sorted(counts.items()) if k not in RATING_ORDER)
+                            + "。"))
             s.add(Figure(f"{what}政治生态得分", charts.hbars(
                 f"{what}政治生态得分与评定", [r["unit_name"] for r in rows], [r["score"] for r in rows],
                 colors=[charts.RATING_COLORS.get(r["rating"], "#9e9e9e") for r in rows], xlim=(0, 100),
