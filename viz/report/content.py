@@ -365,7 +365,8 @@ class _Builder:
             same = (f"上年按相同天数比较（至{_day(self.end_of(prev_p))}）" if yearly else
                     f"上期和去年同期按相同天数比较（分别至{_day(self.end_of(prev_p))}和{_day(self.end_of(ly_p))}）")
             s.add(Note(f"数据截至{_day(self.end_of(cur_p))}，本期统计到该日为止；{same}。"))
-        s.notes(notes + n2 + n3)
+        s.notes([f"{cur_p.label}：{n}" for n in notes] + [f"{prev_p.label}：{n}" for n in n2]
+                + ([] if yearly else [f"{ly_p.label}：{n}" for n in n3]))
         return s
 
     def _trend(self, s: Section) -> None:
