@@ -127,6 +127,9 @@ def stacked_bars(title: str, categories: Sequence[str], series: dict[str, Sequen
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         ax.set_xticks(range(len(categories)), list(categories), fontsize=8)
         if percent:
+            for x, total in enumerate(bottom):
+                if total == 0:
+                    ax.text(x, 0.5, "暂无数据", ha="center", va="center", fontsize=8, color="#777777")
             ax.set_ylim(0, 1)
             ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         ax.legend(fontsize=7, frameon=False, ncol=min(len(series), 6), loc="upper center",
