@@ -672,8 +672,11 @@ class _Builder:
             out.append(f"{sup['无监督主体民警']}名民警没有纪律监督主体，建议明确管辖，避免缺位。")
         tb = f.get("transfers_by_body", {})
         if tb:
-            body, n = Counter(tb).most_common(1)[0]
-            out.append(f"移送逾期未反馈线索{sum(tb.values())}件，其中{body}{n}件最多（见〔transfers〕），建议督促按期反馈结果。")
+            ranked = Counter(tb).most_common()
+            body, n = ranked[0]
+            where = (f"其中{body}{n}件最多" if len(ranked) == 1 or n > ranked[1][1]
+                     else f"分布在{len(ranked)}个承办机构")
+            out.append(f"移送逾期未反馈线索{sum(tb.values())}件，{where}（见〔transfers〕），建议督促按期反馈结果。")
         if cur.get("overdue_rectifications"):
             out.append(f"整改逾期事项{cur['overdue_rectifications']:g}项（见〔rects〕），建议对逾期单位下发督办单，限期整改。")
         rate = cur.get("orders_on_time_rate")
