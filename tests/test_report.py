@@ -169,7 +169,7 @@ def test_cli_docx_has_the_period_figures(city_driver: neo4j.Driver, city_setting
     footer_xml = doc.sections[0].footer._element.xml
     assert "PAGE" in footer_xml and "NUMPAGES" in footer_xml
     assert 'TOC \\o' in doc.element.xml
-    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    headings = [p.text for p in doc.paragraphs if p.style is not None and p.style.name == "Heading 1"]
     assert headings == ["一、总体情况", "二、政治生态", "三、风险研判", "四、监督与联系覆盖", "五、闭环管理", "六、问题与建议"]
     assert "全面从严管党治警领导小组办公室" in text
     # key figures: cases against direct counts, this period vs the previous and last year

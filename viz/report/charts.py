@@ -12,7 +12,7 @@ import logging
 import shutil
 import subprocess
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -80,7 +80,7 @@ def _label_bars(ax: Any, bars_: Any, fmt: str = "{:g}") -> None:
                     xytext=(0, 1), textcoords="offset points")
 
 
-def grouped_bars(title: str, categories: Sequence[str], series: dict[str, Sequence[float]],
+def grouped_bars(title: str, categories: Sequence[str], series: Mapping[str, Sequence[float]],
                  *, size: tuple[float, float] = (6.4, 2.8)) -> bytes:
     """Bars per category, one colour per series (e.g. this period / previous / last year)."""
     cjk_font()
@@ -108,7 +108,7 @@ def bars(title: str, labels: Sequence[str], values: Sequence[float], *, colors: 
         return _png(fig)
 
 
-def stacked_bars(title: str, categories: Sequence[str], series: dict[str, Sequence[float]], *,
+def stacked_bars(title: str, categories: Sequence[str], series: Mapping[str, Sequence[float]], *,
                  percent: bool = False, size: tuple[float, float] = (6.4, 3.0)) -> bytes:
     """Stacked bars: ``series`` name → one value per category (shares when ``percent``)."""
     cjk_font()

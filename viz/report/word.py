@@ -8,6 +8,7 @@ asks to update fields), real Heading 1 styles, tables with Chinese header rows.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -41,7 +42,7 @@ def _east_asian(run_or_style: object, name: str) -> None:
 
 def _field(paragraph: object, instruction: str, placeholder: str = "") -> None:
     """A complex field (PAGE, TOC …): begin, instruction, separate, placeholder, end."""
-    def run_with(child: OxmlElement) -> None:
+    def run_with(child: Any) -> None:
         r = OxmlElement("w:r")
         r.append(child)
         paragraph._p.append(r)  # type: ignore[attr-defined]
