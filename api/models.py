@@ -99,14 +99,24 @@ class QueryList(BaseModel):
     items: list[QueryInfo]
 
 
+class Column(BaseModel):
+    name: str = Field(description="字段名（行中的键）/ field name (the key in each row)")
+    title: str = Field(description="中文列标题 / Chinese column title")
+    type: str = Field(description="text | code | int | float | percent | date | bool | list")
+    unit: str = ""
+    meaning: str = ""
+
+
 class QueryAnswer(BaseModel):
     name: str
     title: str
-    columns: list[str]
+    columns: list[Column]
     rows: list[dict[str, Any]]
     nodes: list[Entity] = []
     edges: list[Edge] = []
     summary: dict[str, Any] = {}
+    notes: list[str] = []
+    period: dict[str, Any] = {}
 
 
 class AccessRecordOut(BaseModel):
