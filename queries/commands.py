@@ -19,6 +19,7 @@ from graph.db import session_driver
 from graph.errors import QueryParamError
 from graph.settings import get_settings
 from queries.columns import TYPE_TITLES, ColumnSpec, column_spec, columns_for, table_keys
+from queries.docs import default_text
 from queries.paramerrors import type_name
 from queries.registry import QueryDef, QueryResult, all_queries, get_query
 from queries.tabular import build_export, cell_text, display_width, summary_parts, write_csv, write_xlsx
@@ -230,7 +231,8 @@ def describe_text(qd: QueryDef) -> str:
     specs = param_specs(qd)
     for p in specs:
         zh, _ = type_name(qd.params.model_fields[p["name"]].annotation)
-        default = "必填 / required" if p["required"] else f"默认 / default {p['default'] if p['default'] is not None else '（空）'}"
+        default = default_text(qd, p["name"])
+        default = default if p["required"] else f"默认 / default {default}"
         meaning = "；".join(x for x in (p["title"], p["description"]) if x)
         lines.append(f"  {p['name']}  {zh}  {default}  {meaning}")
     if not specs:
