@@ -352,7 +352,7 @@ def test_prepared_queries_json_csv_xlsx(client: TestClient, tokens: dict[str, st
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     # "source" is not declared in queries/columns.toml (shown by its field name); "clues" is.
     assert rows == [["source", "线索数"], ["信访举报", "1"], ["审计发现", "1"], ["督察发现", "1"]]
-    r = client.post("/queries/test_api_clue_counts", params={"format": "csv", "headers": "en"}, json={}, headers=h)
+    r = client.post("/queries/test_api_clue_counts", params={"format": "csv", "titles": "en"}, json={}, headers=h)
     assert list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))[0] == ["source", "clues"]
     r = client.post("/queries/test_api_clue_counts", json={}, headers={**h, "Accept": "application/vnd."
                     "openxmlformats-officedocument.spreadsheetml.sheet"})

@@ -99,8 +99,9 @@ async def json_body(request: Request) -> dict[str, Any] | None:
 
 FormatQuery = Annotated[Literal["json", "csv", "xlsx"] | None,
                         Query(description="下载格式 / download format (or the Accept header)")]
-HeadersQuery = Annotated[Literal["zh", "en"],
-                         Query(description="CSV/XLSX 列标题：zh 中文（默认）或 en 字段名 / column titles")]
+TitlesQuery = Annotated[Literal["zh", "en"],
+                        Query(description="CSV/XLSX 列标题：zh 中文（默认）或 en 字段名 / column titles: Chinese "
+                                          "(default) or field names")]
 
 
 def answer(q: QueryDef, request: Request, principal: Principal, purpose: str | None, driver: neo4j.Driver,
@@ -138,8 +139,8 @@ def _typed_route(q: QueryDef) -> None:
 
     def run(request: Request, principal: QueriesPrincipal, purpose: PurposeDep, driver: DriverDep,
             settings: SettingsDep, audit: AuditDep, body: Annotated[dict[str, Any] | None, Depends(json_body)],
-            format: FormatQuery = None, headers: HeadersQuery = "zh") -> Any:
-        return answer(q, request, principal, purpose, driver, settings, audit, body, format, headers)
+            format: FormatQuery = None, titles: TitlesQuery = "zh") -> Any:
+        return answer(q, request, principal, purpose, driver, settings, audit, body, format, titles)
 
     run.__doc__ = q.description
     example = request_example(q)
@@ -168,7 +169,7 @@ def run_query(
     settings: SettingsDep, audit: AuditDep,
     name: Annotated[str, Path(max_length=100, description="查询名 / query name (GET /queries)")],
     params: Annotated[dict[str, Any] | None, Body(description="查询参数 / the query's parameters")] = None,
-    format: FormatQuery = None, headers: HeadersQuery = "zh",
+    format: FormatQuery = None, titles: TitlesQuery = "zh",
 ) -> Any:
     """Any registered query by name (the typed routes above document each one)."""
-    return answer(get_query(name), request, principal, purpose, driver, settings, audit, params, format, headers)
+    return answer(get_query(name), request, principal, purpose, driver, settings, audit, params, format, titles)
