@@ -80,9 +80,37 @@ class SearchResult(BaseModel):
     truncated: bool
 
 
+class EndpointRef(BaseModel):
+    """A relationship's endpoint as the role may see it (names masked where the role masks them)."""
+
+    id: str = Field(examples=["Officer:010203"])
+    type: EntityType  # type: ignore[valid-type]
+    key: str | int = Field(examples=["010203"])
+    name: str | int | None = Field(None, description="显示名称 / display name", examples=["张伟"])
+
+
+class Relationship(Edge):
+    from_entity: EndpointRef
+    to_entity: EndpointRef
+
+
 class RelationshipPage(BaseModel):
-    items: list[Edge]
+    items: list[Relationship]
+    total: int = Field(description="满足筛选条件的关系总数（所有页）/ relationships matching the filters, all pages")
     next_cursor: str | None = Field(None, description="下一页游标 / pass as ?cursor= for the next page")
+
+
+class EntityBatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"ids": ["Officer:010203", "Unit:U01"]}]})
+
+    ids: list[str] = Field(min_length=1, max_length=500,
+                           description="实体标识“类型:主键”，至多 500 个 / entity ids <Type>:<key>, up to 500")
+
+
+class EntityBatch(BaseModel):
+    items: list[Entity] = Field(description="找到且可见的实体，按请求顺序 / found and visible, in request order")
+    missing: list[str] = Field(description="不存在或无权查看的标识 / ids not found or not visible to the role")
 
 
 class QueryInfo(BaseModel):

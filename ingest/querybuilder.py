@@ -15,7 +15,7 @@ from __future__ import annotations
 from functools import cache
 
 from graph.constraints import q
-from graph.schema import INTERNAL_LABELS, PROVENANCE_PROPS, NodeSpec, RelSpec, node_spec
+from graph.schema import CHANGE_STAMP, INTERNAL_LABELS, PROVENANCE_PROPS, NodeSpec, RelSpec, node_spec
 
 __all__ = ["node_merge", "rel_merge", "key_lookup", "ingest_run_merge"]
 
@@ -26,9 +26,17 @@ def _stamp(var: str) -> str:
     return f"{var}.{q(_RUN)} = $run_id, {var}.{q(_FILE)} = $source_file"
 
 
+def _changed(var: str, props: tuple[str, ...]) -> str:
+    """Set the change stamp first (SET items apply in order): only when a value differs."""
+    differs = " OR ".join(f"NOT coalesce({var}.{q(p)} = row.{q(p)}, {var}.{q(p)} IS NULL AND row.{q(p)} IS NULL)"
+                          for p in props)
+    cond = f"{var}.{q(CHANGE_STAMP)} IS NULL" + (f" OR {differs}" if differs else "")
+    return f"{var}.{q(CHANGE_STAMP)} = CASE WHEN {cond} THEN $run_id ELSE {var}.{q(CHANGE_STAMP)} END"
+
+
 def _sets(var: str, props: tuple[str, ...], defaults: tuple[str, ...]) -> str:
     on_create = ", ".join(f"{var}.{q(p)} = $defaults.{q(p)}" for p in defaults)
-    sets = ", ".join([f"{var}.{q(p)} = row.{q(p)}" for p in props] + [_stamp(var)])
+    sets = ", ".join([_changed(var, props)] + [f"{var}.{q(p)} = row.{q(p)}" for p in props] + [_stamp(var)])
     return (f"ON CREATE SET {on_create}\n" if on_create else "") + f"SET {sets}"
 
 
