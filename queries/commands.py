@@ -44,6 +44,8 @@ class ListFormat(StrEnum):
 class GraphFormat(StrEnum):
     graphml = "graphml"
     gexf = "gexf"
+    csv = "csv"
+    neo4j_csv = "neo4j-csv"
 
 
 def param_specs(qd: QueryDef) -> list[dict[str, Any]]:
@@ -312,13 +314,14 @@ def write_private(path: Path, data: bytes) -> None:
 
 
 def export_cmd(
-    output: Annotated[Path, typer.Option("--output", "-o", help="输出文件 / output file")],
-    fmt: Annotated[GraphFormat, typer.Option("--format", "-f", help="graphml|gexf")] = GraphFormat.graphml,
+    output: Annotated[Path, typer.Option("--output", "-o", help="输出文件（csv 格式为文件夹）/ output file (a folder for csv)")],
+    fmt: Annotated[GraphFormat, typer.Option("--format", "-f", help="graphml|gexf|csv|neo4j-csv")] = GraphFormat.graphml,
     query: Annotated[list[str] | None, typer.Option("--query", "-q", help="查询名称，可多次 / query name, repeatable")] = None,
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="名称=值，传给每个查询中有此参数者")] = None,
 ) -> None:
-    """Export a subgraph for Gephi: the nodes/edges of the given queries, or the whole domain graph."""
-    from queries.export import merge_results, to_networkx, whole_graph, write_graph
+    """Export a subgraph for Gephi or neo4j-admin import: the nodes/edges of the given queries, or the
+    whole domain graph (streamed)."""
+    from queries.export import merge_results, query_stream, whole_graph_stream, write_export
 
     raw = parse_params(param or [])
     qds = [get_query(n) for n in (query or [])]
@@ -334,8 +337,10 @@ def export_cmd(
     with session_driver(s) as driver:
         if per_query:
             nodes, edges = merge_results(qd.execute(driver, s.neo4j_database, mine) for qd, mine in per_query)
+            g = write_export(query_stream(nodes, edges), output, fmt.value)  # type: ignore[arg-type]
         else:
-            nodes, edges = whole_graph(driver, s.neo4j_database)
-    g = to_networkx(nodes, edges)
-    write_graph(g, output, fmt.value)  # type: ignore[arg-type]
-    console.print(f"已导出 / exported {g.number_of_nodes()} 个节点 / nodes, {g.number_of_edges()} 条关系 / edges → {output}")
+            g = write_export(whole_graph_stream(driver, s.neo4j_database), output, fmt.value)  # type: ignore[arg-type]
+    console.print(f"已导出 / exported {g.node_count} 个节点 / nodes, {g.edge_count} 条关系 / edges → {output}",
+                  highlight=False)
+
+
