@@ -53,18 +53,29 @@ def ingest_command(
 
 def print_summary(report: IngestReport, console: Console, rejects_path: Path | None = None) -> None:
     """The final table (file, read, loaded, rejected) and the commonest reasons for rejects."""
+    # Narrow terminals (< 110 columns): Chinese headers only, numbers never cut, notes below the table.
+    narrow = console.width < 110
     table = Table(title=f"导入结果 / ingest run {report.run_id}（{report.seconds:.1f} 秒）")
-    for col in ("文件 file", "类型 type", "读取 read", "导入 loaded", "拒绝 rejected", "重复 dup", "说明 note"):
-        table.add_column(col, justify="right" if col[0] in "读导拒重" else "left", no_wrap=col[0] in "文类")
+    cols = ("文件 file", "类型 type", "读取 read", "导入 loaded", "拒绝 rejected", "重复 dup") + (() if narrow else ("说明 note",))
+    for col in cols:
+        table.add_column(col.split()[0] if narrow else col, justify="right" if col[0] in "读导拒重" else "left",
+                         no_wrap=col[0] != "说", overflow="fold" if col[0] in "文类" else "ellipsis")
+    notes = []
     for fr in report.files.values():
         note = f"[red]{fr.error}[/]" if fr.error else (fr.encoding or "")
         if fr.unknown_columns:
             note += f"；忽略列 / ignored columns: {'、'.join(fr.unknown_columns)}"
+        if narrow and (fr.error or fr.unknown_columns):
+            notes.append(f"  {fr.path or fr.file}: {note}")
         table.add_row(fr.path or fr.file, fr.type, str(fr.read), str(fr.loaded),
-                      f"[yellow]{fr.rejected}[/]" if fr.rejected else "0", str(fr.duplicates), note)
+                      f"[yellow]{fr.rejected}[/]" if fr.rejected else "0", str(fr.duplicates),
+                      *(() if narrow else (note,)))
     t = report.totals
-    table.add_row("[bold]合计 total", "", str(t["read"]), str(t["loaded"]), str(t["rejected"]), "", "")
+    table.add_row("[bold]合计 total", "", str(t["read"]), str(t["loaded"]), str(t["rejected"]), "",
+                  *(() if narrow else ("",)))
     console.print(table)
+    for line in notes:
+        console.print(line, highlight=False)
     if report.ignored:
         console.print(f"未识别的文件（已忽略）/ ignored files: {'、'.join(report.ignored)}", highlight=False)
     if report.rejects:

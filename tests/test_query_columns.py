@@ -80,3 +80,22 @@ def test_summary_becomes_tables_and_lists_are_joined() -> None:
     assert about["查询"] == "线索闭环管理" and about["数据截至"].date() == dt.date(2026, 6, 30)
     assert about["统计期"] == "2025-07-01 ~ 2026-06-30" and about["days"] == "30" and about["反馈期限（天）"] == 30
     assert "没有反馈日期的数据" in [r[1] for r in wb["说明"].iter_rows(values_only=True)]
+
+
+def test_ingest_summary_readable_at_80_columns() -> None:
+    from rich.console import Console
+
+    from ingest.commands import print_summary
+    from ingest.job import FileReport, IngestReport
+    from queries.tabular import display_width
+
+    report = IngestReport("20261127T1105-abc123", "city", dt.datetime.now().astimezone())
+    for stem, typ, n in (("officers", "Officer", 12081), ("clue_transfers", "TRANSFERRED_TO", 1510)):
+        report.files[stem] = FileReport(stem, "node", typ, path=f"{stem}.csv", encoding="utf-8-sig", read=n,
+                                        loaded=n - 3, rejected=3, duplicates=1, unknown_columns=["备注"])
+    buf = io.StringIO()
+    print_summary(report, Console(file=buf, width=80))
+    text = buf.getvalue()
+    assert "12081" in text and "12078" in text and "13591" in text and "…" not in text
+    assert max(display_width(line) for line in text.splitlines()) <= 80
+    assert "officers.csv: utf-8-sig；忽略列 / ignored columns: 备注" in text
