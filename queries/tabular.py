@@ -269,6 +269,11 @@ def _write_table(ws: Any, sheet: Sheet, headers: str) -> None:
             widths[j - 1] = max(widths[j - 1], shown)
     _fit(ws, widths)
     ws.freeze_panes = "A2"
+    # Printed (or rendered to PDF): landscape, as wide as one page, the header row on every page.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
     if sheet.columns:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(sheet.columns))}{max(len(sheet.rows) + 1, 1)}"
 
