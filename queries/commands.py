@@ -114,7 +114,8 @@ def _choose_columns(qd: QueryDef, result: QueryResult, wanted: str | None) -> li
     for row in result.rows:
         names += [k for k in row if k not in names]
     by_title = {column_spec(n, qd.name).title: n for n in names}
-    out, unknown = [], []
+    out: list[str] = []
+    unknown: list[str] = []
     for part in (p.strip() for p in wanted.split(",")):
         if not part:
             continue
