@@ -89,7 +89,8 @@ def serve(
         console.print(f'  curl -H "Authorization: Bearer $KG_TOKEN" "{base}/search?q=%E5%BC%A0"')
         console.print(f'  curl -H "Authorization: Bearer $KG_TOKEN" "{base}/queries"')
         console.print(f'  curl -H "Authorization: Bearer $KG_TOKEN" "{base}/relationships?type=SERVES_IN&limit=5"')
-        console.print(f'  curl -H "Authorization: Bearer $KG_TOKEN" "{base}/audit?limit=5"\n')
+        console.print(f'  curl -H "Authorization: Bearer $KG_TOKEN" "{base}/audit?limit=5"')
+        console.print("停止 / stop: Ctrl-C 停止 API / stops the API；然后 / then `.venv/bin/kg db stop` 停止 Neo4j / stops Neo4j\n")
     if workers > 1:
         uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
     else:
