@@ -252,6 +252,13 @@ def _fit(ws: Any, widths: list[int]) -> None:
         ws.column_dimensions[get_column_letter(i)].width = min(max(w, 4) + 2, MAX_WIDTH)
 
 
+def _print_setup(ws: Any) -> None:
+    """Printed (or rendered to PDF): landscape, as wide as one page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
 def _write_table(ws: Any, sheet: Sheet, headers: str) -> None:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -269,10 +276,7 @@ def _write_table(ws: Any, sheet: Sheet, headers: str) -> None:
             widths[j - 1] = max(widths[j - 1], shown)
     _fit(ws, widths)
     ws.freeze_panes = "A2"
-    # Printed (or rendered to PDF): landscape, as wide as one page, the header row on every page.
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    _print_setup(ws)
     ws.print_title_rows = "1:1"
     if sheet.columns:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(sheet.columns))}{max(len(sheet.rows) + 1, 1)}"
@@ -290,7 +294,7 @@ def _write_about(ws: Any, export: Export, headers: str) -> None:
         if head:
             cell.font = bold
         if value is not None:
-            _put(ws, r, 2, value, fmt).alignment = Alignment(wrap_text=True, vertical="top")
+            _put(ws, r, 2, value, fmt).alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
         r += 1
 
     line("查询", export.title, head=True)
@@ -321,6 +325,7 @@ def _write_about(ws: Any, export: Export, headers: str) -> None:
         for j, value in enumerate((c.title, c.name, TYPE_TITLES.get(c.type, c.type), c.unit, c.meaning), start=1):
             _put(ws, r, j, value)
         r += 1
+    _print_setup(ws)
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 70
     for letter in "CDE":
