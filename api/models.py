@@ -50,6 +50,10 @@ IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso(_ISO_DATETIME, "dateti
 class Entity(BaseModel):
     """A node: ``id`` is ``<Label>:<business key>``; ``props`` are schema fields (dates ISO)."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "Officer:010203", "type": "Officer", "key": "010203", "caption": "张伟",
+        "props": {"badge_no": "010203", "name": "张伟", "rank": "科员", "id_number": "3201**********1234"}}]})
+
     id: str
     type: EntityType  # type: ignore[valid-type]
     key: str | int
@@ -58,7 +62,9 @@ class Entity(BaseModel):
 
 
 class Edge(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True, json_schema_extra={"examples": [{
+        "id": "SERVES_IN:Officer:010203->Unit:U0101:0", "type": "SERVES_IN", "from": "Officer:010203",
+        "to": "Unit:U0101", "props": {"start_date": "2020-01-01", "post": "社区民警"}}]})
 
     id: str
     type: RelType  # type: ignore[valid-type]
@@ -90,6 +96,12 @@ class EndpointRef(BaseModel):
 
 
 class Relationship(Edge):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "SERVES_IN:Officer:010203->Unit:U0101:0", "type": "SERVES_IN", "from": "Officer:010203",
+        "to": "Unit:U0101", "props": {"start_date": "2020-01-01"},
+        "from_entity": {"id": "Officer:010203", "type": "Officer", "key": "010203", "name": "张伟"},
+        "to_entity": {"id": "Unit:U0101", "type": "Unit", "key": "U0101", "name": "城东分局南街派出所"}}]})
+
     from_entity: EndpointRef
     to_entity: EndpointRef
 
