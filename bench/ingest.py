@@ -60,8 +60,11 @@ def load_csv_statement(spec: InputSpec, header: list[str], batch_size: int) -> s
     else:
         assert isinstance(s, RelSpec)
         a, b = node_spec(s.from_label), node_spec(s.to_label)
-        keys = ", ".join(f"{q(k)}: {col[k]}" for k in s.key_props if k in col)
-        rest = [f for f in col if f not in (s.from_field, s.to_field, *s.key_props)]
+        # Optional key fields merge through their derived text key, as in ingest/querybuilder.py.
+        keys = ", ".join(f"{q(stored)}: {col[k]}" if stored == k else f"{q(stored)}: coalesce(toString({col[k]}), '')"
+                         for k, stored in s.merge_keys.items() if k in col)
+        direct = [k for k, stored in s.merge_keys.items() if stored == k]
+        rest = [f for f in col if f not in (s.from_field, s.to_field, *direct)]
         body = (f"MATCH (a:{q(a.label)} {{{q(a.key)}: {col[s.from_field]}}}) "
                 f"MATCH (b:{q(b.label)} {{{q(b.key)}: {col[s.to_field]}}}) "
                 f"MERGE (a)-[r:{q(s.type)}" + (f" {{{keys}}}" if keys else "") + "]->(b) "

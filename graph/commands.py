@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from graph.constraints import apply_schema
-from graph.db import session_driver
+from graph.db import session_driver, start_embedded
 from graph.server import EmbeddedServer
 from graph.settings import get_settings
 
@@ -37,7 +37,7 @@ def db_start(
             console.print(f"Neo4j 已在运行 / already running: {server.uri}")
             return
         raise typer.Exit(server.run_foreground())
-    started = server.start()
+    started = start_embedded(server, get_settings())
     agent = server.bolt_agent()
     word = "已启动 / started" if started else "已在运行 / already running"
     console.print(f"Neo4j {word}: {server.uri} ({agent}), home {server.home}")

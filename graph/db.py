@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,6 +14,48 @@ from graph.errors import Neo4jUnavailable
 from graph.server import EmbeddedServer
 from graph.settings import Settings, get_settings
 
+NEW_STORE_MARK = "new-store"
+"""File in the embedded server's home: the store was created empty and nothing was loaded since."""
+
+_created_here: set[str] = set()
+
+
+def start_embedded(server: EmbeddedServer, settings: Settings) -> bool:
+    """Start the embedded server (no-op when it answers). When this start CREATED the store (no
+    database folder existed), mark it and say so on stderr in one line: a wrong ``KG_VAR_DIR``
+    or ``KG_NEO4J_PORT`` otherwise silently gives an empty graph. Returns whether it started."""
+    existed = (server.home / "data" / "databases").exists()
+    started = server.start()
+    if started and not existed:
+        (server.home / NEW_STORE_MARK).write_text(dt.datetime.now().astimezone().isoformat() + "\n", encoding="utf-8")
+        _created_here.add(str(server.home))
+        print(f"数据库为空：刚在 KG_VAR_DIR={settings.kg_var_dir} 新建了数据库（端口 KG_NEO4J_PORT={server.port}）；"
+              "如要使用已有数据，请检查 KG_VAR_DIR / KG_NEO4J_PORT，或设置 NEO4J_URI。 / Created a new, empty store "
+              f"in {server.home}: check KG_VAR_DIR / KG_NEO4J_PORT or set NEO4J_URI to use existing data.",
+              file=sys.stderr, flush=True)
+    return started
+
+
+def store_is_new(settings: Settings | None = None) -> bool:
+    """True when the embedded store was created empty (by this process, or earlier with nothing
+    loaded since: ``kg ingest`` clears the mark). Always False for an external ``NEO4J_URI``;
+    whether a server holds domain data at all is a question for a query."""
+    settings = settings or get_settings()
+    if settings.neo4j_uri:
+        return False
+    home = settings.neo4j_home.resolve()
+    return str(home) in _created_here or (home / NEW_STORE_MARK).exists()
+
+
+def clear_new_store_mark(settings: Settings | None = None) -> None:
+    """Called after an ingest run: the store is no longer the empty one just created."""
+    settings = settings or get_settings()
+    if settings.neo4j_uri:
+        return
+    home = settings.neo4j_home.resolve()
+    _created_here.discard(str(home))
+    (home / NEW_STORE_MARK).unlink(missing_ok=True)
+
 
 def connection_target(settings: Settings, *, start: bool = True) -> tuple[str, tuple[str, str]]:
     """The Bolt URI and credentials to use; starts the embedded server when needed."""
@@ -19,7 +63,7 @@ def connection_target(settings: Settings, *, start: bool = True) -> tuple[str, t
         return settings.neo4j_uri, (settings.neo4j_user, settings.neo4j_password or "")
     server = EmbeddedServer.from_settings(settings)
     if start:
-        server.start()
+        start_embedded(server, settings)
     return server.uri, server.auth()
 
 

@@ -19,6 +19,10 @@ class InputFileError(KgError):
     """An input file cannot be read at all (encoding, not a table, missing required columns)."""
 
 
+class IngestInterrupted(KgError):
+    """An ingest run stopped part-way (Neo4j died, the connection broke); rerunning resumes it."""
+
+
 class QueryParamError(KgError):
     """Bad parameters for a prepared query."""
 

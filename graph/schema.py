@@ -30,7 +30,16 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticUndefined
 
 __all__ = [
     "NODE_SPECS",
@@ -128,7 +137,8 @@ class CnEnum(StrEnum):
         for member in cls:
             if text == member.value or text.upper() == member.name:
                 return member
-        alias = getattr(cls, "_aliases", {}).get(text)
+        aliases = getattr(cls, "_aliases", {})
+        alias = aliases.get(text) or aliases.get(text.casefold())
         if alias is not None:
             return cls(alias)
         return None
@@ -154,12 +164,15 @@ class UnitKind(CnEnum):
     TEAM = "大队"
     SUPERVISION_BODY = "监督机构"
     EXTERNAL = "外部机关"
+    OTHER = "其他"
+    UNKNOWN = "未知"
 
 
 class UnitLevel(CnEnum):
     CITY = "市级"
     DISTRICT = "区县级"
     GRASSROOTS = "基层"
+    UNKNOWN = "未知"
 
 
 class SupervisionFunction(CnEnum):
@@ -196,6 +209,7 @@ class PoliceType(CnEnum):
     LEGAL = "法制"
     ADMIN = "综合"
     SUPERVISION = "纪检督察"
+    OTHER = "其他"
 
 
 class Rank(CnEnum):
@@ -206,21 +220,25 @@ class Rank(CnEnum):
     SECTION = "科级"
     STAFF = "科员"
     AUXILIARY = "辅警"
+    UNKNOWN = "未知"
 
 
 RANK_ORDER: dict[Rank, int] = {Rank.BUREAU: 4, Rank.DIVISION: 3, Rank.SECTION: 2, Rank.STAFF: 1, Rank.AUXILIARY: 0}
-"""Higher is more senior; used by jurisdiction rules."""
+"""Higher is more senior; used by jurisdiction rules. ``Rank.UNKNOWN`` has no place in the order:
+an officer of unknown rank is neither a leader nor 科级及以下 (iterate ``RANK_ORDER``, not ``Rank``)."""
 
 
 class Gender(CnEnum):
     MALE = "男"
     FEMALE = "女"
+    UNKNOWN = "未知"
 
 
 class PartyOrgKind(CnEnum):
     COMMITTEE = "党委"
     GENERAL_BRANCH = "党总支"
     BRANCH = "党支部"
+    UNKNOWN = "未知"
 
 
 class BranchRating(CnEnum):
@@ -240,6 +258,8 @@ class ClueSource(CnEnum):
     PATROL_INSPECTION = "政治巡察"
     INTERNET = "网络舆情"
     TRANSFER = "上级交办或移送"
+    OTHER = "其他"
+    UNKNOWN = "未知"
 
 
 PETITION_SOURCES = frozenset({ClueSource.PETITION, ClueSource.HOTLINE_12389})
@@ -255,6 +275,8 @@ class DisciplineCategory(CnEnum):
     WORK = "工作纪律"
     LIFE = "生活纪律"
     LAW = "违法犯罪"
+    OTHER = "其他"
+    UNKNOWN = "未知"
 
 
 class ClueStatus(CnEnum):
@@ -263,6 +285,7 @@ class ClueStatus(CnEnum):
     TRANSFERRED = "已移送"
     CONCLUDED = "已了结"
     CASE_OPENED = "已立案"
+    UNKNOWN = "未知"
 
 
 class Form(CnEnum):
@@ -282,12 +305,59 @@ class CaseStatus(CnEnum):
     OPEN = "审查调查中"
     TRIAL = "审理中"
     CLOSED = "已结案"
+    UNKNOWN = "未知"
 
 
 class InvolvementRole(CnEnum):
     PRINCIPAL = "主要责任人"
     ACCOMPLICE = "参与人"
     LEADERSHIP = "领导责任"
+    UNKNOWN = "未知"
+
+
+class Finding(CnEnum):
+    """What the check or investigation found about one allegation against one officer.
+
+    ``SUSTAINED_FINDINGS`` (查实, 部分查实) is what "sustained" means everywhere. The source's own
+    term is kept beside it (``finding_raw``); common foreign and colloquial terms map by alias.
+    """
+
+    SUSTAINED = "查实"
+    PARTLY_SUSTAINED = "部分查实"
+    NOT_SUSTAINED = "查无实据"
+    UNFOUNDED = "不实"
+    OTHER = "其他"
+    UNKNOWN = "未知"
+
+
+_with_aliases(Finding, {"属实": "查实", "基本属实": "查实", "部分属实": "部分查实", "不属实": "不实",
+                        "失实": "不实", "证据不足": "查无实据", "无法查实": "查无实据",
+                        "sustained": "查实", "partially sustained": "部分查实", "not sustained": "查无实据",
+                        "unfounded": "不实", "exonerated": "其他"})
+
+SUSTAINED_FINDINGS = frozenset({Finding.SUSTAINED, Finding.PARTLY_SUSTAINED})
+"""The findings that count as "sustained" (查实 or 部分查实)."""
+
+
+class HandlerRole(CnEnum):
+    """The part an officer plays in handling a clue or case (person-level handling)."""
+
+    CASE_OFFICER = "承办人"
+    CHECKER = "核查人"
+    REVIEWER = "审理人"
+    OTHER = "其他"
+    UNKNOWN = "未知"
+
+
+class ComplainantType(CnEnum):
+    """反映人类别: who raised the clue."""
+
+    PUBLIC = "群众"
+    ORGANISATION = "单位"
+    ANONYMOUS = "匿名"
+    INTERNAL = "内部"
+    OTHER = "其他"
+    UNKNOWN = "未知"
 
 
 class InspectionKind(CnEnum):
@@ -295,12 +365,15 @@ class InspectionKind(CnEnum):
     PATROL = "巡察"
     AUDIT = "审计"
     SPECIAL = "专项整治"
+    OTHER = "其他"
+    UNKNOWN = "未知"
 
 
 class RectificationStatus(CnEnum):
     PENDING = "未整改"
     IN_PROGRESS = "整改中"
     DONE = "已整改"
+    UNKNOWN = "未知"
 
 
 class DutyType(CnEnum):
@@ -369,7 +442,12 @@ class Record(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _blank(cls, value: Any, info: ValidationInfo) -> Any:
-        return _blank_to_none(value)
+        value = _blank_to_none(value)
+        if value is None and info.field_name is not None:
+            default = cls.model_fields[info.field_name].default
+            if default is not None and default is not PydanticUndefined:
+                return default  # a blank cell of a defaulted field (e.g. rank → 未知) takes the default
+        return value
 
 
 class Period(Record):
@@ -389,9 +467,9 @@ class Unit(Record):
     supervision bodies. A tree through PART_OF."""
 
     code: str = F("单位编码", aliases=("单位代码",), min_length=1, max_length=64)
-    name: str = F("单位名称", min_length=1, max_length=200)
-    kind: UnitKind = F("单位类型")
-    level: UnitLevel = F("层级")
+    name: str | None = F("单位名称", default=None, max_length=200)
+    kind: UnitKind = F("单位类型", default=UnitKind.UNKNOWN)
+    level: UnitLevel = F("层级", default=UnitLevel.UNKNOWN)
     district: str | None = F("所属区县", default=None, max_length=64)
     police_type: PoliceType | None = F("警种", default=None)
     supervision_function: SupervisionFunction | None = F("监督职能", default=None)
@@ -401,20 +479,21 @@ class PartyOrg(Record):
     """党组织: Party committees, general branches and branches, set up in units."""
 
     code: str = F("党组织编码", min_length=1, max_length=64)
-    name: str = F("党组织名称", min_length=1, max_length=200)
-    kind: PartyOrgKind = F("党组织类型")
+    name: str | None = F("党组织名称", default=None, max_length=200)
+    kind: PartyOrgKind = F("党组织类型", default=PartyOrgKind.UNKNOWN)
     rating: BranchRating | None = F("评定等次", default=None)
     established_on: CnDate | None = F("成立日期", default=None)
 
 
 class Officer(Record):
-    """民警/辅警, keyed by badge number (警号)."""
+    """民警/辅警, keyed by badge number (警号). Only the badge number is required: old records of
+    retired officers often lack the name, the rank or the birth year."""
 
     badge_no: str = F("警号", min_length=1, max_length=32)
-    name: str = F("姓名", min_length=1, max_length=64)
+    name: str | None = F("姓名", default=None, max_length=64)
     gender: Gender | None = F("性别", default=None)
-    birth_year: int | None = F("出生年份", default=None, ge=1940, le=2015, personal=True)
-    rank: Rank = F("职级")
+    birth_year: int | None = F("出生年份", default=None, ge=1900, le=2015, personal=True)
+    rank: Rank = F("职级", default=Rank.UNKNOWN)
     police_type: PoliceType | None = F("警种", default=None)
     post: str | None = F("岗位", default=None, max_length=100)
     high_risk_post: CnBool = F("高风险岗位", default=False,
@@ -425,14 +504,19 @@ class Officer(Record):
 
 
 class Clue(Record):
-    """问题线索: an allegation against officers or a unit."""
+    """问题线索: an allegation against officers or a unit. Number and received date are required."""
 
     clue_no: str = F("线索编号", min_length=1, max_length=64)
     received_on: CnDate = F("受理日期", aliases=("收到日期",))
-    source: ClueSource = F("线索来源")
-    category: DisciplineCategory = F("问题类别")
-    status: ClueStatus = F("办理状态")
+    source: ClueSource = F("线索来源", default=ClueSource.UNKNOWN)
+    category: DisciplineCategory = F("问题类别", default=DisciplineCategory.UNKNOWN)
+    status: ClueStatus = F("办理状态", default=ClueStatus.UNKNOWN)
     summary: str | None = F("问题摘要", default=None, personal=True, max_length=4000)
+    incident_on: CnDate | None = F("发生日期", default=None, aliases=("问题发生日期",))
+    place: str | None = F("发生地点", default=None, max_length=200, personal=True)
+    district: str | None = F("发生区县", default=None, max_length=64, aliases=("所属区县",))
+    complainant_type: ComplainantType = F("反映人类别", default=ComplainantType.UNKNOWN,
+                                          aliases=("举报人类别",))
 
 
 class Case(Record):
@@ -440,10 +524,10 @@ class Case(Record):
 
     case_no: str = F("案件编号", min_length=1, max_length=64)
     title: str | None = F("案件名称", default=None, max_length=200)
-    violation_type: DisciplineCategory = F("违纪违法类型")
+    violation_type: DisciplineCategory = F("违纪违法类型", default=DisciplineCategory.UNKNOWN)
     opened_on: CnDate = F("立案日期")
     closed_on: CnDate | None = F("结案日期", default=None)
-    status: CaseStatus = F("案件状态")
+    status: CaseStatus = F("案件状态", default=CaseStatus.UNKNOWN)
     form: Form | None = F("处理形态", default=None, aliases=("四种形态",))
     outcome: str | None = F("处理结果", default=None, max_length=1000)
     summary: str | None = F("案情摘要", default=None, personal=True, max_length=4000)
@@ -453,9 +537,9 @@ class Inspection(Record):
     """政治督察、巡察、审计、专项整治: a joint team visits target units and finds problems."""
 
     code: str = F("检查编号", min_length=1, max_length=64)
-    name: str = F("检查名称", min_length=1, max_length=200)
-    kind: InspectionKind = F("检查类型")
-    started_on: CnDate = F("开始日期")
+    name: str | None = F("检查名称", default=None, max_length=200)
+    kind: InspectionKind = F("检查类型", default=InspectionKind.UNKNOWN)
+    started_on: CnDate | None = F("开始日期", default=None)
     ended_on: CnDate | None = F("结束日期", default=None)
 
 
@@ -463,9 +547,9 @@ class Rectification(Record):
     """整改事项: one problem found by an inspection, owned by a unit, with a deadline."""
 
     code: str = F("整改编号", min_length=1, max_length=64)
-    problem: str = F("问题描述", min_length=1, max_length=2000)
-    deadline: CnDate = F("整改期限")
-    status: RectificationStatus = F("整改状态")
+    problem: str | None = F("问题描述", default=None, max_length=2000)
+    deadline: CnDate | None = F("整改期限", default=None)
+    status: RectificationStatus = F("整改状态", default=RectificationStatus.UNKNOWN)
     completed_on: CnDate | None = F("完成日期", default=None)
 
 
@@ -501,9 +585,10 @@ class PartyOrgInUnit(Record):
 
 
 class Posting(Period):
+    """A posting; an empty start date means "start unknown" (kept, never invented)."""
+
     badge_no: str = F("警号", min_length=1)
     unit_code: str = F("单位编码", min_length=1)
-    start_date: CnDate = F("开始日期", aliases=("任职日期", "起始日期"))  # type: ignore[assignment]
     post: str | None = F("岗位", default=None, max_length=100)
 
 
@@ -542,9 +627,57 @@ class Supervision(Period):
     include_subtree: CnBool = F("含下级单位", default=True)
 
 
-class ClueSubject(Record):
+class Allegation(Record):
+    """What a clue or case alleges against one officer, what was found and how it was disposed of.
+
+    One officer may face several allegations in one clue: the link is keyed by the category and
+    the free-text label (see ``RelSpec.merge_keys``).
+    """
+
+    allegation_category: DisciplineCategory = F("指控类别", default=DisciplineCategory.UNKNOWN,
+                                                aliases=("问题类别", "违纪违法类型"))
+    allegation: str | None = F("指控内容", default=None, max_length=500, aliases=("反映问题", "指控"))
+    finding: Finding = F("核查结论", default=Finding.UNKNOWN, aliases=("查处结论", "调查结论"))
+    finding_raw: str | None = F("原始结论", default=None, max_length=200,
+                                description="来源系统中的原始结论用语")
+    disposition: str | None = F("处理结果", default=None, max_length=500, aliases=("处分", "处理", "sanction"))
+    disposition_form: Form | None = F("处理形态", default=None, aliases=("四种形态", "form"))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _finding_from_source_term(cls, data: Any) -> Any:
+        """Keep the source's own term: a finding that is not one of ours goes to ``finding_raw``
+        (the finding becomes 其他); a blank finding is read from ``finding_raw`` when it can be."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        finding = _blank_to_none(data.get("finding"))
+        raw = _blank_to_none(data.get("finding_raw"))
+        if finding is not None and not isinstance(finding, Finding):
+            text = str(finding).strip()
+            try:
+                parsed = Finding(text)
+            except ValueError:
+                data["finding"] = Finding.OTHER
+                data["finding_raw"] = raw if raw is not None else text
+            else:
+                if raw is None and text != parsed.value:
+                    data["finding_raw"] = text
+        elif finding is None and raw is not None:
+            try:
+                data["finding"] = Finding(str(raw))
+            except ValueError:
+                data["finding"] = Finding.OTHER
+        return data
+
+
+class _ClueOfficer(Record):
     clue_no: str = F("线索编号", min_length=1)
     badge_no: str = F("警号", min_length=1)
+
+
+class ClueSubject(Allegation, _ClueOfficer):
+    """An officer a clue concerns, with the allegation (endpoint columns come first)."""
 
 
 class ClueUnit(Record):
@@ -566,12 +699,39 @@ class ClueHandler(Record):
     assigned_on: CnDate | None = F("分办日期", default=None)
 
 
-class CaseSubject(Record):
+class _CaseOfficer(Record):
     case_no: str = F("案件编号", min_length=1)
     badge_no: str = F("警号", min_length=1)
-    role: InvolvementRole = F("涉案角色", default=InvolvementRole.PRINCIPAL)
-    form: Form | None = F("处理形态", default=None)
-    sanction: str | None = F("处分", default=None, max_length=200)
+    role: InvolvementRole = F("涉案角色", default=InvolvementRole.UNKNOWN)
+
+
+class CaseSubject(Allegation, _CaseOfficer):
+    """An officer a case involves, with the allegation, the finding and the disposition."""
+
+
+class HandlingPeriod(Record):
+    start_date: CnDate | None = F("开始日期", default=None, aliases=("分配日期",))
+    end_date: CnDate | None = F("结束日期", default=None)
+
+
+class _ClueWorkerKeys(Record):
+    badge_no: str = F("警号", min_length=1, aliases=("办理人警号",))
+    clue_no: str = F("线索编号", min_length=1)
+    role: HandlerRole = F("办理角色", default=HandlerRole.UNKNOWN)
+
+
+class ClueWorker(HandlingPeriod, _ClueWorkerKeys):
+    """An officer who handles, checks or reviews a clue (person-level, beside the body)."""
+
+
+class _CaseWorkerKeys(Record):
+    badge_no: str = F("警号", min_length=1, aliases=("办理人警号",))
+    case_no: str = F("案件编号", min_length=1)
+    role: HandlerRole = F("办理角色", default=HandlerRole.UNKNOWN)
+
+
+class CaseWorker(HandlingPeriod, _CaseWorkerKeys):
+    """An officer who investigates or reviews a case (person-level, beside the body)."""
 
 
 class CaseClue(Record):
@@ -650,6 +810,13 @@ class RelSpec:
     ``key_props`` are relationship properties that, with both endpoints, identify one
     relationship (a posting is identified by officer, unit and start date); all other
     properties are set on it.
+
+    Neo4j's MERGE cannot match a null property, so a key property that may be missing (an
+    optional field: a posting's start date, an allegation's label) is merged through a derived
+    text property (``merge_keys``): ``start_date`` → ``start_key``, ``allegation`` →
+    ``allegation_key``, holding the ISO date or the text, and ``""`` when unknown. The field
+    itself is stored as usual (null when unknown). Key properties with a default (an enum's
+    ``未知``) are merged on directly.
     """
 
     type: str
@@ -668,6 +835,34 @@ class RelSpec:
     @property
     def prop_fields(self) -> list[str]:
         return [n for n in self.model.model_fields if n not in (self.from_field, self.to_field)]
+
+    @property
+    def merge_keys(self) -> dict[str, str]:
+        """Key field → the relationship property MERGE matches on (derived for optional keys)."""
+        return {k: derived_key_name(k) if _optional_key(self.model.model_fields[k]) else k for k in self.key_props}
+
+    @property
+    def has_period(self) -> bool:
+        """True when the relationship carries ``end_date`` (a snapshot can end it)."""
+        return "end_date" in self.model.model_fields
+
+
+def derived_key_name(field_name: str) -> str:
+    """``start_date`` → ``start_key``; ``allegation`` → ``allegation_key``."""
+    return field_name.removesuffix("_date") + "_key"
+
+
+def derived_key_value(value: Any) -> str:
+    """The derived merge-key value: ISO date or text; ``""`` for unknown."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value.value if isinstance(value, CnEnum) else value)
+
+
+def _optional_key(info: Any) -> bool:
+    return not info.is_required() and info.default is None
 
 
 def _is_personal(info: Any) -> bool:
@@ -722,7 +917,7 @@ REL_SPECS: tuple[RelSpec, ...] = (
     RelSpec("SUPERVISES", "监督", Supervision, "Unit", "body_code", "Unit", "unit_code",
             "supervision", "org", key_props=("supervision_type", "rank_scope"), color="#7f7f7f"),
     RelSpec("CONCERNS", "反映", ClueSubject, "Clue", "clue_no", "Officer", "badge_no",
-            "clue_subjects", "clues", color="#f28e2b"),
+            "clue_subjects", "clues", key_props=("allegation_category", "allegation"), color="#f28e2b"),
     RelSpec("CONCERNS_UNIT", "反映单位", ClueUnit, "Clue", "clue_no", "Unit", "unit_code",
             "clue_units", "clues", color="#f28e2b", dashes=True),
     RelSpec("TRANSFERRED_TO", "移送", ClueTransfer, "Clue", "clue_no", "Unit", "body_code",
@@ -730,11 +925,15 @@ REL_SPECS: tuple[RelSpec, ...] = (
     RelSpec("HANDLED_BY", "承办", ClueHandler, "Clue", "clue_no", "Unit", "body_code",
             "clue_handlers", "clues", color="#ffbb78"),
     RelSpec("INVOLVES", "涉及", CaseSubject, "Case", "case_no", "Officer", "badge_no",
-            "case_subjects", "cases", color="#b07aa1"),
+            "case_subjects", "cases", key_props=("allegation_category", "allegation"), color="#b07aa1"),
     RelSpec("ARISES_FROM", "源于线索", CaseClue, "Case", "case_no", "Clue", "clue_no",
             "case_clues", "cases", color="#b07aa1", dashes=True),
     RelSpec("INVESTIGATED_BY", "查办", CaseHandler, "Case", "case_no", "Unit", "body_code",
             "case_handlers", "cases", color="#9467bd"),
+    RelSpec("WORKS_ON_CLUE", "办理线索", ClueWorker, "Officer", "badge_no", "Clue", "clue_no",
+            "clue_workers", "clues", key_props=("role",), color="#ffbb78", dashes=True),
+    RelSpec("WORKS_ON_CASE", "办理案件", CaseWorker, "Officer", "badge_no", "Case", "case_no",
+            "case_workers", "cases", key_props=("role",), color="#9467bd", dashes=True),
     RelSpec("TARGETS", "检查对象", InspectionTarget, "Inspection", "inspection_code", "Unit",
             "unit_code", "inspection_targets", "inspections", color="#76b7b2"),
     RelSpec("STAFFED_BY", "参与部门", InspectionTeam, "Inspection", "inspection_code", "Unit",
@@ -771,6 +970,17 @@ PROVENANCE_PROPS = ("ingest_run", "source_file")
 CHANGE_STAMP = "changed_run"
 """The id of the last ingest run that changed a node's or relationship's values (or created it);
 a rerun with the same data leaves it alone. Incremental sync (``changed_since``) reads it."""
+
+RENAMED_REL_PROPS: dict[tuple[str, str], str] = {
+    ("INVOLVES", "form"): "disposition_form",
+    ("INVOLVES", "sanction"): "disposition",
+}
+"""Relationship properties renamed since earlier versions: (type, old name) → new name. An ingest
+run moves old values over once (the old column headers stay accepted as aliases)."""
+
+SNAPSHOT_PROPS = ("ended_by_run",)
+"""Stamped on a relationship that a snapshot ingest ended (``end_date`` set to the export date):
+the id of that run. A later export that lists the relationship again reopens it."""
 
 _NODES_BY_LABEL = {s.label: s for s in NODE_SPECS}
 _RELS_BY_TYPE = {s.type: s for s in REL_SPECS}
@@ -811,9 +1021,8 @@ def _check_declarations() -> None:
         assert r.from_label in labels and r.to_label in labels, r.type
         for f in (r.from_field, r.to_field, *r.key_props):
             assert f in r.model.model_fields, f"{r.type}: unknown field {f}"
-        for f in r.key_props:
-            assert r.model.model_fields[f].is_required() or r.model.model_fields[f].default is not None, (
-                f"{r.type}: key property {f} must be required or defaulted")
+        for f, stored in r.merge_keys.items():
+            assert stored == f or stored not in r.model.model_fields, f"{r.type}: derived key {stored} is a field"
 
 
 _check_declarations()

@@ -24,7 +24,8 @@ _EXAMPLES: dict[str, str] = {
     "org_code": "P0101", "clue_no": "XS2024001", "case_no": "AJ2024001", "inspection_code": "JC2024001",
     "rectification_code": "ZG2024001", "responsibility_code": "ZR2024001", "name": "张伟",
     "post": "社区民警", "district": "东城区", "id_number": "", "phone": "", "year": "2024",
-    "birth_year": "1985", "visits": "3",
+    "birth_year": "1985", "visits": "3", "allegation": "收受管理服务对象礼金", "finding_raw": "基本属实",
+    "disposition": "诫勉", "place": "人民路与解放路交叉口", "incident_on": "2024-02-20",
 }
 _NODE_KEY_EXAMPLES: dict[str, str] = {
     "Unit": "U0101", "PartyOrg": "P0101", "Officer": "010203", "Clue": "XS2024001", "Case": "AJ2024001",
@@ -58,8 +59,8 @@ def _example(spec: InputSpec, name: str, info: FieldInfo, ft: FieldType) -> str:
     if name in _EXAMPLES:
         return _EXAMPLES[name]
     if ft.kind == "enum" and ft.enum is not None:
-        default = info.default
-        return str(default.value if hasattr(default, "value") else next(iter(ft.enum)).value)
+        stated = [m for m in ft.enum if m.name not in ("UNKNOWN", "OTHER")]
+        return str(stated[0].value)
     if ft.kind == "date":
         return "" if ft.optional and name.startswith(("end", "closed", "completed", "feedback_on")) else "2024-03-05"
     if ft.kind == "bool":
@@ -178,13 +179,32 @@ _INTRO = """\
   不存在的日期（如 `2024-02-30`）被拒绝。
 - **是/否**：`是`/`否`、`有`/`无`、`Y`/`N`、`true`/`false`、`1`/`0`、`√`/`×`。
 - **枚举**：填写中文取值；也接受英文成员名（如 `DIVISION`）和列出的简写（如四种形态写 `1`–`4`）。
+- **未知就写未知**：只有识别一条记录、说明它是什么的列是必填的（键、关系两端、线索的受理日期、案件的立案日期）；
+  其余都可空。来源不知道的枚举值留空或填 `未知`（有的枚举还有 `其他`），图中存为 `未知`，查询把它当作未知，
+  绝不当作某个真实取值（职级未知不是科员，类别未知不是工作纪律）。姓名可空（警号识别人）；出生年份 1900–2015。
+- **没有开始日期的任职和职务**照样导入，记为“开始日期未知”（`start_date` 为空）。
+- **关系的键**：同一对端点按表中“区分多条关系”的列区分（任职按开始日期，线索/案件涉及民警按指控类别和指控内容，
+  办理人员按办理角色）。Neo4j 的 MERGE 不能按空值匹配，所以可空的键列另存一个派生的文本键：`start_date` →
+  `start_key`，`allegation` → `allegation_key`（ISO 日期或原文，未知时为空字符串 `""`）；有默认值的键列（如
+  `allegation_category` 默认 `未知`）直接按取值合并。同一民警在同一线索中可有多项指控，每项一条关系。
+- **核查结论**（`finding`）：`查实`、`部分查实`（二者即“查实”口径）、`查无实据`、`不实`、`其他`、`未知`。来源自己的用语
+  写在 `finding_raw`；`finding` 填了不在取值中的用语（如 `撤销`）时，记为 `其他` 并把原词存入 `finding_raw`；
+  `finding` 留空而 `finding_raw` 可识别（如 `基本属实`、`不属实`）时按它填 `finding`。
+- **快照导入**（`kg ingest DIR --snapshot [--as-of 日期]`）：每个关系文件视为完整的当前数据。以前从同名文件导入、
+  本次文件中没有的、尚未结束的关系被结束（`end_date` = 导出日期，默认今天；`ended_by_run` = 本次导入批次），
+  绝不删除；节点从不删除。只适用于有 `end_date` 列的关系（任职、党员隶属、各类职务、监督、办理人员）；
+  其他关系（如线索涉及民警）不受影响。文件中有未通过校验的行时，该文件不按快照结束任何关系。后来的导出再次列出
+  某条已被结束的关系时，它重新打开。
 - **重复行**：同一文件中键相同的行，后一行覆盖前一行，均计为已导入（汇总中“重复”列给出条数）。
 - **关系的端点**必须已在图中、或在本次导入的节点文件中；否则该行被拒绝，绝不创建空壳节点。
 - **拒绝行**不影响其他行：每个文件满足 读取 = 导入 + 拒绝。拒绝行写入报告 CSV（默认 `DIR/rejects.csv`，
   UTF-8 带 BOM），列为 {reject_headers}；行号是文件中的物理行号（表头为第 1 行；含换行的单元格跨多行时，
   取该记录开始的行）。
 - **无法读取的文件**（编码无法识别、不是表格、引号不成对导致无法解析、缺少必填列）整个文件不导入，
-  命令以退出码 1 结束并说明原因；其他文件照常导入。
+  命令以退出码 1 结束并说明原因；其他文件照常导入。其他失败（目录不存在、参数错误、Neo4j 不可用或导入中途断开）
+  以中英文说明和退出码 2 结束；中途断开时已写入的部分保持一致，本次导入记为 `interrupted`，重新运行同一目录即可补齐。
+- **旧列名**：改名的列仍接受旧列名（如 `case_subjects` 的 `处理形态`/`form` → `disposition_form`，`处分`/`sanction` →
+  `disposition`）；旧版本写入的关系在下次导入时补上派生键和新属性名。
 - 每个写入的节点和关系带有来源标记 `ingest_run`（导入批次号）和 `source_file`（文件名）；每次导入生成一个
   `IngestRun` 节点，记录开始、结束时间、目录及每个文件的读取/导入/拒绝行数。
 

@@ -10,8 +10,10 @@ import csv
 import datetime as dt
 import json
 import logging
+import os
 import queue
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,16 +26,22 @@ import neo4j
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from graph.errors import InputFileError
-from graph.schema import NodeSpec, RelSpec
+from graph.errors import IngestInterrupted, InputFileError
+from graph.schema import REL_SPECS, NodeSpec, RelSpec
 from ingest.columns import InputSpec, input_specs
 from ingest.loader import DEFAULT_BATCH_SIZE, existing_keys, prepare_nodes, prepare_rels, write_rows
-from ingest.querybuilder import ingest_run_merge
+from ingest.querybuilder import (
+    ingest_run_merge,
+    mark_interrupted,
+    reopen_listed,
+    snapshot_end,
+    upgrade_statements,
+)
 from ingest.reader import read_table, scan_folder
 from ingest.validate import Reject, original_row, validate_table
 
 __all__ = ["FileReport", "IngestReport", "run_ingest", "write_rejects", "DEFAULT_BATCH_SIZE",
-           "DEFAULT_REJECTS_NAME"]
+           "DEFAULT_REJECTS_NAME", "mark_dead_runs_interrupted", "DRIVER_ERRORS"]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +63,8 @@ class FileReport:
     rejected: int = 0
     duplicates: int = 0              # rows that repeat an earlier row's key (counted as loaded)
     written: int = 0                 # distinct nodes/relationships written
+    ended: int = 0                   # relationships a snapshot ended (absent from this export)
+    snapshot_note: str | None = None  # why a snapshot did not apply to this file
     unknown_columns: list[str] = field(default_factory=list)
     error: str | None = None
     seconds: float = 0.0
@@ -69,6 +79,9 @@ class IngestReport:
     files: dict[str, FileReport] = field(default_factory=dict)
     rejects: list[Reject] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    snapshot: bool = False
+    as_of: dt.date | None = None      # the export date a snapshot ends relationships on
+    interrupted_runs: list[str] = field(default_factory=list)  # earlier runs found dead and so marked
 
     @property
     def errors(self) -> dict[str, str]:
@@ -82,7 +95,7 @@ class IngestReport:
 
     @property
     def totals(self) -> dict[str, int]:
-        return {k: sum(getattr(f, k) for f in self.files.values()) for k in ("read", "loaded", "rejected")}
+        return {k: sum(getattr(f, k) for f in self.files.values()) for k in ("read", "loaded", "rejected", "ended")}
 
     @property
     def seconds(self) -> float:
@@ -94,26 +107,42 @@ def new_run_id(now: dt.datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
 
 
+DRIVER_ERRORS: tuple[type[BaseException], ...] = (neo4j.exceptions.DriverError, neo4j.exceptions.Neo4jError,
+                                                  ConnectionError)
+"""What the driver raises when Neo4j dies or the connection breaks mid-run."""
+
+
 def run_ingest(driver: neo4j.Driver, database: str, folder: Path | str, *, batch_size: int = DEFAULT_BATCH_SIZE,
                progress: bool = False, console: Console | None = None,
-               rejects_name: str = DEFAULT_REJECTS_NAME) -> IngestReport:
+               rejects_name: str = DEFAULT_REJECTS_NAME, snapshot: bool = False,
+               as_of: dt.date | None = None) -> IngestReport:
     """Load every known file at the top level of ``folder`` and return the report.
 
     The uniqueness constraints must exist (``graph.constraints.apply_schema``). ``rejects_name``
     is a file in ``folder`` that is not input (the rejects report of an earlier run).
+
+    ``snapshot``: each relationship file is the complete current set of its rows; relationships
+    of its type that earlier runs loaded from the same file and that this run does not list are
+    ended on ``as_of`` (default today), never deleted (docs/ingest.md, "Snapshots").
+
+    Neo4j dying mid-run raises ``IngestInterrupted`` (the run is marked ``interrupted``, or will
+    be on the next run's start); what was written stays consistent and a rerun resumes.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be positive")
     folder = Path(folder)
     started = dt.datetime.now().astimezone()
-    report = IngestReport(new_run_id(started), str(folder.resolve()), started)
+    report = IngestReport(new_run_id(started), str(folder.resolve()), started, snapshot=snapshot,
+                          as_of=(as_of or started.date()) if snapshot else None)
     inputs = scan_folder(folder, exclude=(rejects_name,))
     report.ignored = inputs.ignored
-    _record_run(driver, database, report, status="running")
     run_keys: dict[str, set[Any]] = {}
     writer: _Writer | None = None
     status = "failed"
     try:
+        report.interrupted_runs = mark_dead_runs_interrupted(driver, database)
+        _record_run(driver, database, report, status="running")
+        _upgrade_graph(driver, database)
         with _progress(progress, console) as bar:
             writer = _Writer()
             for spec in input_specs():
@@ -131,6 +160,18 @@ def run_ingest(driver: neo4j.Driver, database: str, folder: Path | str, *, batch
             done, writer = writer, None
             done.close()
             status = "completed" if report.ok else "completed_with_errors"
+    except DRIVER_ERRORS as e:
+        status = "interrupted"
+        raise IngestInterrupted(
+            f"导入中断：与 Neo4j 的连接在写入时断开（{type(e).__name__}: {e}）。已写入的部分保持一致，"
+            f"本次导入 {report.run_id} 记为 interrupted。请在 Neo4j 恢复后（kg db status）重新运行同一目录"
+            f"（kg ingest {folder}）：导入是幂等的，重复运行只会补齐未写入的部分。 / Ingest interrupted: the "
+            f"connection to Neo4j broke while writing. What was written is consistent; run {report.run_id} is "
+            f"marked interrupted. Once Neo4j is back, rerun the same folder (kg ingest {folder}): the ingest is "
+            "idempotent and a rerun completes it.") from e
+    except BaseException:
+        status = "interrupted"
+        raise
     finally:
         if writer is not None:  # an error on the reading side: let the writer finish what it has
             try:
@@ -138,8 +179,45 @@ def run_ingest(driver: neo4j.Driver, database: str, folder: Path | str, *, batch
             except Exception:  # noqa: BLE001 - the first error is the one being raised
                 log.exception("ingest writer failed")
         report.finished_at = dt.datetime.now().astimezone()
-        _record_run(driver, database, report, status=status)
+        try:
+            _record_run(driver, database, report, status=status)
+        except DRIVER_ERRORS:  # Neo4j is gone: the next run's start marks this one interrupted
+            log.warning("could not record the end of ingest run %s; it will be marked interrupted by the next run",
+                        report.run_id)
     return report
+
+
+def mark_dead_runs_interrupted(driver: neo4j.Driver, database: str) -> list[str]:
+    """Mark ``interrupted`` the runs still ``running`` whose process on this host is gone
+    (a run killed with Neo4j, or a process killed mid-run). Returns their run ids."""
+    records, _, _ = driver.execute_query(  # properties(r): runs of earlier versions have no host or pid
+        "MATCH (r:IngestRun {status: 'running'}) RETURN properties(r) AS p", database_=database)
+    host = socket.gethostname()
+    dead = [r["p"]["run_id"] for r in records
+            if r["p"].get("host") in (None, host) and not _alive(r["p"].get("pid"))]
+    if not dead:
+        return []
+    records, _, _ = driver.execute_query(mark_interrupted(), {"dead": dead, "now": dt.datetime.now().astimezone()},
+                                         database_=database)
+    return sorted(r["run_id"] for r in records)
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid or pid == os.getpid():
+        return False  # this process is starting a new run: an older run of its own is over
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _upgrade_graph(driver: neo4j.Driver, database: str) -> None:
+    """Relationships written by earlier versions get the current merge keys (so reruns match them)."""
+    for query, params in upgrade_statements(REL_SPECS):
+        driver.execute_query(query, params, database_=database)
 
 
 def _ingest_file(driver: neo4j.Driver, database: str, spec: InputSpec, path: Path, report: IngestReport,
@@ -157,7 +235,10 @@ def _ingest_file(driver: neo4j.Driver, database: str, spec: InputSpec, path: Pat
         return fr
     fr.encoding, fr.unknown_columns, fr.read = table.encoding, table.unknown_columns, len(table.rows)
     valid, rejects = validate_table(table, spec)
+    invalid_rows = len(rejects)  # rows whose identity is uncertain (dangling endpoints are not: they exist nowhere)
     present = {f for f in table.fields if f is not None}
+    if "finding" in present:  # the finding's validator keeps the source term in finding_raw
+        present.add("finding_raw")
     if isinstance(spec.spec, NodeSpec):
         prepared = prepare_nodes(spec, valid, present)
         loaded = len(valid)
@@ -187,6 +268,10 @@ def _ingest_file(driver: neo4j.Driver, database: str, spec: InputSpec, path: Pat
         fr.written = write_rows(driver, database, spec, prepared, run_id=report.run_id, source_file=path.name,
                                 batch_size=batch_size,
                                 on_batch=(lambda n: bar.advance(task, n)) if bar and task is not None else None)
+        if isinstance(spec.spec, RelSpec) and spec.spec.has_period:
+            _snapshot(driver, database, spec.spec, fr, report, present, invalid_rows)
+        elif isinstance(spec.spec, RelSpec) and report.snapshot:
+            fr.snapshot_note = "此类关系没有结束日期，快照不结束它 / no end_date: a snapshot never ends these"
         if bar and task is not None:
             bar.update(task, description=f"完成 {path.name}")
         fr.seconds = time.perf_counter() - t0
@@ -230,6 +315,23 @@ class _Writer:
             raise self._error
 
 
+def _snapshot(driver: neo4j.Driver, database: str, rs: RelSpec, fr: FileReport, report: IngestReport,
+              present: set[str], invalid_rows: int) -> None:
+    """Reopen what this file lists again; in a snapshot run, end what it no longer lists."""
+    params = {"run_id": report.run_id}
+    driver.execute_query(reopen_listed(rs, "end_date" not in present), params, database_=database)
+    if not report.snapshot:
+        return
+    if invalid_rows:
+        fr.snapshot_note = (f"有 {invalid_rows} 行未通过校验，无法确定其是否仍有效，本文件未按快照结束关系 / "
+                            f"{invalid_rows} invalid rows: snapshot not applied to this file")
+        return
+    records, _, _ = driver.execute_query(
+        snapshot_end(rs), {**params, "as_of": report.as_of, "files": [f"{fr.file}.csv", f"{fr.file}.xlsx"]},
+        database_=database)
+    fr.ended = int(records[0]["ended"])
+
+
 def _known(driver: neo4j.Driver, database: str, label: str, wanted: set[Any],
            run_keys: dict[str, set[Any]]) -> set[Any]:
     """The keys of ``wanted`` loaded in this run or already in the graph."""
@@ -261,6 +363,11 @@ def _record_run(driver: neo4j.Driver, database: str, report: IngestReport, *, st
         "rows_loaded": [f.loaded for f in files],
         "rows_rejected": [f.rejected for f in files],
         "failed_files": [f.file for f in files if f.error],
+        "rows_ended": [f.ended for f in files],
+        "snapshot": report.snapshot,
+        "as_of": report.as_of,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
         "ignored_files": report.ignored,
         "file_reports": json.dumps([asdict(f) for f in files], ensure_ascii=False),
         **{f"total_{k}": v for k, v in report.totals.items()},

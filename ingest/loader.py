@@ -15,7 +15,7 @@ from typing import Any
 
 import neo4j
 
-from graph.schema import NodeSpec, RelSpec, node_spec
+from graph.schema import NodeSpec, RelSpec, derived_key_value, node_spec
 from ingest.columns import InputSpec
 from ingest.querybuilder import key_lookup, node_merge, rel_merge
 from ingest.validate import Reject, ValidRow
@@ -70,8 +70,12 @@ def prepare_rels(spec: InputSpec, valid: Sequence[ValidRow], present: set[str], 
     rs = spec.spec
     assert isinstance(rs, RelSpec)
     ends = (rs.from_field, rs.to_field)
-    props = tuple(f for f in spec.model.model_fields if f in present and f not in ends and f not in rs.key_props)
-    fields = (*ends, *rs.key_props, *props)
+    merge = rs.merge_keys
+    direct = tuple(k for k, stored in merge.items() if stored == k)
+    derived = {k: stored for k, stored in merge.items() if stored != k}
+    props = tuple(f for f in spec.model.model_fields if f in present and f not in ends and f not in direct)
+    fields = tuple(dict.fromkeys((*ends, *rs.key_props, *props)))
+    identity = (*ends, *merge.values())
     src, dst = node_spec(rs.from_label), node_spec(rs.to_label)
     by_id: dict[tuple[Any, ...], dict[str, Any]] = {}
     rejects: list[Reject] = []
@@ -91,7 +95,9 @@ def prepare_rels(spec: InputSpec, valid: Sequence[ValidRow], present: set[str], 
                 original(line)))
             continue
         row = {f: _value(getattr(rec, f)) for f in fields}
-        by_id[tuple(row[f] for f in (*ends, *rs.key_props))] = row
+        for k, stored in derived.items():
+            row[stored] = derived_key_value(row[k])
+        by_id[tuple(row[f] for f in identity)] = row
         kept += 1
     return Prepared(list(by_id.values()), props, _defaults(spec, present, (*ends, *rs.key_props)),
                     kept - len(by_id)), rejects

@@ -15,9 +15,19 @@ from __future__ import annotations
 from functools import cache
 
 from graph.constraints import q
-from graph.schema import CHANGE_STAMP, INTERNAL_LABELS, PROVENANCE_PROPS, NodeSpec, RelSpec, node_spec
+from graph.schema import (
+    CHANGE_STAMP,
+    INTERNAL_LABELS,
+    PROVENANCE_PROPS,
+    RENAMED_REL_PROPS,
+    SNAPSHOT_PROPS,
+    NodeSpec,
+    RelSpec,
+    node_spec,
+)
 
-__all__ = ["node_merge", "rel_merge", "key_lookup", "ingest_run_merge"]
+__all__ = ["node_merge", "rel_merge", "key_lookup", "ingest_run_merge", "snapshot_end", "reopen_listed",
+           "upgrade_statements", "mark_interrupted"]
 
 _RUN, _FILE = PROVENANCE_PROPS
 
@@ -52,9 +62,12 @@ def node_merge(spec: NodeSpec, props: tuple[str, ...], defaults: tuple[str, ...]
 
 @cache
 def rel_merge(spec: RelSpec, props: tuple[str, ...], defaults: tuple[str, ...] = ()) -> str:
-    """Upsert relationships from rows holding both endpoint fields, the key props and ``props``."""
+    """Upsert relationships from rows holding both endpoint fields, the merge keys and ``props``.
+
+    Optional key fields merge through their derived key (``RelSpec.merge_keys``) and are SET
+    like any other property when their column is present."""
     src, dst = node_spec(spec.from_label), node_spec(spec.to_label)
-    keys = ", ".join(f"{q(k)}: row.{q(k)}" for k in spec.key_props)
+    keys = ", ".join(f"{q(k)}: row.{q(k)}" for k in spec.merge_keys.values())
     rel = f"[r:{q(spec.type)}" + (f" {{{keys}}}" if keys else "") + "]"
     return (
         "UNWIND $rows AS row\n"
@@ -76,3 +89,62 @@ def key_lookup(label: str) -> str:
 def ingest_run_merge() -> str:
     run = next(i for i in INTERNAL_LABELS if i.label == "IngestRun")
     return f"MERGE (r:{q(run.label)} {{{q(run.key)}: $run_id}}) SET r += $props"
+
+
+_ENDED_BY = SNAPSHOT_PROPS[0]
+
+
+@cache
+def snapshot_end(spec: RelSpec) -> str:
+    """End the open relationships of ``spec`` loaded from the same input file by earlier runs
+    and absent from this run (never delete them): ``end_date = $as_of``, stamped with the run."""
+    return (
+        f"MATCH ()-[r:{q(spec.type)}]->()\n"
+        f"WHERE toLower(r.{q(_FILE)}) IN $files AND r.{q(_RUN)} <> $run_id AND r.`end_date` IS NULL\n"
+        "  AND (r.`start_date` IS NULL OR r.`start_date` <= $as_of)\n"
+        f"SET r.`end_date` = $as_of, r.{q(_ENDED_BY)} = $run_id, r.{q(CHANGE_STAMP)} = $run_id\n"
+        "RETURN count(r) AS ended"
+    )
+
+
+@cache
+def reopen_listed(spec: RelSpec, clear_end: bool) -> str:
+    """Relationships a snapshot ended that this run lists again: reopen them (the file's own
+    ``end_date`` stands when the file has that column)."""
+    clear = f"SET r.`end_date` = null, r.{q(CHANGE_STAMP)} = $run_id\n" if clear_end else ""
+    return (
+        f"MATCH ()-[r:{q(spec.type)}]->()\n"
+        f"WHERE r.{q(_RUN)} = $run_id AND r.{q(_ENDED_BY)} IS NOT NULL AND r.{q(_ENDED_BY)} <> $run_id\n"
+        + clear + f"REMOVE r.{q(_ENDED_BY)}\nRETURN count(r) AS reopened"
+    )
+
+
+def upgrade_statements(specs: tuple[RelSpec, ...]) -> list[tuple[str, dict[str, object]]]:
+    """Bring relationships written by earlier versions up to the current merge keys (idempotent):
+    derived keys of optional key fields, defaults of defaulted key fields, renamed properties."""
+    out: list[tuple[str, dict[str, object]]] = []
+    for spec in specs:
+        t = q(spec.type)
+        for field, stored in spec.merge_keys.items():
+            if stored != field:
+                out.append((f"MATCH ()-[r:{t}]->() WHERE r.{q(stored)} IS NULL "
+                            f"SET r.{q(stored)} = CASE WHEN r.{q(field)} IS NULL THEN '' ELSE toString(r.{q(field)}) END",
+                            {}))
+            elif not spec.model.model_fields[field].is_required():
+                default = spec.model.model_fields[field].default
+                value = getattr(default, "value", default)
+                if value is not None:
+                    out.append((f"MATCH ()-[r:{t}]->() WHERE r.{q(field)} IS NULL SET r.{q(field)} = $value",
+                                {"value": value}))
+        for (rtype, old), new in RENAMED_REL_PROPS.items():
+            if rtype == spec.type:
+                out.append((f"MATCH ()-[r:{t}]->() WHERE r.{q(old)} IS NOT NULL "
+                            f"SET r.{q(new)} = coalesce(r.{q(new)}, r.{q(old)}) REMOVE r.{q(old)}", {}))
+    return out
+
+
+def mark_interrupted() -> str:
+    """Runs left ``running`` by a process that is gone (``$dead``: their run ids) become ``interrupted``."""
+    run = next(i for i in INTERNAL_LABELS if i.label == "IngestRun")
+    return (f"MATCH (r:{q(run.label)}) WHERE r.{q(run.key)} IN $dead AND r.status = 'running' "
+            "SET r.status = 'interrupted', r.interrupted_noted_at = $now RETURN r.run_id AS run_id")

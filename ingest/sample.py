@@ -2,14 +2,17 @@
 
 ``generate(out, scale="city", seed=7, as_of=date(2026, 6, 30))`` writes one CSV per schema file
 into ``out/``, the answer key ``out/answer_key.json`` (format and definitions in
-docs/architecture.md) and a small folder of dirty exports ``out/dirty/`` with its own
-``expected.json``. The same seed and date give byte-identical files.
+docs/architecture.md), a small folder of dirty exports ``out/dirty/`` with its own
+``expected.json`` and a later export of postings ``out/later/postings.csv`` (dated
+``as_of`` + 30 days, some officers moved) for snapshot ingests. The same seed and date give
+byte-identical files.
 
 ``kg sample --scale city --seed 7 --out DIR`` is the command line.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import logging
@@ -27,11 +30,16 @@ from ingest.sample_dirty import write_dirty
 from ingest.sample_key import STALE_DAYS, answer_key_sections
 from ingest.sample_sink import Sink
 
-__all__ = ["generate", "sample_command", "SCALES", "DEFAULT_AS_OF"]
+__all__ = ["generate", "sample_command", "write_later_postings", "SCALES", "DEFAULT_AS_OF", "LATER_DAYS",
+           "LATER_MOVES"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_AS_OF = dt.date(2026, 6, 30)
+LATER_DAYS = 30
+"""The later postings export is dated this many days after ``as_of``."""
+LATER_MOVES = 12
+"""Officers per city the later export shows moved to another unit."""
 
 
 @dataclass(frozen=True)
@@ -84,12 +92,40 @@ def generate(out: Path | str, scale: str = "city", seed: int = 7, as_of: dt.date
         "clusters": [{"id": f"C{k}", "kind": c.kind, "officers": sorted(c.officers), "units": sorted(c.units),
                       "cases": sorted(c.cases), "clues": sorted(c.clues)} for k, c in enumerate(clusters, 1)],
         **answer_key_sections(sink.kept, as_of),
+        "later_postings": write_later_postings(out / "later", sink.kept["postings"], as_of, seed,
+                                               LATER_MOVES * spec.cities),
         "files": dict(sorted(sink.counts.items())),
     }
     key_path = out / "answer_key.json"
     key_path.write_text(json.dumps(key, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     write_dirty(out / "dirty", seed=seed, as_of=as_of)
     return key_path
+
+
+def write_later_postings(out: Path, postings: list[tuple[str, ...]], as_of: dt.date, seed: int,
+                         moves: int) -> dict[str, object]:
+    """A later, complete export of postings (``as_of`` + ``LATER_DAYS``): every row again, except
+    that ``moves`` officers left their current unit for another one. Loaded with ``kg ingest
+    later --snapshot --as-of DATE``, it ends exactly their old postings."""
+    rng = random.Random(seed * 104_729 + 3)
+    later = as_of + dt.timedelta(days=LATER_DAYS)
+    current = [p for p in postings if not p[3] and p[2] and dt.date.fromisoformat(p[2]) <= as_of]
+    units = sorted({p[1] for p in postings})
+    chosen = rng.sample(current, moves)
+    moved = []
+    rows = [list(p) for p in postings if p not in chosen]
+    for badge, unit, _, _ in chosen:
+        to = rng.choice([u for u in units if u != unit])
+        start = (later - dt.timedelta(days=rng.randint(1, LATER_DAYS - 1))).isoformat()
+        rows.append([badge, to, start, ""])
+        moved.append({"badge_no": badge, "from": unit, "to": to, "start_date": start})
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "postings.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["badge_no", "unit_code", "start_date", "end_date"])
+        w.writerows(rows)
+    return {"folder": out.name, "as_of": later.isoformat(), "moved": sorted(moved, key=lambda m: m["badge_no"]),
+            "ended": len(chosen), "rows": len(rows)}
 
 
 def sample_command(
@@ -109,3 +145,6 @@ def sample_command(
     c = key["counts"]
     typer.echo(f"样例已生成 / sample written to {out}: {c['units']} 单位, {c['officers']} 民警, "
                f"{c['clues']} 线索, {c['cases']} 案件, {len(key['clusters'])} 个预埋团伙; 答案 / key: {key_path}")
+    later = key["later_postings"]
+    typer.echo(f"较晚的任职导出 / later postings export: {out / later['folder']}（{later['ended']} 名民警调动；"
+               f"kg ingest {out / later['folder']} --snapshot --as-of {later['as_of']}）")

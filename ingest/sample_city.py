@@ -13,6 +13,8 @@ import itertools
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from enum import Enum
+from typing import TypeVar
 
 from graph.schema import (
     BranchRating,
@@ -20,10 +22,13 @@ from graph.schema import (
     ClueSource,
     ClueStatus,
     CommitteePosition,
+    ComplainantType,
     DisciplineCategory,
     DutyType,
+    Finding,
     Form,
     Gender,
+    HandlerRole,
     InspectionKind,
     InvolvementRole,
     PartyOrgKind,
@@ -41,6 +46,8 @@ from ingest.names import NameMaker, id_number, phone_number
 from ingest.sample_sink import Sink, yes_no
 
 __all__ = ["CityBuilder", "CityParams", "PlantedCluster"]
+
+_E = TypeVar("_E", bound=Enum)
 
 
 @dataclass(frozen=True)
@@ -197,6 +204,12 @@ class CityBuilder:
         self.px = f"{idx:02d}"
         self._clue_seq = itertools.count(1)
         self._case_seq = itertools.count(1)
+        # The fields added later (allegations, handlers, clue places, the archive of old records)
+        # draw from their own generator, so the rows and patterns of the first design stay identical.
+        self.xrng = random.Random(hash(rng.getstate()) ^ idx)
+        self.clue_log: list[tuple[str, list[int], dt.date, str | None]] = []  # no, subjects, received, body
+        self.case_log: list[tuple[str, list[int], dt.date, str]] = []
+        self.retired: list[str] = []
 
     # ------------------------------------------------------------------ helpers
     def day(self, days_ago: int) -> dt.date:
@@ -223,6 +236,8 @@ class CityBuilder:
         self._clues_and_cases()
         self._inspections()
         self._responsibilities()
+        self._workers()
+        self._archive()
         return self.clusters
 
     # ------------------------------------------------------------------ units
@@ -623,6 +638,7 @@ class CityBuilder:
             summary += "，另反映其与辖区商户往来密切、\n多次接受宴请"
         age = (self.as_of - received).days
         body = self.jurisdiction(subjects[0]) if subjects else self.body("JGJW")
+        who: str | None = None
         if handler:
             who = self.body("CYB") if rng.random() < 0.6 else body
             self.sink.row("clue_handlers", clue_no=no, body_code=who,
@@ -651,12 +667,123 @@ class CityBuilder:
             else:
                 status = ClueStatus.RECEIVED if rng.random() < 0.5 else ClueStatus.PRELIMINARY_CHECK
         self.sink.row("clues", clue_no=no, received_on=received.isoformat(), source=src.value, category=cat.value,
-                      status=status.value, summary=summary)
+                      status=status.value, summary=summary,
+                      **self._clue_extras(received, src, self.officers[subjects[0]].unit if subjects else unit))
         for i in subjects:
-            self.sink.row("clue_subjects", clue_no=no, badge_no=self.officers[i].badge)
+            self.sink.row("clue_subjects", clue_no=no, badge_no=self.officers[i].badge,
+                          **self._allegation(cat, status))
         if unit:
             self.sink.row("clue_units", clue_no=no, unit_code=unit)
+        self.clue_log.append((no, subjects, received, who or (body if transferred else None)))
         return no, status
+
+    # ------------------------------------------------------------------ fields added later (own generator)
+    def _clue_extras(self, received: dt.date, src: ClueSource, unit: str | None) -> dict[str, str]:
+        """Incident date, place, district and complainant type, as far as the source knows them."""
+        x = self.xrng
+        district = self.units[unit].district if unit else None
+        incident = received - dt.timedelta(days=x.randint(0, 120)) if x.random() < 0.7 else None
+        place = f"{district or self.city}{x.choice(_STATION_NAMES)}{x.choice(_PLACES)}" if x.random() < 0.5 else ""
+        kinds = _COMPLAINANTS.get(src, (ComplainantType.UNKNOWN,))
+        return {"incident_on": self.iso(incident), "place": place, "district": district or "",
+                "complainant_type": x.choice(kinds).value}
+
+    def _allegation(self, cat: DisciplineCategory, status: ClueStatus | None, *,
+                    form: Form | None = None, disposition: str = "") -> dict[str, str]:
+        """One allegation with its finding: clue findings follow the clue's status, case findings the form."""
+        x = self.xrng
+        if form is not None:
+            finding = Finding.SUSTAINED if x.random() < 0.85 else Finding.PARTLY_SUSTAINED
+        elif status is ClueStatus.CASE_OPENED:
+            finding = Finding.SUSTAINED if x.random() < 0.7 else Finding.PARTLY_SUSTAINED
+        elif status is ClueStatus.CONCLUDED:
+            finding = x.choices(_CLUE_FINDINGS, weights=[20, 15, 45, 20])[0]
+        else:
+            finding = Finding.UNKNOWN
+        raw = x.choice(_RAW_FINDINGS[finding]) if finding in _RAW_FINDINGS and x.random() < 0.3 else ""
+        if form is None and finding in (Finding.SUSTAINED, Finding.PARTLY_SUSTAINED) and status is ClueStatus.CONCLUDED:
+            form, disposition = Form.FIRST, x.choice(_OUTCOMES[Form.FIRST])
+        return {"allegation_category": cat.value, "allegation": x.choice(_ALLEGATIONS[cat]),
+                "finding": finding.value, "finding_raw": raw, "disposition": disposition,
+                "disposition_form": form.value if form else ""}
+
+    def _staff(self, body: str) -> list[int]:
+        return [i for i in self.units[body].officers if self.officers[i].rank is not Rank.AUXILIARY]
+
+    def _workers(self) -> None:
+        """Person-level handling: a 承办人 (and often a 核查人) from the handling body of each clue, a
+        承办人 and a 审理人 for each case; and a few clues checked by a colleague of the accused's own
+        unit (conflicts of interest; the answer key finds every conflict from the rows)."""
+        x = self.xrng
+        listed: set[tuple[int, str, HandlerRole]] = set()
+        for no, _subjects, received, body in self.clue_log:
+            staff = self._staff(body) if body else []
+            if not staff:
+                continue
+            picked = x.sample(staff, min(len(staff), 2 if x.random() < 0.4 else 1))
+            for role, i in zip((HandlerRole.CASE_OFFICER, HandlerRole.CHECKER), picked, strict=False):
+                listed.add((i, no, role))
+                start = self.clip(received + dt.timedelta(days=x.randint(0, 10)))
+                self.sink.row("clue_workers", badge_no=self.officers[i].badge, clue_no=no, role=role.value,
+                              start_date=start.isoformat(), end_date="")
+        for no, _subjects, opened, body in self.case_log:
+            staff = self._staff(body)
+            for role, i in zip((HandlerRole.CASE_OFFICER, HandlerRole.REVIEWER), x.sample(staff, min(2, len(staff))),
+                               strict=False):
+                self.sink.row("case_workers", badge_no=self.officers[i].badge, case_no=no, role=role.value,
+                              start_date=opened.isoformat(), end_date="")
+        background = [(no, subs, rec) for no, subs, rec, body in self.clue_log
+                      if body and subs and not set(subs) & self.reserved]
+        for no, subs, received in x.sample(background, min(3, len(background))):
+            accused = self.officers[subs[0]]
+            mates = [i for i in self._staff(accused.unit) if i not in subs and self.officers[i].start <= received
+                     and (i, no, HandlerRole.CHECKER) not in listed]
+            if mates:
+                self.sink.row("clue_workers", badge_no=self.officers[x.choice(mates)].badge, clue_no=no,
+                              role=HandlerRole.CHECKER.value, start_date=received.isoformat(), end_date="")
+
+    def _archive(self) -> None:
+        """Old records as a department first hands them over: retired officers (some without name,
+        most of rank 未知, born from 1928, postings without a start date), complaints from years
+        ago with category and source 未知 and several allegations each, and one mass complaint."""
+        x = self.xrng
+        units = sorted(c for c, u in self.units.items() if u.kind in (UnitKind.STATION, UnitKind.TEAM))
+        for k in range(_RETIRED):
+            badge = next(self.badges)
+            male = x.random() < 0.85
+            birth = x.randint(1928, 1962) if x.random() < 0.8 else None
+            rank = Rank.UNKNOWN if x.random() < 0.7 else x.choice([Rank.SECTION, Rank.STAFF, Rank.DIVISION])
+            self.sink.row("officers", badge_no=badge, name=self.names.name(male) if k % 3 else "",
+                          gender=(Gender.MALE if male else Gender.FEMALE).value if x.random() < 0.8 else "",
+                          birth_year=str(birth) if birth else "", rank=rank.value, high_risk_post="否",
+                          auxiliary="否")
+            end = dt.date(x.randint(2009, 2019), x.randint(1, 12), 1)
+            start = "" if x.random() < 0.6 else dt.date(x.randint(1978, 2003), x.randint(1, 12), 1).isoformat()
+            self.sink.row("postings", badge_no=badge, unit_code=x.choice(units), start_date=start,
+                          end_date=end.isoformat(), post="")
+            self.retired.append(badge)
+        seq = itertools.count(1)
+        for k in range(_ARCHIVE_CLUES):
+            received = dt.date(x.randint(2013, 2019), x.randint(1, 12), x.randint(1, 28))
+            no = f"XS{received.year}-{self.px}A{next(seq):03d}"
+            mass = k == 0
+            subjects = x.sample(self.retired, _MASS_SUBJECTS if mass else 1)
+            cat = DisciplineCategory.UNKNOWN if x.random() < 0.5 else x.choice(_CATEGORIES)
+            src = ClueSource.UNKNOWN if x.random() < 0.6 else x.choice(_SOURCES)
+            self.sink.row("clues", clue_no=no, received_on=received.isoformat(), source=src.value,
+                          category=cat.value, status=ClueStatus.CONCLUDED.value,
+                          summary="集体反映多名民警执法问题" if mass else "", incident_on="", place="", district="",
+                          complainant_type=(ComplainantType.PUBLIC if mass else x.choice(list(ComplainantType))).value)
+            for badge in subjects:
+                cats = [cat] if mass else x.sample(_CATEGORIES, x.randint(1, 3))
+                for c in cats:
+                    finding = x.choice([Finding.SUSTAINED, Finding.NOT_SUSTAINED, Finding.UNFOUNDED, Finding.UNKNOWN,
+                                        Finding.OTHER])
+                    self.sink.row("clue_subjects", clue_no=no, badge_no=badge, allegation_category=c.value,
+                                  allegation=x.choice(_ALLEGATIONS[c]), finding=finding.value,
+                                  finding_raw="撤销" if finding is Finding.OTHER else "",
+                                  disposition="批评教育" if finding is Finding.SUSTAINED else "",
+                                  disposition_form=Form.FIRST.value if finding is Finding.SUSTAINED else "")
 
     def _case(self, subjects: list[int], clues: list[str], opened: dt.date, category: DisciplineCategory,
               form: Form | None = None) -> str:
@@ -684,12 +811,14 @@ class CityBuilder:
             o = self.officers[i]
             role = InvolvementRole.PRINCIPAL if k == 0 else (
                 InvolvementRole.LEADERSHIP if o.rank in (Rank.SECTION, Rank.DIVISION) else InvolvementRole.ACCOMPLICE)
+            disposition = outcome if role is not InvolvementRole.LEADERSHIP else ("诫勉" if form else "")
             self.sink.row("case_subjects", case_no=no, badge_no=o.badge, role=role.value,
-                          form=form.value if form else "", sanction=outcome if role is not InvolvementRole.LEADERSHIP
-                          else ("诫勉" if form else ""))
+                          **self._allegation(category, None, form=form, disposition=disposition)
+                          if form else self._allegation(category, ClueStatus.PRELIMINARY_CHECK))
         for c in clues:
             self.sink.row("case_clues", case_no=no, clue_no=c)
         self.sink.row("case_handlers", case_no=no, body_code=self.jurisdiction(subjects[0]))
+        self.case_log.append((no, subjects, opened, self.jurisdiction(subjects[0])))
         return no
 
     def _pick_unit_officers(self, code: str, k: int) -> list[int]:
@@ -809,7 +938,7 @@ class CityBuilder:
                               if u.kind in (UnitKind.STATION, UnitKind.TEAM, UnitKind.POLICE_BRANCH,
                                             UnitKind.DEPARTMENT, UnitKind.SUB_BUREAU))
         teams_pool = [self.body(k) for k in ("CYB", "DC", "SJ", "FZ", "JB", "JJZ", "JGJW", "RS")]
-        kinds = list(InspectionKind)
+        kinds = _known(InspectionKind)
         seq = itertools.count(1)
         for _ in range(p.inspections):
             kind = rng.choices(kinds, weights=[3, 3, 2, 2])[0]
@@ -837,7 +966,7 @@ class CityBuilder:
                     status = (RectificationStatus.DONE if r < 0.95 else RectificationStatus.IN_PROGRESS if r < 0.98
                               else RectificationStatus.PENDING)
                 else:
-                    status = rng.choices(list(RectificationStatus), weights=[2, 5, 3])[0]
+                    status = rng.choices(_known(RectificationStatus), weights=[2, 5, 3])[0]
                 if status is RectificationStatus.DONE:
                     completed = self.clip(ended + dt.timedelta(days=rng.randint(5, (deadline - ended).days + 20)))
                 self.sink.row("rectifications", code=rc, problem=f"{self.units[targets[j % len(targets)]].name}"
@@ -879,9 +1008,44 @@ class CityBuilder:
                         self.sink.row("responsibility_units", responsibility_code=code, unit_code=uc)
 
 
-_CATEGORIES = list(DisciplineCategory)
+def _known(enum_cls: type[_E]) -> list[_E]:
+    """The members that state a value (not 未知 / 其他): what the background rows draw from."""
+    return [m for m in enum_cls if m.name not in ("UNKNOWN", "OTHER")]
+
+
+_CATEGORIES = _known(DisciplineCategory)
 _CATEGORY_CUM = _cum([4, 8, 25, 15, 30, 8, 10])
-_SOURCES = list(ClueSource)
+_SOURCES = _known(ClueSource)
 _SOURCE_CUM = _cum([35, 15, 15, 5, 5, 8, 7, 10])
 _FORMS = list(Form)
 _FORM_CUM = _cum([62, 25, 9, 4])
+
+# Fields added later: their vocabulary.
+_RETIRED = 40
+_ARCHIVE_CLUES = 40
+_MASS_SUBJECTS = 14
+_PLACES = ("路口", "市场", "小区", "办事大厅", "执法办案中心", "车管所窗口", "饭店", "工地")
+_COMPLAINANTS: dict[ClueSource, tuple[ComplainantType, ...]] = {
+    ClueSource.PETITION: (ComplainantType.PUBLIC, ComplainantType.PUBLIC, ComplainantType.ANONYMOUS),
+    ClueSource.HOTLINE_12389: (ComplainantType.PUBLIC, ComplainantType.ANONYMOUS, ComplainantType.ANONYMOUS),
+    ClueSource.INSPECTION: (ComplainantType.INTERNAL,),
+    ClueSource.AUDIT: (ComplainantType.INTERNAL,),
+    ClueSource.POLITICAL_INSPECTION: (ComplainantType.INTERNAL,),
+    ClueSource.PATROL_INSPECTION: (ComplainantType.INTERNAL, ComplainantType.PUBLIC),
+    ClueSource.INTERNET: (ComplainantType.ANONYMOUS, ComplainantType.PUBLIC),
+    ClueSource.TRANSFER: (ComplainantType.ORGANISATION,),
+}
+_CLUE_FINDINGS = [Finding.SUSTAINED, Finding.PARTLY_SUSTAINED, Finding.NOT_SUSTAINED, Finding.UNFOUNDED]
+_RAW_FINDINGS = {Finding.SUSTAINED: ("属实", "基本属实"), Finding.PARTLY_SUSTAINED: ("部分属实",),
+                 Finding.NOT_SUSTAINED: ("无法查实", "证据不足"), Finding.UNFOUNDED: ("不属实", "失实")}
+_ALLEGATIONS: dict[DisciplineCategory, tuple[str, ...]] = {
+    DisciplineCategory.POLITICAL: ("发表不当言论", "对抗组织审查"),
+    DisciplineCategory.ORGANIZATIONAL: ("不如实报告个人有关事项", "违规办理因私出入境证件"),
+    DisciplineCategory.INTEGRITY: ("收受礼品礼金", "违规接受宴请", "违规插手工程项目"),
+    DisciplineCategory.MASS: ("态度恶劣", "吃拿卡要", "推诿扯皮"),
+    DisciplineCategory.WORK: ("执法不规范", "敷衍塞责", "违规泄露案情"),
+    DisciplineCategory.LIFE: ("违规饮酒", "生活作风问题"),
+    DisciplineCategory.LAW: ("涉嫌滥用职权", "涉嫌徇私枉法"),
+    DisciplineCategory.OTHER: ("其他问题",),
+    DisciplineCategory.UNKNOWN: ("未说明",),
+}

@@ -132,7 +132,7 @@ def write_dirty(out: Path, *, seed: int, as_of: dt.date) -> Path:
     expected["files"]["officers"] = _expect(officers, lines, "officers.csv", "GBK/GB18030")
 
     # postings.xlsx: header aliases, dates as Excel dates and as Chinese text; a bad date, a missing
-    # start date, a badge number the officer file lacks.
+    # start date (loaded: start unknown), a badge number the officer file lacks.
     pf = rel_spec("SERVES_IN").model.model_fields
     postings = _File("postings", ["警号", "单位编码", "任职日期", "离任日期", _titles(pf, ["post"])[0]])
     date_forms = [lambda d: d, lambda d: f"{d.year}年{d.month}月{d.day}日", lambda d: f"{d.year}/{d.month}/{d.day}",
@@ -143,7 +143,7 @@ def write_dirty(out: Path, *, seed: int, as_of: dt.date) -> Path:
         postings.add([badge, station_codes[k % len(station_codes)], form(start), None, posts[k % len(posts)]])
     postings.add([badges[0], "D01Z01D01", "2015年3月1日", "2019年12月31日", "车管窗口"])
     postings.add([badges[1], "D01F01P01", "2023-02-30", None, "社区警务"], bad=True)
-    postings.add([badges[2], "D01F01P01", None, None, "社区警务"], bad=True)
+    postings.add([badges[2], "D01F01P01", None, None, "社区警务"])  # start unknown: kept as such
     postings.add(["123456", "D01F01P01", "2024-03-05", None, "社区警务"], bad=True)   # no such officer
     postings.add([badges[3], "D01F01X01", "2024-03-05", None, "社区警务"], bad=True)  # the rejected unit
     import openpyxl
@@ -161,7 +161,7 @@ def write_dirty(out: Path, *, seed: int, as_of: dt.date) -> Path:
 
     # clues.csv: UTF-8, English headers; summaries with commas, quotes and line breaks; a bad date,
     # a bad status, an unquoted comma (a ragged row) and a duplicated row.
-    clues = _File("clues", list(node_spec("Clue").model.model_fields))
+    clues = _File("clues", ["clue_no", "received_on", "source", "category", "status", "summary"])
     clue_nos = [f"XS2025-D{k:04d}" for k in range(1, 21)]
     texts = ["反映其在执法办案中，收受当事人财物，数额较大", "反映其多次在工作日午间饮酒，\n影响值班", "反映其对群众“冷硬横推”，态度恶劣",
              "反映其违规插手工程项目，\r\n为亲属承揽业务提供便利，并收受好处", "反映其\"借款\"未还，金额约三万元"]

@@ -18,7 +18,8 @@ from graph.schema import (
     UnitLevel,
 )
 
-__all__ = ["answer_key_sections", "is_current", "rank_admitted", "STALE_DAYS", "OVERDUE_DAYS"]
+__all__ = ["answer_key_sections", "is_current", "rank_admitted", "conflicts_of_interest", "STALE_DAYS",
+           "OVERDUE_DAYS"]
 
 STALE_DAYS = 180
 OVERDUE_DAYS = (30, 60, 90)
@@ -85,6 +86,8 @@ def _supervision(kept: dict[str, list[tuple[str, ...]]], as_of: dt.date, stype: 
     unsupervised: list[str] = []
     double: list[str] = []
     for badge in sorted(rank):
+        if badge not in unit_of:  # not in post (retired, left): outside supervision coverage
+            continue
         bodies: set[str] = set()
         node: str | None = unit_of.get(badge)
         depth = 0
@@ -116,11 +119,38 @@ def _clue_loops(kept: dict[str, list[tuple[str, ...]]], as_of: dt.date) -> dict[
         limit = as_of - dt.timedelta(days=n)
         overdue[str(n)] = sorted({c for c, t, fb in kept["clue_transfers"] if not fb and _d(t) <= limit})  # type: ignore[operator]
     touched = {c for (c,) in kept["clue_handlers"]} | {c for c, _, _ in kept["clue_transfers"]}
-    no_handler = sorted(c for c, status in kept["clues"] if c not in touched and status != ClueStatus.CONCLUDED.value)
+    no_handler = sorted(c for c, status, _ in kept["clues"] if c not in touched and status != ClueStatus.CONCLUDED.value)
     overdue_rect = sorted(code for code, deadline, status in kept["rectifications"]
                           if status != RectificationStatus.DONE.value and _d(deadline) < as_of)  # type: ignore[operator]
     return {"overdue_transfers": overdue, "clues_without_handler": no_handler,
             "overdue_rectifications": overdue_rect}
+
+
+def conflicts_of_interest(kept: dict[str, list[tuple[str, ...]]]) -> list[list[str]]:
+    """``[kind, key, handler, role, accused, unit]`` for every handler who, on the clue's received
+    date (the case's opened date), held a posting in a unit where the accused also held one."""
+    postings: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for badge, unit, s, e in kept["postings"]:
+        postings[badge].append((unit, s, e))
+
+    def units_at(badge: str, day: dt.date) -> set[str]:
+        return {u for u, s, e in postings.get(badge, ()) if is_current(s, e, day)}
+
+    out: set[tuple[str, ...]] = set()
+    for kind, workers, subjects, dates in (
+            ("Clue", kept["clue_workers"], kept["clue_subjects"], {c: d for c, _, d in kept["clues"]}),
+            ("Case", kept["case_workers"], kept["case_subjects"], {c: d for c, d in kept["cases"]})):
+        accused: dict[str, set[str]] = defaultdict(set)
+        for item, badge in subjects:
+            accused[item].add(badge)
+        for handler, item, role in workers:
+            day = _d(dates[item])
+            assert day is not None
+            for a in accused.get(item, ()):
+                if a != handler:
+                    for unit in units_at(handler, day) & units_at(a, day):
+                        out.add((kind, item, handler, role, a, unit))
+    return [list(t) for t in sorted(out)]
 
 
 def answer_key_sections(kept: dict[str, list[tuple[str, ...]]], as_of: dt.date, *,
@@ -131,4 +161,5 @@ def answer_key_sections(kept: dict[str, list[tuple[str, ...]]], as_of: dt.date, 
         "liaison": _liaison(kept, as_of, stale_days),
         "supervision": _supervision(kept, as_of, supervision_type),
         **_clue_loops(kept, as_of),
+        "conflicts_of_interest": conflicts_of_interest(kept),
     }

@@ -28,11 +28,15 @@ KEPT: dict[str, tuple[str, ...]] = {
     "liaisons": ("badge_no", "unit_code", "last_visit_on"),
     "supervision": ("body_code", "unit_code", "supervision_type", "rank_scope", "include_subtree",
                     "start_date", "end_date"),
-    "clues": ("clue_no", "status"),
+    "clues": ("clue_no", "status", "received_on"),
     "clue_transfers": ("clue_no", "transferred_on", "feedback_on"),
     "clue_handlers": ("clue_no",),
     "rectifications": ("code", "deadline", "status"),
-    "cases": ("case_no",),
+    "cases": ("case_no", "opened_on"),
+    "clue_subjects": ("clue_no", "badge_no"),
+    "case_subjects": ("case_no", "badge_no"),
+    "clue_workers": ("badge_no", "clue_no", "role"),
+    "case_workers": ("badge_no", "case_no", "role"),
 }
 """Columns retained in memory, per file, for computing the answer key from what was written."""
 

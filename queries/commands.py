@@ -21,10 +21,12 @@ from graph.settings import get_settings
 from queries.columns import TYPE_TITLES, ColumnSpec, column_spec, columns_for, table_keys
 from queries.docs import default_text
 from queries.paramerrors import type_name
+from queries.period import EMPTY_EXIT_CODE
 from queries.registry import QueryDef, QueryResult, all_queries, get_query
 from queries.tabular import build_export, cell_text, display_width, summary_parts, write_csv, write_xlsx
 
 console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 query_app = typer.Typer(help="预置查询 / Prepared queries: list them, run one.", no_args_is_help=True)
 
 
@@ -195,10 +197,8 @@ def print_records(qd: QueryDef, result: QueryResult, export_cols: list[ColumnSpe
 
 def print_footer(result: QueryResult) -> None:
     if result.period:
-        console.print(f"统计期 / period: {result.period.get('date_from') or '…'} ~ {result.period.get('date_to') or '…'}",
-                      highlight=False)
-    for note in result.notes:
-        console.print(f"[yellow]说明 / note:[/] {note}", highlight=False)
+        console.print(f"统计期 / period: {result.period.get('date_from') or '最早记录'} ~ "
+                      f"{result.period.get('date_to') or '…'}", highlight=False)
     if result.summary:
         items, tables = summary_parts(result.summary, "")
         text = "；".join(f"{t}：{cell_text(v)}" for t, v in items)
@@ -207,6 +207,7 @@ def print_footer(result: QueryResult) -> None:
         if tables:
             console.print(f"另有汇总表 / more summary tables (--format xlsx or json): "
                           f"{'、'.join(t.name for t in tables)}", highlight=False)
+    print_notes(result)
 
 
 @query_app.command("list")
@@ -276,6 +277,8 @@ def query_run(
         raise QueryParamError("table/records 格式只输出到屏幕，请用 csv/json/xlsx / use csv, json or xlsx with -o")
     s = get_settings()
     with session_driver(s) as driver:
+        if not warn_if_empty(driver, s):
+            raise typer.Exit(EMPTY_EXIT_CODE)
         result = qd.run(driver, s.neo4j_database, validated)
         as_of = data_as_of(driver, s.neo4j_database) if fmt == OutFormat.xlsx else None
     chosen = _choose_columns(qd, result, columns)
@@ -293,6 +296,7 @@ def query_run(
         assert output is not None
         write_private(output, write_xlsx(export, headers.value))
         console.print(f"已写入 / wrote {len(result.rows)} 行 / rows → {output}", highlight=False)
+        print_notes(result)
         return
     if fmt == OutFormat.json:
         data = (json.dumps(result_json(qd, result, chosen), ensure_ascii=False, indent=2, default=_json_default)
@@ -302,9 +306,12 @@ def query_run(
     if output is None:
         sys.stdout.buffer.write(data if fmt == OutFormat.json else data.removeprefix("\ufeff".encode()))
         sys.stdout.flush()
+        if fmt == OutFormat.csv:
+            print_notes(result, stderr=True)
     else:
         write_private(output, data)
         console.print(f"已写入 / wrote {len(result.rows)} 行 / rows → {output}", highlight=False)
+        print_notes(result)
 
 
 def write_private(path: Path, data: bytes) -> None:
@@ -312,6 +319,26 @@ def write_private(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
+
+
+def print_notes(result: QueryResult, *, stderr: bool = False) -> None:
+    """The notes under the output: where the answer rests on missing data."""
+    if not result.notes:
+        return
+    out = err_console if stderr else console
+    out.print("说明 / notes:", style="bold yellow")
+    for note in result.notes:
+        out.print(f"  · {note}", highlight=False)
+
+
+def warn_if_empty(driver: Any, settings: Any) -> bool:
+    """False (after one line on stderr) when the database holds no domain data at all."""
+    from queries.period import data_presence, empty_database_message, has_domain_data
+
+    if has_domain_data(data_presence(driver, settings.neo4j_database)):
+        return True
+    err_console.print(empty_database_message(settings), style="bold red", highlight=False)
+    return False
 
 
 def export_cmd(
@@ -336,6 +363,7 @@ def export_cmd(
         raise QueryParamError(f"没有查询使用参数 / no query takes parameter(s): {', '.join(sorted(unused))}")
     s = get_settings()
     with session_driver(s) as driver:
+        warn_if_empty(driver, s)
         if per_query:
             nodes, edges = merge_results(qd.execute(driver, s.neo4j_database, mine) for qd, mine in per_query)
             g = write_export(query_stream(nodes, edges), output, fmt.value)  # type: ignore[arg-type]

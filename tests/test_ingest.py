@@ -105,7 +105,7 @@ def test_bad_rows_are_rejected_with_file_line_field_and_reason(db: neo4j.Driver,
     assert report.ok
     got = {(r.file, r.line, r.field) for r in report.rejects}
     assert got == {
-        ("units.csv", 4, "单位类型"), ("units.csv", 5, "单位名称"),
+        ("units.csv", 4, "单位类型"),
         ("officers.csv", 3, "职级"), ("officers.csv", 4, "出生年份"), ("officers.csv", 5, ""),
         ("clues.csv", 2, "受理日期"), ("clues.csv", 3, "受理日期"), ("clues.csv", 5, "受理日期"),
         ("postings.csv", 3, "警号"), ("postings.csv", 4, "警号"), ("postings.csv", 5, "单位编码"),
@@ -113,11 +113,11 @@ def test_bad_rows_are_rejected_with_file_line_field_and_reason(db: neo4j.Driver,
     }
     reasons = {(r.file, r.line): r.reason for r in report.rejects}
     assert "大队长" in reasons[("units.csv", 4)] and "不是允许的取值" in reasons[("units.csv", 4)]
-    assert "必填" in reasons[("units.csv", 5)]
+    assert ("units.csv", 5) not in reasons  # a unit's name is optional: the code identifies it
     assert "不存在的日期" in reasons[("clues.csv", 2)]
     assert "不存在" in reasons[("postings.csv", 3)] and "999999" in reasons[("postings.csv", 3)]
     assert {k: (f.read, f.loaded, f.rejected, f.duplicates) for k, f in report.files.items()} == {
-        "units": (6, 4, 2, 1), "officers": (5, 2, 3, 0), "clues": (4, 1, 3, 0),
+        "units": (6, 5, 1, 1), "officers": (5, 2, 3, 0), "clues": (4, 1, 3, 0),
         "postings": (6, 3, 3, 1), "clue_subjects": (3, 1, 2, 0),
     }
     # later duplicate wins; no ghost nodes for dangling references
@@ -125,7 +125,8 @@ def test_bad_rows_are_rejected_with_file_line_field_and_reason(db: neo4j.Driver,
                             database_=database).records[0]["n"] == "东城分局"
     assert {r["b"] for r in db.execute_query("MATCH (o:Officer) RETURN o.badge_no AS b", database_=database).records} \
         == {"010001", "010005"}
-    assert count(db, database, "MATCH (u:Unit) WHERE u.code IN ['U9999', 'U0199', 'U0198'] RETURN count(u)") == 0
+    assert count(db, database, "MATCH (u:Unit) WHERE u.code IN ['U9999', 'U0199'] RETURN count(u)") == 0
+    assert count(db, database, "MATCH (u:Unit {code: 'U0198'}) WHERE u.name IS NULL RETURN count(u)") == 1
     assert count(db, database, "MATCH (n) WHERE n.badge_no IN ['999999', '888888'] RETURN count(n)") == 0
     assert count(db, database, "MATCH ()-[s:SERVES_IN]->() RETURN count(s)") == 2
     assert count(db, database, "MATCH ()-[c:CONCERNS]->() RETURN count(c)") == 1
@@ -152,7 +153,7 @@ def test_endpoints_already_in_the_graph_are_found(db: neo4j.Driver, db_settings:
 
 @pytest.mark.parametrize(("folder", "stem", "words"), [
     ("bad_quote", "officers", ["officers.csv", "引号", "第 3 行"]),
-    ("missing_column", "officers", ["officers.csv", "缺少必填列", "职级"]),
+    ("missing_column", "officers", ["officers.csv", "缺少必填列", "警号"]),
     ("not_a_table", "units", ["units.csv"]),
     ("not_a_table", "officers", ["officers.xlsx", "Excel"]),
     ("not_a_table", "clues", ["clues.csv", "表头"]),
@@ -201,12 +202,12 @@ def test_provenance_stamps_and_ingest_run_record(db: neo4j.Driver, db_settings: 
                            database_=database).records[0]["r"]
     counts = dict(zip(run["files"], zip(run["rows_read"], run["rows_loaded"], run["rows_rejected"], strict=True),
                       strict=True))
-    assert counts == {"units": (6, 4, 2), "officers": (5, 2, 3), "clues": (4, 1, 3), "postings": (6, 3, 3),
+    assert counts == {"units": (6, 5, 1), "officers": (5, 2, 3), "clues": (4, 1, 3), "postings": (6, 3, 3),
                       "clue_subjects": (3, 1, 2)}
     assert run["status"] == "completed"
     assert run["folder"] == str((DATA / "dirty").resolve())
     assert run["started_at"] <= run["finished_at"]
-    assert (run["total_read"], run["total_loaded"], run["total_rejected"]) == (24, 11, 13)
+    assert (run["total_read"], run["total_loaded"], run["total_rejected"]) == (24, 12, 12)
     assert [f["file"] for f in json.loads(run["file_reports"])] == run["files"]
 
 
@@ -244,7 +245,7 @@ def test_cli_exit_codes_and_default_rejects_file(db: neo4j.Driver, db_settings: 
         assert result.exit_code == 0, result.output
         assert "postings.csv" in result.output and "拒绝" in result.output
         with (folder / "rejects.csv").open(encoding="utf-8-sig") as f:
-            assert sum(1 for _ in csv.reader(f)) == 1 + 13
+            assert sum(1 for _ in csv.reader(f)) == 1 + 12
         again = runner.invoke(cli, ["ingest", str(folder), "--quiet", "--batch-size", "3"])
         assert again.exit_code == 0 and again.output == ""
         bad = runner.invoke(cli, ["ingest", str(DATA / "bad_quote"), "--quiet", "--rejects",
@@ -269,5 +270,5 @@ def test_every_schema_type_has_a_generated_upsert() -> None:
         text = rel_merge(r, tuple(r.prop_fields), ("x",))
         assert f"[r:`{r.type}`" in text and f"MATCH (a:`{r.from_label}`" in text and f"MATCH (b:`{r.to_label}`" in text
         assert "ON CREATE SET r.`x` = $defaults.`x`" in text
-        for k in r.key_props:
+        for k in r.merge_keys.values():  # optional key fields merge through their derived key
             assert f"`{k}`: row.`{k}`" in text

@@ -92,7 +92,7 @@ def test_duplicate_columns_for_one_field_fail_the_file(tmp_path: Path) -> None:
 def test_missing_required_column_names_file_and_column() -> None:
     with pytest.raises(InputFileError) as e:
         read_table(DATA / "missing_column" / "officers.csv", SPECS["officers"])
-    assert "officers.csv" in str(e.value) and "职级" in str(e.value) and "rank" in str(e.value)
+    assert "officers.csv" in str(e.value) and "警号" in str(e.value) and "badge_no" in str(e.value)
 
 
 def test_broken_quote_fails_the_whole_file() -> None:

@@ -126,7 +126,7 @@ def unreadable() -> None:
     write(HERE / "bad_quote" / "officers.csv",
           '警号,姓名,职级\n010001,欧阳·娜娜,处级\n010002,"张伟,厅局级\n010003,李娜,科级\n')
     # a required column (职级 / rank) is missing
-    write(HERE / "missing_column" / "officers.csv", "警号,姓名,性别\n010001,欧阳·娜娜,女\n")
+    write(HERE / "missing_column" / "officers.csv", "姓名,性别,职级\n欧阳·娜娜,女,处级\n")
     # not a table: a zip archive saved as .csv, and a text file saved as .xlsx
     (HERE / "not_a_table").mkdir(parents=True, exist_ok=True)
     (HERE / "not_a_table" / "units.csv").write_bytes(b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256)))
