@@ -41,7 +41,7 @@ def test_describe_lists_parameters_and_columns() -> None:
     text = describe_text(get_query("risk_clusters"))
     assert text.startswith("风险群组（risk_clusters）")
     assert "min_size  整数  默认 / default 3  最小规模" in text
-    assert "群组编号  cluster_id  编码（文本）" in text and "今天 / today" in text
+    assert "群组编号  cluster_id  编码（文本）" in text and "date_from  日期" in text
 
 
 @pytest.mark.parametrize(("name", "raw", "expected"), [
