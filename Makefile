@@ -29,6 +29,7 @@ demo: system-deps install launcher
 	$(KG) schema apply
 	test -f $(SAMPLE)/answer_key.json || $(KG) sample --scale city --seed 7 --as-of $$(date +%F) --out $(SAMPLE)
 	$(KG) ingest $(SAMPLE)
+	$(KG) order seed-sample
 	@echo "Neo4j: $$($(KG) db env | head -1)   (完整连接参数 / full settings: $(KG) db env)"
 	$(KG) serve --demo-token --host $(HOST) --port $(PORT)
 

@@ -15,6 +15,7 @@ from rich.console import Console
 from api.commands import serve, token_app
 from graph.commands import db_app, schema_app
 from graph.errors import KgError
+from graph.orders.commands import order_app
 from ingest.commands import ingest_command
 from ingest.sample import sample_command
 from queries.commands import export_cmd, query_app
@@ -35,6 +36,7 @@ cli.command("export")(export_cmd)
 cli.command("viz")(viz_command)
 cli.command("serve")(serve)
 cli.add_typer(token_app, name="token")
+cli.add_typer(order_app, name="order")
 
 
 def app() -> None:

@@ -19,7 +19,7 @@ from api.audit import AuditWriter
 from api.deps import Audit, DriverHolder, reject_unknown_query
 from api.errors import JSON_ERRORS, install_handlers
 from api.querymodels import request_schemas
-from api.routes import audit, entities, health, login, queries, relationships, views
+from api.routes import audit, entities, health, login, orders, queries, relationships, views
 from api.security import load_roles
 from api.tokens import TokenCache
 from graph.settings import Settings, get_settings
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None, *, token_ttl: float = 10.0) -> 
     for module in (entities, relationships, queries, audit):
         app.include_router(module.router, dependencies=strict)
     app.include_router(views.router, responses=JSON_ERRORS)
+    orders.install(app)  # /orders, /consultations and their pages
     install_docs(app)
     return app
 

@@ -29,11 +29,16 @@ def _roles_help() -> str:
 def token_create(
     role: Annotated[str, typer.Option("--role", help="角色（中文或英文名）/ role, Chinese or English name")],
     name: Annotated[str, typer.Option("--name", help="持有人或系统名称 / holder or system name")],
+    unit: Annotated[str | None, typer.Option(
+        "--unit", help="代表的单位编码（签收、反馈交办给该单位的督办单）/ unit code the holder acts for (orders)")] = None,
 ) -> None:
     """Create a token. The secret is printed once, on the last line, and stored only as a hash."""
     settings = get_settings()
     with session_driver(settings) as driver:
-        info, secret = create_token(driver, settings.neo4j_database, role, name)
+        if unit is not None and not driver.execute_query("MATCH (u:Unit {code: $c}) RETURN u", c=unit,
+                                                         database_=settings.neo4j_database).records:
+            raise KgError(f"没有单位 {unit!r} / no unit with code {unit!r}")
+        info, secret = create_token(driver, settings.neo4j_database, role, name, unit)
     console.print(f"令牌已创建 / token created: id {info.token_id}, 角色 / role {info.role}, 名称 / name {info.name}")
     console.print("请妥善保存，令牌只显示这一次 / keep it safe, it is shown only once:")
     print(secret)

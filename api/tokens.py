@@ -26,15 +26,18 @@ class TokenInfo:
     revoked_at: str | None
 
 
-def create_token(driver: neo4j.Driver, database: str, role: str, name: str) -> tuple[TokenInfo, str]:
-    """Store a new token; returns its info and the secret (shown once, never stored)."""
+def create_token(driver: neo4j.Driver, database: str, role: str, name: str,
+                 unit: str | None = None) -> tuple[TokenInfo, str]:
+    """Store a new token; returns its info and the secret (shown once, never stored).
+
+    ``unit``: the unit code the holder acts for (orders assigned to it: api/order_rights.py)."""
     r = get_role(role)
     token_id, secret = new_token()
     now = dt.datetime.now(dt.UTC)
     driver.execute_query(
         "MERGE (t:ApiToken {token_id: $id}) "
-        "SET t.token_hash = $hash, t.name = $name, t.role = $role, t.created_at = $now",
-        id=token_id, hash=hash_token(secret), name=name, role=r.name, now=now, database_=database)
+        "SET t.token_hash = $hash, t.name = $name, t.role = $role, t.created_at = $now, t.unit_code = $unit",
+        id=token_id, hash=hash_token(secret), name=name, role=r.name, now=now, unit=unit, database_=database)
     log.info("created token %s for %s (%s)", token_id, name, r.name)
     return TokenInfo(token_id, name, r.name, now.isoformat(timespec="seconds"), None), secret
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 
 import typer
 from rich.console import Console
 
 from graph.constraints import apply_schema
 from graph.db import session_driver, start_embedded
+from graph.errors import KgError
 from graph.server import EmbeddedServer
 from graph.settings import get_settings
 
@@ -100,3 +102,47 @@ def schema_apply() -> None:
         console.print(f"已创建 {len(created)} 个约束/索引 / created {len(created)}: {', '.join(created)}")
     else:
         console.print("模式已是最新，无变化 / schema already up to date, nothing changed")
+
+
+@db_app.command("backup")
+def db_backup(
+    file: Path = typer.Argument(..., help="备份文件（.jsonl 或 .jsonl.gz；--offline 时为 .tar.gz）/ backup file"),
+    offline: bool = typer.Option(False, "--offline", help="停机时复制内置服务器的存储目录 / copy the stopped store"),
+) -> None:
+    """Back up every node and relationship (orders, events, tokens and the access log included)."""
+    from graph.backup import backup, offline_backup
+
+    s = get_settings()
+    if offline:
+        server = _embedded_or_exit()
+        if server.bolt_agent():
+            raise KgError("离线备份须先停止 Neo4j（kg db stop）/ stop Neo4j first (kg db stop) for an offline backup")
+        rep = offline_backup(server.home, file)
+        console.print(f"离线备份完成 / offline backup written: {rep['file']}")
+        return
+    with session_driver(s) as driver:
+        rep = backup(driver, s.neo4j_database, file)
+    console.print(f"备份完成 / backup written: {rep['file']}，节点 / nodes {rep['nodes']}，关系 / relationships "
+                  f"{rep['relationships']}")
+
+
+@db_app.command("restore")
+def db_restore(
+    file: Path = typer.Argument(..., help="kg db backup 写出的文件 / a file written by kg db backup"),
+    replace: bool = typer.Option(False, "--replace", help="先清空数据库 / wipe the database first"),
+    offline: bool = typer.Option(False, "--offline", help="停机时放回存储目录 / put a stopped store back"),
+) -> None:
+    """Restore a backup into an empty database (``--replace`` wipes it first)."""
+    from graph.backup import offline_restore, restore
+
+    s = get_settings()
+    if offline:
+        server = _embedded_or_exit()
+        if server.bolt_agent():
+            raise KgError("离线恢复须先停止 Neo4j（kg db stop）/ stop Neo4j first (kg db stop)")
+        offline_restore(server.home, file, replace=replace)
+        console.print(f"已放回存储目录 / store restored into {server.home}; kg db start")
+        return
+    with session_driver(s) as driver:
+        rep = restore(driver, s.neo4j_database, file, replace=replace)
+    console.print(f"恢复完成 / restored: 节点 / nodes {rep['nodes']}，关系 / relationships {rep['relationships']}")

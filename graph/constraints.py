@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import neo4j
 
-from graph.schema import INTERNAL_LABELS, NODE_SPECS
+from graph.schema import INTERNAL_LABELS, NODE_SPECS, ORDER_NODE_SPECS
 
 
 def q(name: str) -> str:
@@ -23,7 +23,8 @@ class SchemaStatement:
 
 def schema_statements() -> list[SchemaStatement]:
     out: list[SchemaStatement] = []
-    keyed = [(n.label, n.key, n.indexes) for n in NODE_SPECS] + [(i.label, i.key, i.indexes) for i in INTERNAL_LABELS]
+    keyed = [(n.label, n.key, n.indexes) for n in (*NODE_SPECS, *ORDER_NODE_SPECS)]
+    keyed += [(i.label, i.key, i.indexes) for i in INTERNAL_LABELS]
     for label, key, indexes in keyed:
         name = f"constraint_unique_{label}_{key}"
         out.append(SchemaStatement(name, "constraint",

@@ -1026,3 +1026,205 @@ def _check_declarations() -> None:
 
 
 _check_declarations()
+
+
+# =============================================================================================
+# Supervision orders (督办) and consultations (会商): the office's own work.
+#
+# Not ingest data: these types are kept out of NODE_SPECS / REL_SPECS, so the ingest contract,
+# the input-file discovery and ``kg ingest`` never read, write or delete them. They are created
+# only through ``graph.orders`` (``kg order``, the /orders and /consultations API) and exist
+# nowhere else: ``kg db backup`` saves them.
+# =============================================================================================
+
+
+class OrderKind(CnEnum):
+    """督办措施: the five measures the office issues."""
+
+    WORK_REMINDER = "工作提示"
+    SUPERVISION_ORDER = "督办单"
+    REMINDER_TALK = "提醒谈话"
+    INQUIRY = "约谈函询"
+    DISCIPLINE_RECOMMENDATION = "纪检建议书"
+
+
+class OrderState(CnEnum):
+    """已下发 → 已签收 → 已反馈 → 已办结; 退回 goes back to 已下发; 已撤销 ends it."""
+
+    ISSUED = "已下发"
+    SIGNED = "已签收"
+    ANSWERED = "已反馈"
+    CLOSED = "已办结"
+    CANCELLED = "已撤销"
+
+
+class OrderAction(CnEnum):
+    """One step of an order's history (an ``OrderEvent``). Input may be the English name (``sign``)."""
+
+    ISSUE = "下发"
+    SIGN = "签收"
+    FEEDBACK = "反馈"
+    CLOSE = "办结"
+    RETURN = "退回"
+    CANCEL = "撤销"
+
+
+class OrderPriority(CnEnum):
+    NORMAL = "一般"
+    IMPORTANT = "重要"
+    URGENT = "紧急"
+
+
+class ConsultationKind(CnEnum):
+    REGULAR = "定期"
+    THEMATIC = "专题"
+    CASE = "个案"
+
+
+class SupervisionOrder(Record):
+    """督办单 and the other measures: issued by a body to a unit, about graph entities, with a deadline."""
+
+    order_no: str = F("督办编号", aliases=("文号",), min_length=1, max_length=64)
+    kind: OrderKind = F("督办类型", aliases=("措施类型",))
+    title: str = F("标题", min_length=1, max_length=200)
+    requirement: str | None = F("工作要求", default=None, max_length=4000)
+    issued_on: CnDate = F("下发日期")
+    deadline: CnDate = F("办理期限", aliases=("反馈期限",))
+    priority: OrderPriority = F("紧急程度", default=OrderPriority.NORMAL)
+    state: OrderState = F("办理状态", default=OrderState.ISSUED)
+    answered_on: CnDate | None = F("反馈日期", default=None)
+    closed_on: CnDate | None = F("办结日期", default=None)
+
+
+class OrderEvent(Record):
+    """One append-only step of an order's history; never changed once written."""
+
+    event_id: str = F("事件编号", min_length=1, max_length=80)   # ``<order_no>#<seq>``
+    order_no: str = F("督办编号", min_length=1, max_length=64)
+    seq: int = F("序号", ge=1)
+    action: OrderAction = F("办理环节")
+    state_from: OrderState | None = F("原状态", default=None)
+    state_to: OrderState = F("新状态")
+    on: CnDate = F("办理日期")
+    actor: str = F("办理人", min_length=1, max_length=100)
+    role: str = F("角色", min_length=1, max_length=64)
+    text: str | None = F("内容", default=None, max_length=4000)
+    attachment_names: tuple[str, ...] = F("附件名称", default=())
+    attachment_hashes: tuple[str, ...] = F("附件SHA-256", default=())
+
+
+class Consultation(Record):
+    """会商研讨: a meeting of supervision bodies on clues, cases and units; its decisions become orders."""
+
+    consultation_no: str = F("会商编号", min_length=1, max_length=64)
+    held_on: CnDate = F("会商日期")
+    kind: ConsultationKind = F("会商类型")
+    subject: str = F("议题", min_length=1, max_length=200)
+    decisions: tuple[str, ...] = F("会商决定", default=())
+
+
+class ClusterSnapshot(Record):
+    """A risk cluster as it was when an order named it (cluster ids change with every run)."""
+
+    snapshot_id: str = F("快照编号", min_length=1, max_length=64)
+    cluster_id: str = F("群组编号", min_length=1, max_length=16)
+    as_of: CnDate = F("截至日期")
+    kind: str = F("群组类型", max_length=16)
+    officers: tuple[str, ...] = F("民警警号", default=())
+
+
+class OrderInput(Record):
+    """A new order as issued (``kg order create``, ``kg order import``, POST /orders).
+
+    ``targets`` are entity ids ``Label:key`` (``Unit:U01F01P02``, ``Officer:010203``, ``Clue:…``,
+    ``Case:…``, ``Rectification:…``, ``ClusterSnapshot:…`` or ``Cluster:K3`` for a risk cluster
+    of that date), separated by ``;``, ``,``, ``、`` or spaces in a spreadsheet cell.
+    """
+
+    order_no: str | None = F("督办编号", default=None, aliases=("文号",), max_length=64)
+    kind: OrderKind = F("督办类型", aliases=("措施类型",))
+    title: str = F("标题", min_length=1, max_length=200)
+    requirement: str | None = F("工作要求", default=None, max_length=4000)
+    issuer_code: str | None = F("下发单位编码", default=None, max_length=64)
+    assignee_code: str = F("承办单位编码", aliases=("责任单位编码",), min_length=1, max_length=64)
+    targets: tuple[str, ...] = F("督办对象", default=())
+    issued_on: CnDate | None = F("下发日期", default=None)
+    deadline: CnDate = F("办理期限", aliases=("反馈期限",))
+    priority: OrderPriority = F("紧急程度", default=OrderPriority.NORMAL)
+
+    @field_validator("targets", mode="before")
+    @classmethod
+    def _split_targets(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(p for p in re.split(r"[;；,，、\s]+", value) if p)
+        return value
+
+
+ORDER_TARGET_LABELS = ("Unit", "Officer", "Clue", "Case", "Rectification", "ClusterSnapshot")
+"""What an order may be about."""
+
+ORDER_NODE_SPECS: tuple[NodeSpec, ...] = (
+    NodeSpec("SupervisionOrder", "督办单", SupervisionOrder, "order_no", "orders", "orders", name_field="title",
+             indexes=("state", "deadline", "issued_on", "kind"), color="#c0392b", shape="box"),
+    NodeSpec("OrderEvent", "办理记录", OrderEvent, "event_id", "order_events", "orders", name_field="action",
+             indexes=("order_no",), color="#999999", shape="dot"),
+    NodeSpec("Consultation", "会商", Consultation, "consultation_no", "consultations", "orders",
+             name_field="subject", indexes=("held_on",), color="#8e44ad", shape="hexagon"),
+    NodeSpec("ClusterSnapshot", "风险群组快照", ClusterSnapshot, "snapshot_id", "cluster_snapshots", "orders",
+             name_field="cluster_id", color="#e67e22", shape="dot"),
+)
+
+
+@dataclass(frozen=True)
+class OrderRel:
+    """A relationship type of the orders block: ``(from_label)-[type]->(one of to_labels)``."""
+
+    type: str
+    title: str
+    from_label: str
+    to_labels: tuple[str, ...]
+
+
+ORDER_REL_TYPES: tuple[OrderRel, ...] = (
+    OrderRel("ORDER_ISSUED_BY", "下发单位", "SupervisionOrder", ("Unit",)),
+    OrderRel("ORDER_ASSIGNED_TO", "承办单位", "SupervisionOrder", ("Unit",)),
+    OrderRel("ORDER_ABOUT", "督办对象", "SupervisionOrder", ORDER_TARGET_LABELS),
+    OrderRel("ORDER_HISTORY", "办理记录", "SupervisionOrder", ("OrderEvent",)),
+    OrderRel("DECIDED_IN", "会商决定", "SupervisionOrder", ("Consultation",)),
+    OrderRel("CONSULTATION_BODY", "参加单位", "Consultation", ("Unit",)),
+    OrderRel("CONSULTATION_ABOUT", "会商对象", "Consultation", ("Unit", "Clue", "Case", "Officer")),
+    OrderRel("SNAPSHOT_MEMBER", "群组成员", "ClusterSnapshot", ("Officer",)),
+)
+
+INTERNAL_LABELS = (*INTERNAL_LABELS, InternalLabel("OrderCounter", "name"))
+"""``OrderCounter {name: "DB2026"}`` hands out order and consultation numbers."""
+
+_ORDER_NODES = {s.label: s for s in ORDER_NODE_SPECS}
+_ORDER_RELS = {r.type: r for r in ORDER_REL_TYPES}
+
+
+def order_node_spec(label: str) -> NodeSpec:
+    try:
+        return _ORDER_NODES[label]
+    except KeyError:
+        raise KeyError(f"unknown order node type {label!r}; known: {', '.join(_ORDER_NODES)}") from None
+
+
+def order_rel(rel_type: str) -> OrderRel:
+    try:
+        return _ORDER_RELS[rel_type]
+    except KeyError:
+        raise KeyError(f"unknown order relationship {rel_type!r}; known: {', '.join(_ORDER_RELS)}") from None
+
+
+def _check_order_declarations() -> None:
+    known = set(_NODES_BY_LABEL) | set(_ORDER_NODES)
+    assert not set(_ORDER_NODES) & set(_NODES_BY_LABEL), "order labels must not be ingest labels"
+    assert not set(_ORDER_RELS) & set(_RELS_BY_TYPE), "order relationship types must be new"
+    for r in ORDER_REL_TYPES:
+        assert r.from_label in known and set(r.to_labels) <= known, r.type
+    for n in ORDER_NODE_SPECS:
+        assert n.key in n.model.model_fields and n.name_field in n.model.model_fields, n.label
+
+
+_check_order_declarations()

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from graph.errors import NotFound, QueryParamError
-from graph.schema import NODE_SPECS, REL_SPECS
+from graph.schema import NODE_SPECS, ORDER_NODE_SPECS, ORDER_REL_TYPES, REL_SPECS
 from queries.analysis.communities import leiden, louvain
 from queries.analysis.ecosystem import derive_rates, load_config, score_unit
 from queries.analysis.projection import add_unit_ties, co_involvement_graph
@@ -47,8 +47,8 @@ def test_every_cypher_param_matches_its_model() -> None:
 
 
 def test_cypher_uses_only_schema_labels_and_types() -> None:
-    labels = {s.label for s in NODE_SPECS}
-    types = {s.type for s in REL_SPECS}
+    labels = {s.label for s in NODE_SPECS} | {s.label for s in ORDER_NODE_SPECS}
+    types = {s.type for s in REL_SPECS} | {r.type for r in ORDER_REL_TYPES}
     for path in CYPHER_DIR.glob("*.cypher"):
         body = "\n".join(line.split("//", 1)[0] for line in path.read_text(encoding="utf-8").splitlines())
         for lab in re.findall(r"\(\w*:(\w+)", body):

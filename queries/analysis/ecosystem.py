@@ -24,6 +24,7 @@ class Indicator:
     full: float = 1.0
     target: float = 0.0      # first_form_share only
     min_formed: int = 0      # first_form_share only
+    extra: bool = False      # outside the 100-point budget (e.g. overdue supervision orders)
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ class EcosystemConfig:
 
 def parse_config(data: dict[str, Any]) -> EcosystemConfig:
     inds = tuple(Indicator(name=k, title=v["title"], weight=float(v["weight"]), full=float(v.get("full", 1.0)),
-                           target=float(v.get("target", 0.0)), min_formed=int(v.get("min_formed", 0)))
+                           target=float(v.get("target", 0.0)), min_formed=int(v.get("min_formed", 0)),
+                           extra=bool(v.get("extra", False)))
                  for k, v in data["indicators"].items())
     ratings = tuple(sorted(((r["level"], float(r["min_score"])) for r in data["ratings"]),
                            key=lambda x: -x[1]))
@@ -51,8 +53,8 @@ def parse_config(data: dict[str, Any]) -> EcosystemConfig:
     for ind, _, level in caps:
         if ind not in names or level not in {lv for lv, _ in ratings}:
             raise ValueError(f"ecosystem.toml: bad cap {ind!r} → {level!r}")
-    if abs(sum(i.weight for i in inds) - 100) > 1e-6:
-        raise ValueError("ecosystem.toml: indicator weights must add up to 100")
+    if abs(sum(i.weight for i in inds if not i.extra) - 100) > 1e-6:
+        raise ValueError("ecosystem.toml: indicator weights (extra ones aside) must add up to 100")
     return cfg
 
 

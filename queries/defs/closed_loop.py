@@ -8,12 +8,13 @@ from typing import Any
 import neo4j
 from pydantic import Field
 
+from graph.orders.machine import OPEN_STATES
 from graph.schema import ClueStatus, RectificationStatus
 from queries.common import AsOf, Params, as_of_field, date_from_field, date_to_field, record_rows, run_cypher
 from queries.period import data_presence, resolve_window
 from queries.registry import QueryDef, QueryResult, load_cypher, register
 
-ISSUES = ("移送未反馈", "无承办", "整改逾期")
+ISSUES = ("移送未反馈", "无承办", "整改逾期", "督办逾期")
 
 
 class ClosedLoopParams(Params):
@@ -42,6 +43,10 @@ def run_closed_loop(driver: neo4j.Driver, database: str, p: ClosedLoopParams) ->
             notes.append("未导入线索承办和移送数据，无法判断线索是否有人承办（未列出“无承办”）。")
     if not presence.get("rectifications"):
         notes.append("未导入整改数据，无法判断整改逾期。")
+    # Supervision orders past their deadline and not answered (graph.orders): an open loop too.
+    rows += record_rows(run_cypher(driver, database, "closed_loop_orders", {
+        "as_of": w.as_of, "date_from": w.date_from, "date_to": w.date_to,
+        "open_states": sorted(s.value for s in OPEN_STATES)}))
     by_unit: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(ISSUES, 0))
     by_body: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(ISSUES, 0))
     for r in rows:
@@ -55,6 +60,7 @@ def run_closed_loop(driver: neo4j.Driver, database: str, p: ClosedLoopParams) ->
         "overdue_transfers": sorted({r["key"] for r in rows if r["issue"] == ISSUES[0]}),
         "clues_without_handler": sorted(r["key"] for r in rows if r["issue"] == ISSUES[1]),
         "overdue_rectifications": sorted(r["key"] for r in rows if r["issue"] == ISSUES[2]),
+        "overdue_orders": sorted(r["key"] for r in rows if r["issue"] == ISSUES[3]),
         "by_unit": dict(sorted(by_unit.items())), "by_body": dict(sorted(by_body.items())),
     }
     return QueryResult(columns=list(load_cypher("closed_loop").columns), rows=rows[: p.limit], summary=summary,
@@ -64,7 +70,7 @@ def run_closed_loop(driver: neo4j.Driver, database: str, p: ClosedLoopParams) ->
 register(QueryDef(
     name="closed_loop", title="线索闭环管理",
     description="问题发现→整改→治理的闭环：移送超过 days 天（默认 30）仍未反馈的线索、没有承办机构的线索、"
-                "超过期限未整改的事项（只看日期在统计期 date_from–date_to 内的事项，逾期按截至日期判断）；"
+                "超过期限未整改的事项、过了办理期限仍未反馈的督办单（只看日期在统计期 date_from–date_to 内的事项，逾期按截至日期判断）；"
                 "summary 按单位和按承办机构汇总。",
     params=ClosedLoopParams, run=run_closed_loop, scopes=frozenset({"clues", "inspections", "org"}),
-    columns=load_cypher("closed_loop").columns, cypher=("closed_loop", "data_as_of", "data_presence")))
+    columns=load_cypher("closed_loop").columns, cypher=("closed_loop", "data_as_of", "data_presence", "closed_loop_orders")))

@@ -9,6 +9,7 @@ import neo4j
 from pydantic import Field, model_validator
 
 from graph.errors import NotFound, QueryParamError
+from graph.orders.machine import OPEN_STATES
 from graph.schema import UnitKind
 from queries.analysis.ecosystem import NO_DATA, derive_rates, load_config, score_unit
 from queries.common import (
@@ -25,7 +26,7 @@ from queries.common import (
 from queries.period import Window, data_presence, resolve_window
 from queries.registry import QueryDef, QueryResult, load_cypher, register
 
-COUNT_COLUMNS = list(load_cypher("political_ecosystem").columns)
+COUNT_COLUMNS = [*load_cypher("political_ecosystem").columns, "overdue_orders"]
 RATE_COLUMNS = ["clues_per_100", "cases_per_100", "petition_clues_per_100", "first_form_share"]
 SCORE_COLUMNS = ["score", "rating", "reasons"]
 EXCLUDED_KINDS = [UnitKind.SUPERVISION_BODY.value, UnitKind.EXTERNAL.value]
@@ -75,8 +76,12 @@ def _indicators(driver: neo4j.Driver, database: str, *, level: str, as_of: dt.da
         "level": level, "as_of": as_of, "unit_code": unit_code, "date_from": start, "date_to": end,
         "leader_ranks": LEADER_RANKS, "petition_sources": PETITION_SOURCE_VALUES,
         "excluded_kinds": EXCLUDED_KINDS, "nest_min_officers": cfg.nest_min_officers})
+    # Overdue supervision orders per group (graph.orders): weight `overdue_orders` in ecosystem.toml.
+    overdue_orders = {r["unit_code"]: r["overdue_orders"] for r in run_cypher(driver, database, "ecosystem_orders", {
+        "level": level, "as_of": as_of, "open_states": sorted(s.value for s in OPEN_STATES)})}
     rows = []
     for row in record_rows(records):
+        row["overdue_orders"] = overdue_orders.get(row["unit_code"], 0)
         row = derive_rates(row)
         row.update(score_unit(row, cfg))
         row["period"] = f"{start.isoformat()}~{end.isoformat()}"
@@ -165,10 +170,12 @@ register(QueryDef(
                 "统计期内没有任何记录的单位评定为“无数据”。统计期默认为截至日期（默认数据截至日期）前 365 天。"
                 "权重与阈值见 queries/ecosystem.toml。",
     params=EcosystemParams, run=run_ecosystem, scopes=frozenset({"org", "clues", "cases", "inspections"}),
-    aggregate=True, columns=tuple(COLUMNS), cypher=("political_ecosystem", "data_as_of", "data_presence")))
+    aggregate=True, columns=tuple(COLUMNS), cypher=("political_ecosystem", "data_as_of", "data_presence",
+                                                    "ecosystem_orders")))
 
 register(QueryDef(
     name="political_ecosystem_trend", title="政治生态趋势",
     description="一个单位逐年的政治生态指标、得分与评定（需要单位编码）。",
     params=TrendParams, run=run_trend, scopes=frozenset({"org", "clues", "cases", "inspections"}),
-    entity="Unit", aggregate=True, columns=("year", *COLUMNS), cypher=("political_ecosystem", "unit_exists", "data_as_of", "data_presence")))
+    entity="Unit", aggregate=True, columns=("year", *COLUMNS),
+    cypher=("political_ecosystem", "unit_exists", "data_as_of", "data_presence", "ecosystem_orders")))
