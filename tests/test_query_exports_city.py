@@ -30,6 +30,9 @@ from queries.tabular import build_export, write_xlsx
 
 pytestmark = pytest.mark.neo4j
 
+MAY_BE_EMPTY = {"order_statistics"}
+"""Queries whose data the city sample may not hold (supervision orders are issued through the API)."""
+
 
 @pytest.fixture(scope="module")
 def key(city_sample: tuple[Any, dict[str, Any]]) -> dict[str, Any]:
@@ -56,7 +59,7 @@ def test_every_query_xlsx_is_typed(city_driver: neo4j.Driver, key: dict[str, Any
     qd = get_query(name)
     validated = qd.validate(params_for(name, key, city_driver))
     result = qd.run(city_driver, "neo4j", validated)
-    assert result.rows, name
+    assert result.rows or name in MAY_BE_EMPTY, name
     export = build_export(qd.name, qd.title, qd.description, result, params=validated,
                           data_as_of=dt.date.fromisoformat(key["as_of"]))
     wb = load_workbook(io.BytesIO(write_xlsx(export)))
