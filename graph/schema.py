@@ -967,6 +967,9 @@ INTERNAL_LABELS: tuple[InternalLabel, ...] = (
 
 PROVENANCE_PROPS = ("ingest_run", "source_file")
 """Stamped on every node and relationship an ingest run writes: the run id and the source file."""
+CHANGE_STAMP = "changed_run"
+"""The id of the last ingest run that changed a node's or relationship's values (or created it);
+a rerun with the same data leaves it alone. Incremental sync (``changed_since``) reads it."""
 
 RENAMED_REL_PROPS: dict[tuple[str, str], str] = {
     ("INVOLVES", "form"): "disposition_form",

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import re
 
-from graph.schema import node_spec, rel_spec
 from viz.large import LAYOUT_THRESHOLD, aggregate_members, limit_nodes
 from viz.model import GraphView, ViewEdge, ViewNode
 from viz.render import render_html, vis_options
-from viz.style import finish, node_tooltip
+from viz.style import EDGE_STYLE, NODE_STYLE, finish, node_tooltip
 from viz.views import all_views, get_view
 
 
@@ -30,7 +29,8 @@ def small_view() -> GraphView:
 
 def test_page_is_offline_and_escaped() -> None:
     html = render_html(small_view())
-    assert "<script src" not in html and "<link" not in html
+    assert "<script src" not in html
+    assert re.findall(r"<link[^>]*>", html) == [re.search(r'<link rel="icon" href="data:image/svg\+xml,[^"]*">', html)[0]]
     assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", html)
     assert "jsdelivr" not in html and "unpkg" not in html and "bootstrap" not in html
     assert "sourceMappingURL" not in html
@@ -45,9 +45,9 @@ def test_styles_and_tooltips_come_from_schema() -> None:
     view = small_view()
     data = _payload(render_html(view, api_base=""))
     officer, unit = data["nodes"]
-    assert officer["color"] == node_spec("Officer").color and officer["shape"] == node_spec("Officer").shape
+    assert officer["color"]["background"] == NODE_STYLE["Officer"][0] and officer["shape"] == NODE_STYLE["Officer"][1]
     assert unit["shape"] == "box"
-    assert data["edges"][0]["color"]["color"] == rel_spec("SERVES_IN").color
+    assert data["edges"][0]["color"]["color"] == EDGE_STYLE["SERVES_IN"][0]
     tip = node_tooltip(view.nodes[0])
     assert tip.splitlines()[0].startswith("民警 ")
     assert "职级：处级" in tip and "高风险岗位：是" in tip and "警号：1" in tip

@@ -1,31 +1,35 @@
-"""Regenerate docs/screenshots/*.png: every view on the city sample, in headless Chromium.
+"""Regenerate docs/screenshots/*.png: the home page and every view, at 1920×1080, as a leader sees
+them (served by the real API in this process, logged in with a short-lived 领导 token).
 
 ``python -m viz.screenshots`` uses the configured Neo4j (``kg db start`` + the city sample
-loaded, e.g. ``make demo``); each view is rendered to a file and photographed once settled.
+loaded, e.g. ``make demo``). A page that logs a console error or asks for anything off this
+machine makes the run fail.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-import tempfile
+import threading
+import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from graph.db import session_driver
 from graph.settings import REPO_ROOT, get_settings
 from queries.registry import get_query
 from viz.browser import PageLog, chromium, guarded_page, wait_stable
-from viz.render import render_html
-from viz.views import get_view
 
 log = logging.getLogger(__name__)
 OUT = REPO_ROOT / "docs" / "screenshots"
 AS_OF = "2026-06-30"
+WIDTH, HEIGHT = 1920, 1080
+ROLE = "leader"
 
 
 def sample_params(driver: Any, database: str) -> dict[str, dict[str, Any]]:
-    """Parameters for the entity views, picked from the data (the top risk cluster)."""
+    """Parameters for the entity views, picked from the data (the top-ranked risk cluster)."""
     row = get_query("risk_clusters").execute(driver, database, {"as_of": AS_OF, "cluster_id": "K1"}).rows[0]
     return {"ecosystem_map": {}, "risk_cluster": {"cluster_id": "K1"},
             "officer_ego": {"badge_no": row["officers"][0], "depth": 2},
@@ -33,29 +37,70 @@ def sample_params(driver: Any, database: str) -> dict[str, dict[str, Any]]:
             "accountability_chain": {"case_no": row["cases"][0]} if row["cases"] else {}}
 
 
+def pages(driver: Any, database: str) -> list[tuple[str, str]]:
+    """``(file stem, path)`` of every page photographed."""
+    out = [("home", f"/?as_of={AS_OF}")]
+    for name, params in sample_params(driver, database).items():
+        if name == "accountability_chain" and not params:
+            continue
+        out.append((name, f"/views/{name}.html?{urlencode({'as_of': AS_OF, **params})}"))
+    out.append(("ecosystem_map_sub_bureau", f"/views/ecosystem_map.html?as_of={AS_OF}&group_by=sub_bureau"))
+    return out
+
+
+def _serve(settings: Any) -> tuple[Any, threading.Thread, str]:
+    import uvicorn
+
+    from api.app import create_app
+    from tests.neo4j_fixtures import free_port
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
 def main(out: Path = OUT) -> int:
+    from api.tokens import create_token, revoke_token
+
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     out.mkdir(parents=True, exist_ok=True)
     settings = get_settings()
+    db = settings.neo4j_database
     failures = 0
-    with session_driver(settings) as driver, chromium() as browser, tempfile.TemporaryDirectory() as tmp:
-        for name, params in sample_params(driver, settings.neo4j_database).items():
-            if name == "accountability_chain" and not params:
-                continue
-            view = get_view(name).build(driver, settings.neo4j_database, {"as_of": AS_OF, **params})
-            page_file = Path(tmp) / f"{name}.html"
-            page_file.write_text(render_html(view), encoding="utf-8")
-            plog = PageLog()
-            page = guarded_page(browser, plog, width=1400, height=900)
-            page.goto(page_file.as_uri())
-            wait_stable(page)
-            page.wait_for_timeout(300)
-            page.screenshot(path=str(out / f"{name}.png"))
-            page.context.close()
-            if plog.errors or plog.blocked:
-                failures += 1
-                log.error("%s: console errors %s, blocked requests %s", name, plog.errors, plog.blocked)
-            log.info("%s: %d nodes → %s", name, len(view.nodes), out / f"{name}.png")
+    with session_driver(settings) as driver:
+        info, secret = create_token(driver, db, ROLE, "截图")
+        server, thread, base = _serve(settings)
+        try:
+            with chromium() as browser:
+                plog = PageLog()
+                page = guarded_page(browser, plog, width=WIDTH, height=HEIGHT)
+                page.context.add_cookies([{"name": "kg_token", "value": secret, "domain": "127.0.0.1", "path": "/"}])
+                page.set_default_timeout(180_000)  # a cold server runs the home page's queries first
+                page.set_default_navigation_timeout(180_000)
+                for stem, path in pages(driver, db):
+                    page.goto(base + path)
+                    if "/views/" in path:
+                        wait_stable(page)
+                    else:
+                        page.wait_for_function("window.kgHomeReady === true")
+                    page.wait_for_timeout(600)  # charts animate in
+                    page.screenshot(path=str(out / f"{stem}.png"))
+                    if plog.errors or plog.blocked:
+                        failures += 1
+                        log.error("%s: console errors %s, blocked requests %s", stem, plog.errors, plog.blocked)
+                        plog.errors.clear()
+                        plog.blocked.clear()
+                    log.info("%s → %s", path, out / f"{stem}.png")
+                page.context.close()
+        finally:
+            server.should_exit = True
+            thread.join(10)
+            revoke_token(driver, db, info.token_id)
     return 1 if failures else 0
 
 

@@ -15,15 +15,16 @@ from api.errors import Forbidden, Unauthorized
 from api.routes.entities import personal_ids
 from api.security import Principal, filter_graph
 from graph.errors import QueryParamError
-from graph.schema import parse_cn_date
+from graph.schema import REL_SPECS, parse_cn_date
 from queries.period import data_as_of
 from queries.registry import get_query
-from viz.home import key_figures, render_home
+from viz.home import home_data, render_home
 from viz.model import GraphView, ViewEdge, ViewNode
-from viz.render import render_html
+from viz.render import FAVICON, render_html
 from viz.views import ViewDef, all_views, get_view
 
 router = APIRouter(tags=["views"])
+REL_TYPES = frozenset(s.type for s in REL_SPECS)
 
 ViewsPrincipal = Annotated[Principal, Depends(require("views"))]
 NamePath = Annotated[str, Path(max_length=100, description="视图名 / view name (GET /views)")]
@@ -88,6 +89,9 @@ def _build_masked(name: str, request: Request, principal: Principal, purpose: st
     agg_ids = {n["id"] for n in aggregates}
     kept_edges += [e for e in edges if (e["from"] in agg_ids or e["to"] in agg_ids)
                    and {e["from"], e["to"]} <= ids | agg_ids and principal.role.reads_rel(e["type"])]
+    # Edges the view drew itself (a suggestion such as "可就近联系", not a stored relationship) carry
+    # no data: kept when both ends are.
+    kept_edges += [e for e in edges if e["type"] not in REL_TYPES and {e["from"], e["to"]} <= ids | agg_ids]
     view.nodes = [ViewNode(**n) for n in kept + aggregates]
     view.edges = [ViewEdge(**e) for e in kept_edges]
     ids_personal = personal_ids([n for n in kept])
@@ -110,7 +114,29 @@ def view_html(name: NamePath, request: Request, principal: BrowserPrincipal, pur
     if principal is None:
         return _to_login(request)
     view = _build_masked(name, request, principal, purpose, driver, settings.neo4j_database, audit)
-    return HTMLResponse(render_html(view, api_base="", home_link="/"))
+    return HTMLResponse(render_html(view, api_base="", home_link="/", viewer=_viewer(principal)))
+
+
+def _viewer(principal: Principal) -> str:
+    return f"{principal.role.title} · {principal.name}"
+
+
+def allowed_for(principal: Principal) -> set[str]:
+    """The views the role may open and ``query:NAME`` for the queries whose scopes it has."""
+    from queries.registry import all_queries
+
+    out = {v.name for v in all_views() if view_denial(v, principal) is None}
+    out |= {f"query:{q.name}" for q in all_queries() if not (set(q.scopes) - principal.role.scopes)}
+    return out
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> Response:
+    """The pages carry their icon inline; this answers browsers that ask anyway."""
+    from urllib.parse import unquote
+
+    svg = unquote(FAVICON.split(",", 1)[1])
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
 
 
 @router.get("/views/{name}", summary="视图数据 / a view's nodes, edges and legend (JSON)")
@@ -132,5 +158,6 @@ def home(request: Request, principal: BrowserPrincipal, driver: DriverDep, setti
         day = parse_cn_date(as_of) if as_of else (data_as_of(driver, settings.neo4j_database) or dt.date.today())
     except ValueError as e:
         raise QueryParamError(f"截至日期有误 / bad as_of: {e}") from e
-    figures = key_figures(driver, settings.neo4j_database, day)
-    return HTMLResponse(render_home(figures, day, role_title=principal.role.title))
+    data = home_data(driver, settings.neo4j_database, day)
+    return HTMLResponse(render_home(data, day, role_title=principal.role.title, allowed=allowed_for(principal),
+                                    viewer=principal.name))

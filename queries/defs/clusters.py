@@ -17,6 +17,7 @@ from graph.schema import Form
 from queries.analysis.communities import detect_communities
 from queries.analysis.ecosystem import load_config
 from queries.analysis.projection import Group, add_unit_ties, co_involvement_graph
+from queries.analysis.ranking import cluster_rank_key
 from queries.common import (
     LEADER_RANKS,
     SUSTAINED_FINDINGS,
@@ -189,7 +190,7 @@ def run_clusters(driver: neo4j.Driver, database: str, p: ClusterParams) -> Query
     _assign_groups(groups, kept)
     facts = _officer_facts(driver, database, sorted({b for c in kept for b in c.officers}), w.as_of)
     rows = [_describe(c, facts) for c in kept]
-    order = sorted(range(len(rows)), key=lambda i: (-rows[i]["risk"], -rows[i]["size"], rows[i]["officers"][0]))
+    order = sorted(range(len(rows)), key=lambda i: cluster_rank_key(rows[i]))  # 窝案, 串案, then 关联
     ranked = []
     for rank, i in enumerate(order, start=1):
         ranked.append({"cluster_id": f"K{rank}", **rows[i], "_index": i})
@@ -234,7 +235,8 @@ register(QueryDef(
     name="risk_clusters", title="风险群组",
     description="在民警共同涉及图（共同线索、共同案件；可加同单位/同岗位弱关联）上做社区发现（Leiden 或 Louvain，"
                 "随机种子固定），按风险值排序列出规模不小于 min_size 的群组：民警、线索、案件、单位、高风险岗位和涉及的"
-                "领导干部，并标注窝案（同一案件同一单位 3 人以上）和串案（跨单位的多个案件）。风险值 = 各案件形态分"
+                "领导干部，并标注窝案（同一案件同一单位 3 人以上）和串案（跨单位的多个案件）；排序先窝案、再串案、后关联，"
+                "同类按风险值、再按规模。风险值 = 各案件形态分"
                 "（第一至第四种形态 1–4 分，未定 2 分）+ 线索数 + 2×领导干部数 + 高风险岗位人数 + (单位数−1)。"
                 "只用统计期（date_from–date_to，默认截至日期及以前的全部记录）内的线索和案件；涉及民警超过 max_subjects"
                 "（默认 10）人的线索或案件不建立关联并在 summary.skipped_mass 列出；findings=sustained 只用查实或部分查实的记录。",
