@@ -78,6 +78,13 @@ def serve(
             EmbeddedServer.from_settings(settings).start()
         except KgError as e:
             log.warning("embedded Neo4j did not start (%s); the API starts anyway and answers 503", e)
+    try:
+        from queries.commands import warn_if_empty
+
+        with session_driver(settings, start=False) as driver:
+            warn_if_empty(driver, settings)  # one line on stderr; the API serves anyway
+    except KgError:
+        pass
     if demo_token:
         with session_driver(settings) as driver:
             info, secret = create_token(driver, settings.neo4j_database, "strict_office", "演示 / demo")

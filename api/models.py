@@ -107,6 +107,10 @@ class QueryAnswer(BaseModel):
     nodes: list[Entity] = []
     edges: list[Edge] = []
     summary: dict[str, Any] = {}
+    notes: list[str] = []
+    """Where the answer rests on missing data (plain Chinese sentences)."""
+    period: dict[str, Any] = {}
+    """``{"date_from", "date_to"}`` of the period a time-based query used."""
 
 
 class AccessRecordOut(BaseModel):

@@ -20,8 +20,6 @@ from typing import Any
 import neo4j
 
 from queries.analysis.communities import leiden, louvain
-from queries.analysis.projection import co_involvement_graph
-from queries.common import run_cypher
 from queries.registry import get_query
 
 log = logging.getLogger("bench.queries")
@@ -75,8 +73,9 @@ def bench(driver: neo4j.Driver, database: str, runs: int) -> list[tuple[str, flo
 
 def clustering(driver: neo4j.Driver, database: str) -> dict[str, float]:
     t = time.perf_counter()
-    recs = run_cypher(driver, database, "co_involvement", {"as_of": __import__("datetime").date(2026, 6, 30)})
-    g = co_involvement_graph([(r["kind"], r["key"], list(r["officers"])) for r in recs])
+    from queries.defs.clusters import ClusterParams, cluster_projection
+
+    g = cluster_projection(driver, database, ClusterParams.model_validate({"as_of": "2026-06-30"})).graph
     res = {"projection_s": time.perf_counter() - t, "nodes": g.number_of_nodes(), "edges": g.number_of_edges()}
     for name, fn in (("louvain_networkx_s", louvain), ("leiden_igraph_s", leiden)):
         t = time.perf_counter()

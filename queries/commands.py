@@ -18,9 +18,11 @@ from rich.table import Table
 from graph.db import session_driver
 from graph.errors import QueryParamError
 from graph.settings import get_settings
+from queries.period import EMPTY_EXIT_CODE
 from queries.registry import QueryDef, QueryResult, all_queries, get_query
 
 console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 query_app = typer.Typer(help="预置查询 / Prepared queries: list them, run one.", no_args_is_help=True)
 
 
@@ -163,11 +165,14 @@ def query_run(
         raise QueryParamError("xlsx 格式需要 -o 文件名 / the xlsx format needs -o FILE")
     s = get_settings()
     with session_driver(s) as driver:
+        if not warn_if_empty(driver, s):
+            raise typer.Exit(EMPTY_EXIT_CODE)
         result = qd.execute(driver, s.neo4j_database, raw)
     if fmt == OutFormat.xlsx:
         assert output is not None
         write_xlsx(result, output, qd.title)
         console.print(f"已写入 / wrote {len(result.rows)} 行 / rows → {output}")
+        print_notes(result)
         return
     if fmt == OutFormat.json:
         text = json.dumps(result.model_dump(), ensure_ascii=False, indent=2, default=_json_default) + "\n"
@@ -180,14 +185,40 @@ def query_run(
         for row in result.rows:
             table.add_row(*[str(_cell(row.get(c))) for c in _columns(result)])
         console.print(table)
+        if result.period:
+            console.print(f"统计期 / period: {result.period.get('date_from') or '最早记录'} ~ {result.period.get('date_to')}")
         if result.summary:
             console.print(json.dumps(result.summary, ensure_ascii=False, default=_json_default))
+        print_notes(result)
         return
     if output is None:
         sys.stdout.write(text)
+        if fmt == OutFormat.csv:
+            print_notes(result, stderr=True)
     else:
         output.write_text(text, encoding="utf-8-sig" if fmt == OutFormat.csv else "utf-8")
         console.print(f"已写入 / wrote {len(result.rows)} 行 / rows → {output}")
+        print_notes(result)
+
+
+def print_notes(result: QueryResult, *, stderr: bool = False) -> None:
+    """The notes under the table: where the answer rests on missing data."""
+    if not result.notes:
+        return
+    out = err_console if stderr else console
+    out.print("说明 / notes:", style="bold yellow")
+    for note in result.notes:
+        out.print(f"  · {note}", highlight=False)
+
+
+def warn_if_empty(driver: Any, settings: Any) -> bool:
+    """False (after one line on stderr) when the database holds no domain data at all."""
+    from queries.period import data_presence, empty_database_message, has_domain_data
+
+    if has_domain_data(data_presence(driver, settings.neo4j_database)):
+        return True
+    err_console.print(empty_database_message(settings), style="bold red", highlight=False)
+    return False
 
 
 def export_cmd(
@@ -211,6 +242,7 @@ def export_cmd(
         raise QueryParamError(f"没有查询使用参数 / no query takes parameter(s): {', '.join(sorted(unused))}")
     s = get_settings()
     with session_driver(s) as driver:
+        warn_if_empty(driver, s)
         if per_query:
             nodes, edges = merge_results(qd.execute(driver, s.neo4j_database, mine) for qd, mine in per_query)
         else:

@@ -32,6 +32,10 @@ logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
 __all__ = [
     "AsOf",
     "Params",
+    "UNKNOWN",
+    "SUSTAINED_FINDINGS",
+    "STALE_DAYS",
+    "KNOWN_RANKS",
     "LEADER_RANKS",
     "RANK_SCOPES",
     "PETITION_SOURCE_VALUES",
@@ -47,7 +51,17 @@ AsOf = Annotated[dt.date, BeforeValidator(parse_cn_date)]
 
 
 def as_of_field() -> Any:
-    return Field(default_factory=dt.date.today, title="截至日期", description="as_of：按此日期判断“当前”任职与逾期")
+    return Field(None, title="截至日期",
+                 description="as_of：按此日期判断“当前”任职、职务与逾期；不填则为数据截至日期（图中最新的业务日期），"
+                             "图中没有带日期的数据时为今天")
+
+
+def date_from_field(default: str = "") -> Any:
+    return Field(None, title="统计起始日期", description="date_from：统计期起点（含）" + (f"；不填则{default}" if default else ""))
+
+
+def date_to_field() -> Any:
+    return Field(None, title="统计截止日期", description="date_to：统计期终点（含）；不填则为截至日期 as_of")
 
 
 class Params(BaseModel):
@@ -56,13 +70,27 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+UNKNOWN = "未知"
+"""The enum member a source uses when it does not know a value. Queries treat it like null:
+never as a real value (rank 未知 is not 科员 and not a leader; category 未知 is not 工作纪律)."""
+
+STALE_DAYS = 180
+"""A covered grassroots unit whose latest liaison visit is older than this is 久未走访 (the one default)."""
+
+SUSTAINED_FINDINGS: list[str] = ["查实", "部分查实"]
+"""Findings of an allegation (``finding`` on CONCERNS / INVOLVES) that count as sustained."""
+
 # Internal parameters derived from the schema's vocabulary (declared in the .cypher headers).
-LEADER_RANKS: list[str] = [r.value for r in RANK_ORDER if RANK_ORDER[r] >= RANK_ORDER[Rank.DIVISION]]
-RANK_SCOPES: dict[str, list[str]] = {  # rank 未知 is only in 全部: it is neither a leader nor 科级及以下
+# Only ranks with a place in RANK_ORDER are real ranks; 未知 (or any member without an order) is not.
+KNOWN_RANKS: list[Rank] = [r for r in Rank if r in RANK_ORDER and r.value != UNKNOWN]
+LEADER_RANKS: list[str] = [r.value for r in KNOWN_RANKS if RANK_ORDER[r] >= RANK_ORDER[Rank.DIVISION]]
+RANK_SCOPES: dict[str, list[str]] = {
     RankScope.ALL.value: [r.value for r in Rank],
     RankScope.DIVISION_AND_ABOVE.value: LEADER_RANKS,
-    RankScope.SECTION_AND_BELOW.value: [r.value for r in RANK_ORDER if RANK_ORDER[r] <= RANK_ORDER[Rank.SECTION]],
+    RankScope.SECTION_AND_BELOW.value: [r.value for r in KNOWN_RANKS if RANK_ORDER[r] <= RANK_ORDER[Rank.SECTION]],
 }
+"""Ranks each rank scope admits. An officer whose rank is unknown is admitted only by 全部: a
+rank-restricted rule cannot be judged for him (the queries count such officers in their notes)."""
 PETITION_SOURCE_VALUES: list[str] = sorted(s.value for s in PETITION_SOURCES)
 
 
@@ -123,8 +151,10 @@ def _schema_label(node: neo4j.graph.Node) -> str | None:
     return None
 
 
-def node_entity(node: neo4j.graph.Node) -> dict[str, Any] | None:
-    """``{"id", "type", "key", "caption", "props"}``; None for nodes outside the schema."""
+def node_entity(node: neo4j.graph.Node | None) -> dict[str, Any] | None:
+    """``{"id", "type", "key", "caption", "props"}``; None for nodes outside the schema (or no node)."""
+    if node is None:
+        return None
     label = _schema_label(node)
     if label is None:
         return None

@@ -65,7 +65,8 @@ def test_closed_loop(city_driver: neo4j.Driver, key: dict[str, Any]) -> None:
 
 def test_whole_graph_queries_run(city_driver: neo4j.Driver, key: dict[str, Any]) -> None:
     eco = run(city_driver, key, "political_ecosystem")
-    assert eco.rows and {r["rating"] for r in eco.rows} <= {"好", "较好", "一般", "差"}
+    assert eco.rows and {r["rating"] for r in eco.rows} <= {"好", "较好", "一般", "差", "无数据"}
+    assert sum(r["rating"] != "无数据" for r in eco.rows) > len(eco.rows) // 2  # most units have records
     assert any(r["nest_cases"] > 0 for r in eco.rows)
     case = key["clusters"][0]["cases"][0]
     chain = run(city_driver, key, "accountability_chain", case_no=case)

@@ -50,7 +50,8 @@ def test_political_ecosystem(w: neo4j.Driver) -> None:
     assert (rows["P2"]["repeat_clue_officers"], rows["P2"]["score"], rows["P2"]["rating"]) == (1, 77.3, "较好")
     assert rows["XZ"]["linked_cases"] == 2 and rows["JZ"]["linked_cases"] == 1
     assert (rows["P3"]["score"], rows["P3"]["rating"]) == (97.7, "好")
-    assert (rows["B"]["score"], rows["B"]["reasons"]) == (100.0, [])
+    # B has no clue, case, inspection or rectification in the period: nothing to rate it on
+    assert (rows["B"]["score"], rows["B"]["rating"], rows["B"]["records"]) == (None, "无数据", 0)
     sub = {x["unit_code"]: x for x in run(w, "political_ecosystem", level="sub_bureau").rows}
     assert (sub["SB1"]["officers"], sub["SB1"]["clues"], sub["SB1"]["cases"]) == (6, 3, 1)
     assert "P1" not in sub

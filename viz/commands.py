@@ -14,7 +14,7 @@ from rich.table import Table
 from graph.db import session_driver
 from graph.errors import QueryParamError
 from graph.settings import get_settings
-from queries.commands import parse_params
+from queries.commands import parse_params, warn_if_empty
 from viz.render import render_html
 from viz.views import all_views, get_view
 
@@ -54,6 +54,7 @@ def viz_command(
         raise QueryParamError("请用 -o 指定输出文件 / give the output file with -o FILE.html")
     settings = get_settings()
     with session_driver(settings) as driver:
+        warn_if_empty(driver, settings)
         view = view_def.build(driver, settings.neo4j_database, raw)
     out.write_text(render_html(view, api_base=None), encoding="utf-8")
     console.print(f"已写入 / written: {out}（{len(view.nodes)} 个节点，{len(view.edges)} 条关系；数据截至 {view.as_of}）")

@@ -73,6 +73,7 @@ class GraphView(BaseModel):
     total_nodes: int = 0
     hierarchical: bool = False     # top-down layout (accountability chain, unit tree)
     figures: list[tuple[str, str]] = []  # key figures shown above the picture
+    notes: list[str] = []          # where the picture rests on missing data (the queries' notes)
 
     def node_ids(self) -> set[str]:
         return {n.id for n in self.nodes}

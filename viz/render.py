@@ -142,6 +142,6 @@ def render_html(view: GraphView, *, api_base: str | None = None, home_link: str 
     vis_js, vis_css = vis_assets()
     return _env.get_template("view.html").render(
         title=view.title, as_of=view.as_of, shown=len(view.nodes), total=max(view.total_nodes, len(view.nodes)),
-        notice=view.notice, figures=view.figures, expand_limit=expand_limit, offline=api_base is None,
+        notice=view.notice, figures=view.figures, notes=view.notes, expand_limit=expand_limit, offline=api_base is None,
         home_link=home_link, payload=_json_for_script(payload), vis_js=vis_js, vis_css=vis_css,
         page_js=_asset(HERE / "static" / "view.js"), page_css=_asset(HERE / "static" / "view.css"))

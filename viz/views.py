@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from graph.errors import NotFound, QueryParamError
 from graph.schema import SupervisionType, node_spec
+from queries.common import STALE_DAYS
 from queries.defs.coverage import ISSUE_ORDER as SUPERVISION_ISSUES
 from queries.registry import QueryResult, get_query
 from viz.large import aggregate_members
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["ViewDef", "all_views", "get_view", "RATING_COLORS"]
 
-RATING_COLORS = {"好": "#2ca02c", "较好": "#98df8a", "一般": "#ffbb78", "差": "#d62728"}
+RATING_COLORS = {"好": "#2ca02c", "较好": "#98df8a", "一般": "#ffbb78", "差": "#d62728", "无数据": "#bbbbbb"}
 STATUS_COLORS = {"未覆盖": "#d62728", "久未走访": "#ff7f0e"}
 LEADER_BORDER = "#9467bd"
 AGGREGATE_ABOVE = 300
@@ -35,7 +36,7 @@ AGGREGATE_ABOVE = 300
 class ViewParams(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    as_of: dt.date | None = Field(None, title="截至日期", description="不填则为今天")
+    as_of: dt.date | None = Field(None, title="截至日期", description="不填则为数据截至日期（图中最新的业务日期）")
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,10 @@ def _run(driver: neo4j.Driver, database: str, query: str, params: dict[str, Any]
     return get_query(query).execute(driver, database, clean)
 
 
-def _as_of(p: Any) -> str:
-    return (p.as_of or dt.date.today()).isoformat()
+def _as_of(p: Any, res: QueryResult | None = None) -> str:
+    """The date the view's data is as of: the query's own (by default the data's date), not today."""
+    used = (res.summary.get("as_of") if res is not None else None) or (p.as_of.isoformat() if p.as_of else None)
+    return used or dt.date.today().isoformat()
 
 
 def _nodes(result: QueryResult) -> list[ViewNode]:
@@ -146,7 +149,7 @@ def build_ecosystem(driver: neo4j.Driver, database: str, p: EcosystemViewParams)
         tree_edges += [e for e in _edges(ov) if e.type == "PART_OF"]
     max_officers = max([r.get("officers") or 0 for r in rows.values()] + [1])
     nodes: list[ViewNode] = []
-    for code, r in sorted(rows.items(), key=lambda kv: (kv[1]["score"], kv[0])):
+    for code, r in sorted(rows.items(), key=lambda kv: (kv[1]["score"] is None, kv[1]["score"] or 0, kv[0])):
         node = tree_nodes.get(f"Unit:{code}") or _unit_node(code, r.get("unit_name"), kind=r.get("unit_kind"),
                                                             district=r.get("district"))
         rating = r.get("rating")
@@ -170,7 +173,7 @@ def build_ecosystem(driver: neo4j.Driver, database: str, p: EcosystemViewParams)
                  for n in nodes if root_ids and n.id not in root_ids]
     ratings = eco.summary.get("ratings", {})
     view = GraphView(
-        name="ecosystem_map", title="政治生态全景图", as_of=_as_of(p), nodes=nodes, edges=edges,
+        name="ecosystem_map", title="政治生态全景图", as_of=_as_of(p, eco), notes=eco.notes, nodes=nodes, edges=edges,
         figures=[(f"评定“{k}”", f"{ratings.get(k, 0)} 个") for k in RATING_COLORS] +
                 [("统计期", str(eco.summary.get("period") or "—"))],
         legend=[LegendItem(label=f"评定：{k}", kind="node", color=c, shape="dot") for k, c in RATING_COLORS.items()]
@@ -210,7 +213,7 @@ def build_cluster(driver: neo4j.Driver, database: str, p: ClusterViewParams) -> 
     order = {"Case": 0, "Officer": 1, "Clue": 2, "Unit": 3}
     nodes.sort(key=lambda n: order.get(n.type, 9))
     view = GraphView(
-        name="risk_cluster", title=f"风险群组 {row['cluster_id']}（{kind}）", as_of=_as_of(p),
+        name="risk_cluster", title=f"风险群组 {row['cluster_id']}（{kind}）", as_of=_as_of(p, res), notes=res.notes,
         nodes=nodes, edges=_edges(res),
         figures=[("风险值", str(row.get("risk"))), ("民警", f"{row.get('size')} 人"),
                  ("案件", str(len(row.get("cases") or []))), ("线索", str(len(row.get("clues") or []))),
@@ -244,7 +247,7 @@ def build_ego(driver: neo4j.Driver, database: str, p: EgoParams) -> GraphView:
         if n.id == center:
             n.size, n.border = 30, HIGHLIGHT_COLOR
     nodes.sort(key=lambda n: n.id != center)
-    view = GraphView(name="officer_ego", title=f"民警关系网络：警号 {p.badge_no}（{p.depth} 度）", as_of=_as_of(p),
+    view = GraphView(name="officer_ego", title=f"民警关系网络：警号 {p.badge_no}（{p.depth} 度）", as_of=_as_of(p, res), notes=res.notes,
                      nodes=nodes, edges=_edges(res),
                      legend=[LegendItem(label="中心民警", kind="mark", color=HIGHLIGHT_COLOR)])
     return finish(view)
@@ -272,7 +275,7 @@ def build_unit(driver: neo4j.Driver, database: str, p: UnitViewParams) -> GraphV
             n.border = "#7f7f7f"
             n.facts.append(("角色", "监督机构"))
     nodes.sort(key=lambda n: (n.id != center, n.type == "Officer"))
-    view = GraphView(name="unit_view", title=f"单位视图：{res.summary.get('unit') or p.unit_code}", as_of=_as_of(p),
+    view = GraphView(name="unit_view", title=f"单位视图：{res.summary.get('unit') or p.unit_code}", as_of=_as_of(p, res), notes=res.notes,
                      nodes=nodes, edges=_edges(res),
                      figures=[("在职人数", str(res.summary.get("officers", "—"))),
                               ("相关单位", str(res.summary.get("related_units", "—"))),
@@ -292,7 +295,7 @@ _register(ViewDef(
 
 
 class LiaisonViewParams(ViewParams):
-    stale_days: int = Field(180, ge=1, le=3650, title="久未走访天数")
+    stale_days: int = Field(STALE_DAYS, ge=1, le=3650, title="久未走访天数")
 
 
 def build_liaison(driver: neo4j.Driver, database: str, p: LiaisonViewParams) -> GraphView:
@@ -328,7 +331,7 @@ def build_liaison(driver: neo4j.Driver, database: str, p: LiaisonViewParams) -> 
         rank.get(n.id.removeprefix("Unit:"), 0), n.id))
     s = res.summary
     view = GraphView(
-        name="liaison_coverage", title="党委班子成员联系基层覆盖图", as_of=_as_of(p), nodes=nodes, edges=_edges(res),
+        name="liaison_coverage", title="党委班子成员联系基层覆盖图", as_of=_as_of(p, res), notes=res.notes, nodes=nodes, edges=_edges(res),
         figures=[("基层单位覆盖率", _pct(s.get("coverage_rate"))), ("党支部覆盖率", _pct(s.get("branch_coverage_rate"))),
                  ("未覆盖", f"{len(s.get('uncovered_units', []))} 个"), ("久未走访", f"{len(s.get('stale_units', []))} 个")],
         legend=[LegendItem(label="未覆盖单位", kind="node", color=STATUS_COLORS["未覆盖"], shape="box"),
@@ -384,7 +387,7 @@ def build_supervision(driver: neo4j.Driver, database: str, p: SupervisionViewPar
     s = res.summary
     view = GraphView(
         name="supervision_coverage", title=f"监督覆盖图（{p.supervision_type.value}）：不缺位、不越位",
-        as_of=_as_of(p), nodes=nodes, edges=edges,
+        as_of=_as_of(p, res), notes=res.notes, nodes=nodes, edges=edges,
         figures=[("在职民警", str(s.get("officers", "—"))),
                  ("无监督主体民警", str(len(s.get("unsupervised_officers", [])))),
                  ("多头监督民警", str(len(s.get("double_claimed_officers", [])))),
@@ -434,6 +437,10 @@ def build_chain(driver: neo4j.Driver, database: str, p: ChainViewParams) -> Grap
     for nid, lines in duties.items():
         by_id[nid].facts = [("责任", "；".join(lines))]
         by_id[nid].group = lines[0].split("：")[-1]
+    for r in res.rows:  # what each involved officer was alleged, found and given
+        if r["level"] == 1 and r["id"] in by_id:
+            by_id[r["id"]].facts += [(title, r[k]) for k, title in (("allegation", "反映问题"), ("finding", "认定结果"),
+                                                                     ("disposition", "处理")) if r.get(k)]
     # Nodes the rows do not place (intermediate units on the way to the leader in charge).
     for n in by_id.values():
         if n.level is None:
@@ -442,7 +449,7 @@ def build_chain(driver: neo4j.Driver, database: str, p: ChainViewParams) -> Grap
     if center in by_id:
         by_id[center].border, by_id[center].size = HIGHLIGHT_COLOR, 30
     nodes = sorted(by_id.values(), key=lambda n: (n.level or 0, n.id))
-    view = GraphView(name="accountability_chain", title=f"案件责任链（四责协同）：{p.case_no}", as_of=_as_of(p),
+    view = GraphView(name="accountability_chain", title=f"案件责任链（四责协同）：{p.case_no}", as_of=_as_of(p, res), notes=res.notes,
                      nodes=nodes, edges=_edges(res), hierarchical=True,
                      figures=[("涉案民警", f"{len(res.summary.get('officers', []))} 人"),
                               ("责任类型", "、".join(res.summary.get("responsibilities", [])) or "—")],

@@ -145,4 +145,4 @@ def run_query(
         return Response(_xlsx(q.title, result.columns, rows), media_type=XLSX_TYPE,
                         headers={"Content-Disposition": f'attachment; filename="{q.name}.xlsx"'})
     return {"name": q.name, "title": q.title, "columns": result.columns, "rows": rows, "nodes": nodes,
-            "edges": edges, "summary": plain(result.summary)}
+            "edges": edges, "summary": plain(result.summary), "notes": result.notes, "period": result.period}

@@ -16,6 +16,7 @@ from api.routes.entities import personal_ids
 from api.security import Principal, filter_graph
 from graph.errors import QueryParamError
 from graph.schema import parse_cn_date
+from queries.period import data_as_of
 from queries.registry import get_query
 from viz.home import key_figures, render_home
 from viz.model import GraphView, ViewEdge, ViewNode
@@ -127,7 +128,8 @@ def home(request: Request, principal: BrowserPrincipal, driver: DriverDep, setti
     if principal is None:
         return _to_login(request)
     try:
-        day = parse_cn_date(as_of) if as_of else dt.date.today()
+        # default: the data's own date (an old export is not judged against today)
+        day = parse_cn_date(as_of) if as_of else (data_as_of(driver, settings.neo4j_database) or dt.date.today())
     except ValueError as e:
         raise QueryParamError(f"截至日期有误 / bad as_of: {e}") from e
     figures = key_figures(driver, settings.neo4j_database, day)

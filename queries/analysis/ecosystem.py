@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["EcosystemConfig", "Indicator", "load_config", "derive_rates", "score_unit"]
+__all__ = ["EcosystemConfig", "Indicator", "NO_DATA", "load_config", "derive_rates", "score_unit"]
 
 CONFIG_PATH = Path(__file__).resolve().parent.parent / "ecosystem.toml"
 
@@ -62,14 +62,20 @@ def load_config(path: Path = CONFIG_PATH) -> EcosystemConfig:
         return parse_config(tomllib.load(f))
 
 
+NO_DATA = "无数据"
+"""The rating of a unit with no record at all in the period: nothing to rate it on."""
+
+
 def derive_rates(row: dict[str, Any]) -> dict[str, Any]:
-    """Add the per-100-officer rates and the first-form share to a row of raw counts."""
+    """Add the per-100-officer rates and the first-form share to a row of raw counts.
+
+    Without current officers there is no base: the rates are None (unknown), not 0.
+    """
     out = dict(row)
     officers = row.get("officers") or 0
-    per100 = (100.0 / officers) if officers else 0.0
-    out["clues_per_100"] = round(row.get("clues", 0) * per100, 2)
-    out["cases_per_100"] = round(row.get("cases", 0) * per100, 2)
-    out["petition_clues_per_100"] = round(row.get("petition_clues", 0) * per100, 2)
+    for rate, count in (("clues_per_100", "clues"), ("cases_per_100", "cases"),
+                        ("petition_clues_per_100", "petition_clues")):
+        out[rate] = round(row.get(count, 0) * 100.0 / officers, 2) if officers else None
     formed = row.get("formed_involvements", 0)
     out["first_form_share"] = round(row.get("first_form_involvements", 0) / formed, 4) if formed else None
     return out
@@ -84,6 +90,9 @@ def _fmt(value: Any) -> str:
 def score_unit(row: dict[str, Any], cfg: EcosystemConfig) -> dict[str, Any]:
     """Score one unit's indicators: ``score`` (0–100), ``rating`` and ``reasons`` (Chinese).
 
+    A row that says it holds no record in the period (``records`` = 0) is not scored: score None,
+    rating 无数据. Indicators that are None (unknown) cost nothing.
+
     >>> cfg = load_config()
     >>> r = score_unit(derive_rates({"officers": 100, "clues": 0, "cases": 0, "leader_cases": 0,
     ...     "nest_cases": 0, "linked_cases": 0, "repeat_clue_officers": 0, "formed_involvements": 0,
@@ -91,6 +100,8 @@ def score_unit(row: dict[str, Any], cfg: EcosystemConfig) -> dict[str, Any]:
     >>> r["score"], r["rating"], r["reasons"]
     (100.0, '好', [])
     """
+    if row.get("records") == 0:
+        return {"score": None, "rating": NO_DATA, "reasons": ["统计期内本单位没有线索、案件、检查或整改记录"]}
     penalties: list[tuple[float, str]] = []
     total = 0.0
     for ind in cfg.indicators:

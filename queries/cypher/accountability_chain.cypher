@@ -1,7 +1,7 @@
 // name: accountability_chain
 // title: 案件责任链
 // description: 一个案件的责任链：涉案民警→所在单位及负责人→党支部及书记→分管的党委班子成员（本单位或最近的上级单位）→党委及书记→监督机构，以及查办机构。
-// columns: case, handlers, officer, involvement, posting, unit, heads, branch_rel, branch, secretaries, charge_path, charge_nodes, leader_rel, leader, seat, committee, committee_secretaries, supervisions
+// columns: case, handlers, officer, involvement, involvements, posting, unit, heads, branch_rel, branch, secretaries, charge_path, charge_nodes, leader_rel, leader, seat, committee, committee_secretaries, supervisions
 // internal: rank_scopes
 MATCH (c:Case {case_no: $case_no})
 CALL (c) {
@@ -9,6 +9,9 @@ CALL (c) {
   RETURN collect([h, b]) AS handlers
 }
 OPTIONAL MATCH (c)-[i:INVOLVES]->(o:Officer)
+// several links between the case and one officer: one per allegation (what he was found to have done)
+WITH c, handlers, o, collect(i) AS involvements
+WITH c, handlers, o, involvements, head(involvements) AS i
 OPTIONAL CALL (o) {
   MATCH (o)-[s:SERVES_IN]->(u:Unit)
   WHERE (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
@@ -31,10 +34,10 @@ OPTIONAL CALL (o, unit) {
   WHERE br.kind <> '党委'
   RETURN m AS branch_rel, br AS branch, 1 AS pref
 }
-WITH c, handlers, o, i, posting, unit, heads, branch_rel, branch, pref
+WITH c, handlers, o, i, involvements, posting, unit, heads, branch_rel, branch, pref
 ORDER BY pref
-WITH c, handlers, o, i, posting, unit, heads, head(collect([branch_rel, branch])) AS br_pair
-WITH c, handlers, o, i, posting, unit, heads, br_pair[0] AS branch_rel, br_pair[1] AS branch
+WITH c, handlers, o, i, involvements, posting, unit, heads, head(collect([branch_rel, branch])) AS br_pair
+WITH c, handlers, o, i, involvements, posting, unit, heads, br_pair[0] AS branch_rel, br_pair[1] AS branch
 OPTIONAL CALL (branch) {
   MATCH (sc:Officer)-[sr:SECRETARY_OF]->(branch)
   WHERE (sr.start_date IS NULL OR sr.start_date <= $as_of) AND (sr.end_date IS NULL OR sr.end_date >= $as_of)
@@ -64,10 +67,10 @@ OPTIONAL CALL (o, unit) {
   WHERE sv.supervision_type = $supervision_type
     AND (sv.start_date IS NULL OR sv.start_date <= $as_of) AND (sv.end_date IS NULL OR sv.end_date >= $as_of)
     AND (x = unit OR sv.include_subtree)
-    AND o.rank IN $rank_scopes[coalesce(sv.rank_scope, '全部')]
+    AND (coalesce(sv.rank_scope, '全部') = '全部' OR o.rank IN $rank_scopes[sv.rank_scope])
   RETURN collect(DISTINCT [sv, b, x]) AS supervisions
 }
-RETURN c AS case, handlers, o AS officer, i AS involvement, posting, unit, coalesce(heads, []) AS heads,
+RETURN c AS case, handlers, o AS officer, i AS involvement, involvements, posting, unit, coalesce(heads, []) AS heads,
        branch_rel, branch, coalesce(secretaries, []) AS secretaries, coalesce(charge_path, []) AS charge_path,
        coalesce(charge_nodes, []) AS charge_nodes,
        leader_rel, leader, seat, committee, coalesce(committee_secretaries, []) AS committee_secretaries,

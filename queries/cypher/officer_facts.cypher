@@ -14,7 +14,7 @@ OPTIONAL CALL (o) {
 }
 RETURN o.badge_no AS badge_no, o.name AS name, o.rank AS rank, coalesce(o.post, posting_post) AS post,
        coalesce(o.high_risk_post, false) AS high_risk_post, u.code AS unit_code, u.name AS unit_name,
-       (o.rank IN $leader_ranks
+       (coalesce(o.rank IN $leader_ranks, false)
         OR EXISTS { MATCH (o)-[h:HEADS]->(:Unit)
                     WHERE (h.start_date IS NULL OR h.start_date <= $as_of) AND (h.end_date IS NULL OR h.end_date >= $as_of) }
         OR EXISTS { MATCH (o)-[m:COMMITTEE_MEMBER_OF]->(:PartyOrg {kind: '党委'})

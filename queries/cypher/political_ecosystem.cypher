@@ -1,12 +1,15 @@
 // name: political_ecosystem
 // title: 政治生态指标
 // description: 按单位（或分局汇总）统计统计期内的线索、案件、涉及领导干部的案件、窝案、串案、重复举报、第一种形态占比、逾期整改和信访举报线索。
-// columns: unit_code, unit_name, unit_kind, district, officers, clues, cases, leader_cases, nest_cases, linked_cases, repeat_clue_officers, formed_involvements, first_form_involvements, overdue_rectifications, petition_clues
-// internal: period_start, period_end, leader_ranks, petition_sources, excluded_kinds, nest_min_officers
+// columns: unit_code, unit_name, unit_kind, district, officers, clues, cases, leader_cases, nest_cases, linked_cases, repeat_clue_officers, formed_involvements, first_form_involvements, overdue_rectifications, petition_clues, records, unknown_rank_officers, unknown_source_clues
+// internal: leader_ranks, petition_sources, excluded_kinds, nest_min_officers
+// Period: records dated $date_from..$date_to; state (current postings, roles, overdue): $as_of.
+// records = clues + cases + inspections of the unit + rectifications due in the period: a unit with
+// none has nothing to be rated on (rating 无数据). Rank 未知 or null is never a leader rank.
 // Groups: level 'unit' = each unit; 'sub_bureau' = the unit's ancestor-or-self right below the
 // root of the unit tree (分局 and city-level departments), so a sub-bureau rolls up its subtree.
 MATCH (u:Unit)
-WHERE NOT u.kind IN $excluded_kinds
+WHERE u.kind IS NULL OR NOT u.kind IN $excluded_kinds
 CALL (u) {
   MATCH p = (u)-[:PART_OF*0..]->(top:Unit)
   WHERE NOT (top)-[:PART_OF]->(:Unit)
@@ -27,30 +30,33 @@ CALL (units, officers) {
   CALL (units, officers) {
     UNWIND officers AS o
     MATCH (cl:Clue)-[:CONCERNS]->(o)
-    WHERE cl.received_on >= $period_start AND cl.received_on <= $period_end
+    WHERE cl.received_on >= $date_from AND cl.received_on <= $date_to
     RETURN cl
     UNION
     UNWIND units AS u
     MATCH (cl:Clue)-[:CONCERNS_UNIT]->(u)
-    WHERE cl.received_on >= $period_start AND cl.received_on <= $period_end
+    WHERE cl.received_on >= $date_from AND cl.received_on <= $date_to
     RETURN cl
   }
   RETURN count(DISTINCT cl) AS clues,
-         count(DISTINCT CASE WHEN cl.source IN $petition_sources THEN cl END) AS petition_clues
+         count(DISTINCT CASE WHEN cl.source IN $petition_sources THEN cl END) AS petition_clues,
+         count(DISTINCT CASE WHEN cl.source IS NULL OR cl.source = '未知' THEN cl END) AS unknown_source_clues
 }
 CALL (officers) {
   UNWIND officers AS o
   MATCH (c:Case)-[i:INVOLVES]->(o)
-  WHERE c.opened_on >= $period_start AND c.opened_on <= $period_end
-  WITH c, o, i,
-       (o.rank IN $leader_ranks
+  WHERE c.opened_on >= $date_from AND c.opened_on <= $date_to
+  WITH c, o, collect(i) AS links
+  WITH c, o, head([l IN links WHERE l.form IS NOT NULL | l.form]) AS link_form,
+       (coalesce(o.rank IN $leader_ranks, false)
         OR EXISTS { MATCH (o)-[h:HEADS]->(:Unit)
                     WHERE (h.start_date IS NULL OR h.start_date <= $as_of) AND (h.end_date IS NULL OR h.end_date >= $as_of) }
         OR EXISTS { MATCH (o)-[m:COMMITTEE_MEMBER_OF]->(po:PartyOrg {kind: '党委'})
                     WHERE (m.start_date IS NULL OR m.start_date <= $as_of) AND (m.end_date IS NULL OR m.end_date >= $as_of) })
        AS leader
-  WITH c, o, leader, coalesce(i.form, c.form) AS form
+  WITH c, o, leader, coalesce(link_form, c.form) AS form
   RETURN count(DISTINCT c) AS cases,
+         count(DISTINCT CASE WHEN NOT leader AND (o.rank IS NULL OR o.rank = '未知') THEN o END) AS unknown_rank_officers,
          count(DISTINCT CASE WHEN leader THEN c END) AS leader_cases,
          count(CASE WHEN form IS NOT NULL THEN 1 END) AS formed_involvements,
          count(CASE WHEN form = '第一种形态' THEN 1 END) AS first_form_involvements,
@@ -59,7 +65,7 @@ CALL (officers) {
 CALL (units) {
   UNWIND units AS u
   MATCH (c:Case)-[:INVOLVES]->(o:Officer)-[s:SERVES_IN]->(u)
-  WHERE c.opened_on >= $period_start AND c.opened_on <= $period_end
+  WHERE c.opened_on >= $date_from AND c.opened_on <= $date_to
     AND (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
   WITH c, u, count(DISTINCT o) AS n
   WHERE n >= $nest_min_officers
@@ -81,7 +87,7 @@ CALL (case_nodes) {
 CALL (officers) {
   UNWIND officers AS o
   MATCH (cl:Clue)-[:CONCERNS]->(o)
-  WHERE cl.received_on >= $period_start AND cl.received_on <= $period_end
+  WHERE cl.received_on >= $date_from AND cl.received_on <= $date_to
   WITH o, count(DISTINCT cl) AS n
   WHERE n >= 2
   RETURN count(o) AS repeat_clue_officers
@@ -89,13 +95,21 @@ CALL (officers) {
 CALL (units) {
   UNWIND units AS u
   MATCH (r:Rectification)-[:ISSUED_TO]->(u)
-  WHERE r.status <> '已整改' AND r.deadline < $as_of
-  RETURN count(DISTINCT r) AS overdue_rectifications
+  RETURN count(DISTINCT CASE WHEN r.status <> '已整改' AND r.deadline < $as_of THEN r END) AS overdue_rectifications,
+         count(DISTINCT CASE WHEN r.deadline >= $date_from AND r.deadline <= $date_to THEN r END) AS due_rectifications
 }
-WITH g, size(officers) AS officers, clues, petition_clues, cases, leader_cases, formed_involvements,
-     first_form_involvements, nest_cases, linked_cases, repeat_clue_officers, overdue_rectifications
+CALL (units) {
+  UNWIND units AS u
+  MATCH (ins:Inspection)-[:TARGETS]->(u)
+  WHERE ins.started_on >= $date_from AND ins.started_on <= $date_to
+  RETURN count(DISTINCT ins) AS inspections
+}
+WITH g, size(officers) AS officers, clues, petition_clues, unknown_source_clues, cases, leader_cases,
+     unknown_rank_officers, formed_involvements, first_form_involvements, nest_cases, linked_cases,
+     repeat_clue_officers, overdue_rectifications, clues + cases + inspections + due_rectifications AS records
 WHERE officers > 0 OR clues > 0 OR cases > 0
 RETURN g.code AS unit_code, g.name AS unit_name, g.kind AS unit_kind, g.district AS district,
        officers, clues, cases, leader_cases, nest_cases, linked_cases, repeat_clue_officers,
-       formed_involvements, first_form_involvements, overdue_rectifications, petition_clues
+       formed_involvements, first_form_involvements, overdue_rectifications, petition_clues, records,
+       unknown_rank_officers, unknown_source_clues
 ORDER BY unit_code

@@ -1,7 +1,7 @@
 // name: supervision_officers
 // title: 民警的监督主体
 // description: 每名在职民警（按当前任职单位）在给定监督类型下的监督主体（单位范围含下级、职级范围）。
-// columns: badge_no, name, rank, unit_code, unit_name, bodies
+// columns: badge_no, name, rank, unit_code, unit_name, bodies, restricted
 // internal: rank_scopes
 // The rules reaching each unit are found once per unit, then applied to its officers' ranks.
 MATCH (u:Unit)
@@ -14,7 +14,9 @@ CALL (u) {
 }
 MATCH (o:Officer)-[s:SERVES_IN]->(u)
 WHERE (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
-WITH o, u, [r IN rules WHERE r[0] IS NOT NULL AND o.rank IN $rank_scopes[r[1]] | r[0]] AS claims
+// 全部 admits every officer, rank known or not; a rank-restricted rule only a known rank in its scope.
+WITH o, u, [r IN rules WHERE r[0] IS NOT NULL AND (r[1] = '全部' OR o.rank IN $rank_scopes[r[1]]) | r[0]] AS claims,
+     size([r IN rules WHERE r[0] IS NOT NULL AND r[1] <> '全部']) AS restricted
 RETURN o.badge_no AS badge_no, o.name AS name, o.rank AS rank, u.code AS unit_code, u.name AS unit_name,
-       reduce(acc = [], b IN claims | CASE WHEN b IN acc THEN acc ELSE acc + b END) AS bodies
+       reduce(acc = [], b IN claims | CASE WHEN b IN acc THEN acc ELSE acc + b END) AS bodies, restricted
 ORDER BY badge_no

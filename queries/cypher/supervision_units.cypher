@@ -4,7 +4,7 @@
 // columns: unit_code, unit_name, unit_kind
 // internal: excluded_kinds
 MATCH (u:Unit)
-WHERE NOT u.kind IN $excluded_kinds
+WHERE (u.kind IS NULL OR NOT u.kind IN $excluded_kinds)
   AND NOT EXISTS {
     MATCH (u)-[:PART_OF*0..]->(x:Unit)<-[sv:SUPERVISES]-(:Unit)
     WHERE sv.supervision_type = $supervision_type

@@ -2,6 +2,8 @@
 // title: 单位概览
 // description: 一个单位：上级单位、下级单位（depth 层）、在职人员、党组织、负责人、分管领导、联系领导和监督机构的节点和关系。
 // columns: unit, tree, people, orgs, leaders, supervisors
+// A unit may have no parent, people, Party org, leader or supervisor: every list is then empty
+// (collect skips the nulls of an OPTIONAL MATCH that found nothing).
 MATCH (u:Unit {code: $unit_code})
 CALL (u) {
   OPTIONAL MATCH p = (u)-[:PART_OF*0..6]->(:Unit)
@@ -17,21 +19,21 @@ CALL (u) {
   OPTIONAL MATCH (o:Officer)-[s:SERVES_IN]->(u)
   WHERE (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
   WITH o, s LIMIT $limit
-  RETURN collect([s, o]) AS people, count(o) AS officers
+  RETURN collect(CASE WHEN o IS NOT NULL THEN [s, o] END) AS people, count(o) AS officers
 }
 CALL (u) {
   OPTIONAL MATCH (po:PartyOrg)-[r:SET_UP_IN]->(u)
-  RETURN collect([r, po]) AS orgs
+  RETURN collect(CASE WHEN po IS NOT NULL THEN [r, po] END) AS orgs
 }
 CALL (u) {
   OPTIONAL MATCH (l:Officer)-[r:HEADS|IN_CHARGE_OF|LIAISES_WITH]->(u)
   WHERE r.end_date IS NULL OR r.end_date >= $as_of
-  RETURN collect([r, l]) AS leaders
+  RETURN collect(CASE WHEN l IS NOT NULL THEN [r, l] END) AS leaders
 }
 CALL (u) {
   OPTIONAL MATCH (u)-[:PART_OF*0..]->(x:Unit)<-[sv:SUPERVISES]-(b:Unit)
   WHERE (sv.start_date IS NULL OR sv.start_date <= $as_of) AND (sv.end_date IS NULL OR sv.end_date >= $as_of)
     AND (x = u OR sv.include_subtree)
-  RETURN collect([sv, b, x]) AS supervisors
+  RETURN collect(CASE WHEN b IS NOT NULL THEN [sv, b, x] END) AS supervisors
 }
 RETURN u AS unit, ancestors + subtree AS tree, people, officers, orgs, leaders, supervisors

@@ -1,11 +1,13 @@
 // name: violation_involvements
 // title: 违纪违法人次明细
 // description: 统计期内立案的案件的每一涉案人次：违纪违法类型、警种、职级、处理形态、立案日期和所在区县（当前单位或最近有区县的上级单位）。
-// columns: case_no, opened_on, year, quarter, violation_type, police_type, rank, form, district
-// internal: period_start, period_end
+// columns: case_no, officer, opened_on, year, quarter, violation_type, police_type, rank, form, district
+// An unknown value (null or 未知) is reported as 未知, never as a real category. Several links between
+// one case and one officer (one per allegation) are one involvement.
 MATCH (c:Case)
-WHERE c.opened_on >= $period_start AND c.opened_on <= $period_end
+WHERE c.opened_on >= $date_from AND c.opened_on <= $date_to
 OPTIONAL MATCH (c)-[i:INVOLVES]->(o:Officer)
+WITH c, o, head([l IN collect(i) WHERE l.form IS NOT NULL | l.form]) AS link_form
 OPTIONAL CALL (o) {
   MATCH (o)-[s:SERVES_IN]->(u:Unit)
   WHERE (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
@@ -15,7 +17,7 @@ OPTIONAL CALL (o) {
   RETURN u, head(collect(d.district)) AS district
   LIMIT 1
 }
-RETURN c.case_no AS case_no, c.opened_on AS opened_on, c.opened_on.year AS year,
-       c.opened_on.quarter AS quarter, c.violation_type AS violation_type,
+RETURN c.case_no AS case_no, o.badge_no AS officer, c.opened_on AS opened_on, c.opened_on.year AS year,
+       c.opened_on.quarter AS quarter, coalesce(c.violation_type, '未知') AS violation_type,
        coalesce(o.police_type, u.police_type, '未知') AS police_type, coalesce(o.rank, '未知') AS rank,
-       coalesce(i.form, c.form, '未定') AS form, coalesce(district, '未知') AS district
+       coalesce(link_form, c.form, '未定') AS form, coalesce(district, '未知') AS district

@@ -21,6 +21,7 @@ from queries.common import (
     record_rows,
     run_cypher,
 )
+from queries.period import resolve_window
 from queries.registry import QueryDef, QueryResult, load_cypher, register
 
 
@@ -29,10 +30,12 @@ class ProfileParams(Params):
     depth: int = Field(1, ge=1, le=2, title="邻域深度")
     limit: int = Field(300, ge=1, le=5000, title="一度邻居上限")
     per_node: int = Field(30, ge=1, le=500, title="每个邻居的二度邻居上限")
-    as_of: AsOf = as_of_field()
+    as_of: AsOf | None = as_of_field()
 
 
 def run_profile(driver: neo4j.Driver, database: str, p: ProfileParams) -> QueryResult:
+    w = resolve_window(driver, database, as_of=p.as_of)
+    p = p.model_copy(update={"as_of": w.as_of})
     summary_rows = record_rows(run_cypher(driver, database, "officer_summary", p.model_dump()))
     if not summary_rows:
         raise NotFound(f"没有警号为 {p.badge_no!r} 的民警 / no officer with badge number {p.badge_no!r}")
@@ -41,9 +44,12 @@ def run_profile(driver: neo4j.Driver, database: str, p: ProfileParams) -> QueryR
         col.add_node(rec["officer"])
         col.add_any(rec["nodes"])
         col.add_any(rec["rels"])
+    notes = list(w.notes)
+    if not summary_rows[0].get("unit_code"):
+        notes.append(f"该民警在 {w.as_of.isoformat()} 没有当前任职数据，所在单位不明。")
     return QueryResult(columns=list(load_cypher("officer_summary").columns), rows=summary_rows,
-                       nodes=col.nodes, edges=col.edges,
-                       summary={"badge_no": p.badge_no, "depth": p.depth, "nodes": len(col.nodes)})
+                       nodes=col.nodes, edges=col.edges, notes=notes,
+                       summary={"badge_no": p.badge_no, "depth": p.depth, "nodes": len(col.nodes), **w.summary()})
 
 
 register(QueryDef(
@@ -51,18 +57,19 @@ register(QueryDef(
     description="一名民警（需要警号）的概况，以及其一至二度关系网络（任职、党组织、职务、线索、案件、联系点等）。",
     params=ProfileParams, run=run_profile, scopes=frozenset({"officers", "org", "clues", "cases"}),
     entity="Officer", columns=load_cypher("officer_summary").columns,
-    cypher=("officer_summary", "officer_profile")))
+    cypher=("officer_summary", "officer_profile", "data_as_of")))
 
 
 class UnitParams(Params):
     unit_code: str = Field(..., min_length=1, max_length=64, title="单位编码")
     depth: int = Field(2, ge=1, le=6, title="下级单位层数")
     limit: int = Field(500, ge=1, le=5000, title="人员和下级单位上限")
-    as_of: AsOf = as_of_field()
+    as_of: AsOf | None = as_of_field()
 
 
 def run_unit(driver: neo4j.Driver, database: str, p: UnitParams) -> QueryResult:
-    records = run_cypher(driver, database, "unit_overview", p.model_dump())
+    w = resolve_window(driver, database, as_of=p.as_of)
+    records = run_cypher(driver, database, "unit_overview", {**p.model_dump(), "as_of": w.as_of})
     if not records:
         raise NotFound(f"没有单位 {p.unit_code!r} / no unit with code {p.unit_code!r}")
     rec = records[0]
@@ -83,24 +90,35 @@ def run_unit(driver: neo4j.Driver, database: str, p: UnitParams) -> QueryResult:
         col.add_rel(rel)
         body_ent = node_entity(body)
         rows.append({"relation": "监督", "id": body_ent["id"] if body_ent else None,
-                     "name": body.get("name"), "detail": f"{rel.get('supervision_type')}（{rel.get('rank_scope')}）"})
+                     "name": body.get("name"),
+                     "detail": f"{rel.get('supervision_type') or '类型未知'}（{rel.get('rank_scope') or '全部'}）"})
     for rel, node in rec["leaders"]:
         ent = node_entity(node)
-        rows.append({"relation": {"HEADS": "负责人", "IN_CHARGE_OF": "分管领导", "LIAISES_WITH": "联系领导"}[rel.type],
-                     "id": ent["id"] if ent else None, "name": node.get("name"),
-                     "detail": plain(rel.get("last_visit_on")) or ""})
+        rows.append({"relation": LEADER_RELATIONS.get(rel.type, rel.type), "id": ent["id"] if ent else None,
+                     "name": node.get("name"), "detail": plain(rel.get("last_visit_on")) or ""})
+    notes = list(w.notes)
+    if not rec["people"]:
+        notes.append(f"该单位在 {w.as_of.isoformat()} 没有当前在职人员数据。")
+    if not any(r.type == "HEADS" for r, _ in rec["leaders"]):
+        notes.append("没有该单位当前负责人的数据。")
+    if not rec["supervisors"]:
+        notes.append("没有覆盖该单位的监督关系数据。")
     unit = node_entity(rec["unit"]) or {}
     subunits = [n for n in col.nodes if n["type"] == "Unit" and n["id"] != unit.get("id")]
     return QueryResult(columns=["relation", "id", "name", "detail"], rows=rows, nodes=col.nodes, edges=col.edges,
+                       notes=notes,
                        summary={"unit": unit.get("caption"), "unit_code": p.unit_code, "officers": rec["officers"],
-                                "related_units": len(subunits), "party_orgs": len(rec["orgs"])})
+                                "related_units": len(subunits), "party_orgs": len(rec["orgs"]), **w.summary()})
+
+
+LEADER_RELATIONS = {"HEADS": "负责人", "IN_CHARGE_OF": "分管领导", "LIAISES_WITH": "联系领导"}
 
 
 register(QueryDef(
     name="unit_overview", title="单位概览",
     description="一个单位（需要单位编码）的上下级单位、在职人员、党组织、负责人、分管和联系领导、监督机构，作为节点和关系。",
     params=UnitParams, run=run_unit, scopes=frozenset({"org", "officers", "liaisons"}), entity="Unit",
-    columns=("relation", "id", "name", "detail"), cypher=("unit_overview",)))
+    columns=("relation", "id", "name", "detail"), cypher=("unit_overview", "data_as_of")))
 
 
 class PathParams(Params):
