@@ -37,16 +37,18 @@ demo: system-deps install launcher
 test: system-deps install launcher
 	$(PY) -m pytest -q
 
-## bench: ingest, queries, API and views benchmarks on fresh servers (numbers and ratios)
+## bench: ingest, queries, API, views and report benchmarks on fresh servers (numbers and ratios)
 bench: system-deps install launcher
 	$(PY) -m bench.ingest --scale city
 	$(PY) -m bench.queries --scale city
 	$(PY) -m bench.api
 	$(PY) -m bench.viz
+	$(PY) -m bench.report
 
 ## screenshots: regenerate docs/screenshots/*.png from the sample city
 screenshots: system-deps install launcher
 	$(PY) -m viz.screenshots
+	$(PY) -m viz.report.screenshots
 
 ## contract: regenerate the input-file contract from the schema
 contract: install

@@ -20,6 +20,7 @@ from ingest.commands import ingest_command
 from ingest.sample import sample_command
 from queries.commands import export_cmd, query_app
 from viz.commands import viz_command
+from viz.report.commands import report_command
 
 cli = typer.Typer(
     help="监督知识图谱 / Supervision knowledge graph of the police bureau: units, Party branches, officers, "
@@ -34,6 +35,7 @@ cli.command("ingest")(ingest_command)
 cli.add_typer(query_app, name="query")
 cli.command("export")(export_cmd)
 cli.command("viz")(viz_command)
+cli.command("report")(report_command)
 cli.command("serve")(serve)
 cli.add_typer(token_app, name="token")
 cli.add_typer(order_app, name="order")

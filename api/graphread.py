@@ -17,7 +17,7 @@ from api.security import Role, key_masked, visibility_predicate
 from api.shape import entity_id, node_entity, number_parallel, rel_edge
 from graph.constraints import q
 from graph.errors import NotFound
-from graph.schema import NODE_SPECS, REL_SPECS, RelSpec, node_spec
+from graph.schema import CHANGE_STAMP, INTERNAL_LABELS, NODE_SPECS, REL_SPECS, RelSpec, node_spec
 
 LEVEL_CAP = 5000
 """Most neighbour rows read per level of an expansion (``truncated`` says when it was reached)."""
@@ -172,11 +172,47 @@ def time_fields(spec: RelSpec) -> tuple[str, str | None] | None:
     return None
 
 
+def runs_since(driver: neo4j.Driver, database: str, since: dt.datetime, timeout: float) -> list[str]:
+    """Ids of the ingest runs started after ``since`` (what ``changed_since`` filters on)."""
+    run = next(i for i in INTERNAL_LABELS if i.label == "IngestRun")
+    records, _, _ = driver.execute_query(
+        _query(f"MATCH (r:{q(run.label)}) WHERE r.started_at > $since RETURN r.{q(run.key)} AS id", timeout),
+        since=since, database_=database, routing_="r")
+    return [r["id"] for r in records]
+
+
+def entities_batch(driver: neo4j.Driver, database: str, role: Role, ids: list[tuple[str, str]],
+                   timeout: float) -> list[dict[str, Any]]:
+    """The entities among ``ids`` (label, key) that exist and the role may see, in request order."""
+    by_label: dict[str, list[str]] = {}
+    for label, key in ids:
+        by_label.setdefault(label, []).append(key)
+    found: dict[str, dict[str, Any]] = {}
+    vis, params = visibility_predicate("n", role)
+    for label, keys in by_label.items():
+        if not role.reads_label(label):
+            continue
+        spec = node_spec(label)
+        records, _, _ = driver.execute_query(
+            _query(f"UNWIND $keys AS k MATCH (n:{q(label)} {{{q(spec.key)}: k}}) WHERE {vis} RETURN n", timeout),
+            keys=keys, **params, database_=database, routing_="r")
+        for rec in records:
+            ent = node_entity(rec["n"])
+            if ent is not None:
+                found[ent["id"]] = ent
+    return [found[entity_id(label, key)] for label, key in ids if entity_id(label, key) in found]
+
+
 def relationships(driver: neo4j.Driver, database: str, role: Role, *, rel_type: str | None,
                   from_id: tuple[str, str] | None, to_id: tuple[str, str] | None, since: dt.date | None,
                   until: dt.date | None, limit: int, after: list[str] | None,
-                  timeout: float) -> tuple[list[dict[str, Any]], list[str] | None]:
-    """One page ordered by (type, from key, to key, key properties); keyset cursor on that order."""
+                  timeout: float, changed_runs: list[str] | None = None,
+                  ) -> tuple[list[dict[str, Any]], list[str] | None, int]:
+    """One page ordered by (type, from key, to key, key properties); keyset cursor on that order.
+
+    Each item carries ``from_entity``/``to_entity`` (the endpoints in the entity shape, for the
+    caller to mask). ``changed_runs``: only relationships that one of these ingest runs changed,
+    or whose endpoint it changed. The third value is the total under the filters (all pages)."""
     specs = sorted((s for s in REL_SPECS if role.reads_rel(s.type) and role.reads_label(s.from_label)
                     and role.reads_label(s.to_label)), key=lambda s: s.type)
     if rel_type is not None:
@@ -187,17 +223,13 @@ def relationships(driver: neo4j.Driver, database: str, role: Role, *, rel_type: 
         specs = [s for s in specs if s.to_label == to_id[0]]
     if since is not None or until is not None:
         specs = [s for s in specs if time_fields(s) is not None]
-    if after is not None:
-        specs = [s for s in specs if s.type >= after[0]]
-    items: list[dict[str, Any]] = []
-    last: list[str] | None = None
-    for spec in specs:
-        want = limit - len(items)
-        if want <= 0:
-            break
+    vis_a, pa = visibility_predicate("a", role)
+    vis_b, pb = visibility_predicate("b", role)
+    args = {"from_key": from_id[1] if from_id else None, "to_key": to_id[1] if to_id else None,
+            "since": since, "until": until, "runs": changed_runs or [], **pa, **pb}
+
+    def match(spec: RelSpec) -> str:
         fk, tk = node_spec(spec.from_label).key, node_spec(spec.to_label).key
-        vis_a, pa = visibility_predicate("a", role)
-        vis_b, pb = visibility_predicate("b", role)
         conds = [vis_a, vis_b, f"($from_key IS NULL OR a.{q(fk)} = $from_key)",
                  f"($to_key IS NULL OR b.{q(tk)} = $to_key)"]
         tf = time_fields(spec)
@@ -209,6 +241,28 @@ def relationships(driver: neo4j.Driver, database: str, role: Role, *, rel_type: 
             else:
                 conds.append(f"($since IS NULL OR r.{q(end)} IS NULL OR r.{q(end)} >= $since) "
                              f"AND ($until IS NULL OR r.{q(start)} IS NULL OR r.{q(start)} <= $until)")
+        if changed_runs is not None:
+            stamp = q(CHANGE_STAMP)
+            conds.append(f"(r.{stamp} IN $runs OR a.{stamp} IN $runs OR b.{stamp} IN $runs)")
+        return (f"MATCH (a:{q(spec.from_label)})-[r:{q(spec.type)}]->(b:{q(spec.to_label)}) "
+                f"WHERE {' AND '.join(conds)} ")
+
+    def total() -> int:
+        if not specs:
+            return 0
+        counts = " UNION ALL ".join(f"{match(s)} RETURN count(r) AS n" for s in specs)
+        records, _, _ = driver.execute_query(_query(f"CALL () {{ {counts} }} RETURN sum(n) AS n", timeout),
+                                             **args, database_=database, routing_="r")
+        return int(records[0]["n"] or 0)
+
+    page_specs = [s for s in specs if after is None or s.type >= after[0]]
+    items: list[dict[str, Any]] = []
+    last: list[str] | None = None
+    for spec in page_specs:
+        want = limit - len(items)
+        if want <= 0:
+            break
+        fk, tk = node_spec(spec.from_label).key, node_spec(spec.to_label).key
         tb = " + '|' + ".join(f"coalesce(toString(r.{q(p)}), '')" for p in spec.key_props) or "''"
         cursor_cond = "true"
         cur: dict[str, Any] = {}
@@ -216,21 +270,18 @@ def relationships(driver: neo4j.Driver, database: str, role: Role, *, rel_type: 
             cursor_cond = "(ak > $a0 OR (ak = $a0 AND (bk > $b0 OR (bk = $b0 AND tb > $t0))))"
             cur = {"a0": after[1], "b0": after[2], "t0": after[3]}
         cypher = (
-            f"MATCH (a:{q(spec.from_label)})-[r:{q(spec.type)}]->(b:{q(spec.to_label)}) "
-            f"WHERE {' AND '.join(conds)} "
-            f"WITH r, toString(a.{q(fk)}) AS ak, toString(b.{q(tk)}) AS bk, {tb} AS tb "
-            f"WHERE {cursor_cond} RETURN r, ak, bk, tb ORDER BY ak, bk, tb LIMIT $n"
+            match(spec) + f"WITH a, r, b, toString(a.{q(fk)}) AS ak, toString(b.{q(tk)}) AS bk, {tb} AS tb "
+            f"WHERE {cursor_cond} RETURN a, r, b, ak, bk, tb ORDER BY ak, bk, tb LIMIT $n"
         )
-        records, _, _ = driver.execute_query(
-            _query(cypher, timeout), from_key=from_id[1] if from_id else None,
-            to_key=to_id[1] if to_id else None, since=since, until=until, n=want + 1, **{**pa, **pb, **cur},
-            database_=database, routing_="r")
+        records, _, _ = driver.execute_query(_query(cypher, timeout), n=want + 1, **args, **cur,
+                                             database_=database, routing_="r")
         for rec in records[:want]:
-            items.append(rel_edge(rec["r"], entity_id(spec.from_label, rec["ak"]),
-                                  entity_id(spec.to_label, rec["bk"])))
+            item = rel_edge(rec["r"], entity_id(spec.from_label, rec["ak"]), entity_id(spec.to_label, rec["bk"]))
+            item["from_entity"], item["to_entity"] = node_entity(rec["a"]), node_entity(rec["b"])
+            items.append(item)
             last = [spec.type, rec["ak"], rec["bk"], rec["tb"]]
         if len(records) > want:
-            return number_parallel(items), last
+            return number_parallel(items), last, total()
     # Exhausted this type list: a next page exists only if a later type still has rows; the
     # caller asks again with the cursor and gets an empty page at worst.
-    return number_parallel(items), (last if len(items) >= limit and last is not None else None)
+    return number_parallel(items), (last if len(items) >= limit and last is not None else None), total()

@@ -50,6 +50,10 @@ IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso(_ISO_DATETIME, "dateti
 class Entity(BaseModel):
     """A node: ``id`` is ``<Label>:<business key>``; ``props`` are schema fields (dates ISO)."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "Officer:010203", "type": "Officer", "key": "010203", "caption": "张伟",
+        "props": {"badge_no": "010203", "name": "张伟", "rank": "科员", "id_number": "3201**********1234"}}]})
+
     id: str
     type: EntityType  # type: ignore[valid-type]
     key: str | int
@@ -58,7 +62,9 @@ class Entity(BaseModel):
 
 
 class Edge(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True, json_schema_extra={"examples": [{
+        "id": "SERVES_IN:Officer:010203->Unit:U0101:0", "type": "SERVES_IN", "from": "Officer:010203",
+        "to": "Unit:U0101", "props": {"start_date": "2020-01-01", "post": "社区民警"}}]})
 
     id: str
     type: RelType  # type: ignore[valid-type]
@@ -80,9 +86,43 @@ class SearchResult(BaseModel):
     truncated: bool
 
 
+class EndpointRef(BaseModel):
+    """A relationship's endpoint as the role may see it (names masked where the role masks them)."""
+
+    id: str = Field(examples=["Officer:010203"])
+    type: EntityType  # type: ignore[valid-type]
+    key: str | int = Field(examples=["010203"])
+    name: str | int | None = Field(None, description="显示名称 / display name", examples=["张伟"])
+
+
+class Relationship(Edge):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "SERVES_IN:Officer:010203->Unit:U0101:0", "type": "SERVES_IN", "from": "Officer:010203",
+        "to": "Unit:U0101", "props": {"start_date": "2020-01-01"},
+        "from_entity": {"id": "Officer:010203", "type": "Officer", "key": "010203", "name": "张伟"},
+        "to_entity": {"id": "Unit:U0101", "type": "Unit", "key": "U0101", "name": "城东分局南街派出所"}}]})
+
+    from_entity: EndpointRef
+    to_entity: EndpointRef
+
+
 class RelationshipPage(BaseModel):
-    items: list[Edge]
+    items: list[Relationship]
+    total: int = Field(description="满足筛选条件的关系总数（所有页）/ relationships matching the filters, all pages")
     next_cursor: str | None = Field(None, description="下一页游标 / pass as ?cursor= for the next page")
+
+
+class EntityBatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"ids": ["Officer:010203", "Unit:U01"]}]})
+
+    ids: list[str] = Field(min_length=1, max_length=500,
+                           description="实体标识“类型:主键”，至多 500 个 / entity ids <Type>:<key>, up to 500")
+
+
+class EntityBatch(BaseModel):
+    items: list[Entity] = Field(description="找到且可见的实体，按请求顺序 / found and visible, in request order")
+    missing: list[str] = Field(description="不存在或无权查看的标识 / ids not found or not visible to the role")
 
 
 class QueryInfo(BaseModel):
@@ -99,10 +139,18 @@ class QueryList(BaseModel):
     items: list[QueryInfo]
 
 
+class Column(BaseModel):
+    name: str = Field(description="字段名（行中的键）/ field name (the key in each row)")
+    title: str = Field(description="中文列标题 / Chinese column title")
+    type: str = Field(description="text | code | int | float | percent | date | bool | list")
+    unit: str = ""
+    meaning: str = ""
+
+
 class QueryAnswer(BaseModel):
     name: str
     title: str
-    columns: list[str]
+    columns: list[Column]
     rows: list[dict[str, Any]]
     nodes: list[Entity] = []
     edges: list[Edge] = []

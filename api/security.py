@@ -31,7 +31,7 @@ from typing import Any
 
 from graph.access import BadPurpose, clean_purpose
 from graph.errors import KgError, NotFound
-from graph.schema import NODE_SPECS, REL_SPECS, ClueSource, InspectionKind, node_spec
+from graph.schema import NODE_SPECS, PERSONAL_LABELS, REL_SPECS, ClueSource, InspectionKind, node_spec
 
 __all__ = [
     "ENDPOINT_GROUPS",
@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 ROLES_FILE = Path(__file__).with_name("roles.toml")
-ENDPOINT_GROUPS = ("entities", "search", "relationships", "queries", "views", "audit")
+ENDPOINT_GROUPS = ("entities", "search", "relationships", "queries", "views", "reports", "audit")
 ALL_SCOPES = tuple(sorted({s.scope for s in NODE_SPECS} | {s.scope for s in REL_SPECS}))
 PURPOSE_LABELS = frozenset({"Clue", "Case"})
 """A response that carries a clue or a case (by entity, edge or row) needs a stated purpose (调阅事由)."""
@@ -390,10 +390,9 @@ class Disclosed:
     """Real id → the pseudonymous id shown (for edges the caller adds itself)."""
 
     def alias_edge(self, edge: dict[str, Any]) -> dict[str, Any]:
-        return _alias_edge(edge, self.alias) if self.alias else edge
+        return alias_edge_ends(edge, self.alias) if self.alias else edge
 
 
-PERSONAL_LABELS = frozenset(s.label for s in NODE_SPECS if s.personal_fields)
 
 
 def disclose(principal: Principal, purpose: str | None, *, nodes: Iterable[dict[str, Any]] = (),
@@ -454,12 +453,13 @@ def disclose(principal: Principal, purpose: str | None, *, nodes: Iterable[dict[
     masked = [mask_entity(n, principal, purpose) for n in kept]
     alias = {n["id"]: m["id"] for n, m in zip(kept, masked, strict=True) if n["id"] != m["id"]}
     if alias:
-        kept_edges = [_alias_edge(e, alias) for e in kept_edges]
+        kept_edges = [alias_edge_ends(e, alias) for e in kept_edges]
     out_rows = [mask_row(r) for r in kept_rows] if mask_row is not None else kept_rows
     return Disclosed(masked, kept_edges, out_rows, sorted(personal), dropped, len(nodes) - len(kept), alias)
 
 
-def _alias_edge(edge: dict[str, Any], alias: dict[str, str]) -> dict[str, Any]:
+def alias_edge_ends(edge: dict[str, Any], alias: dict[str, str]) -> dict[str, Any]:
+    """The edge with its ends (and id) renamed by ``alias`` (real id → the id the role sees)."""
     f, t = alias.get(edge["from"], edge["from"]), alias.get(edge["to"], edge["to"])
     if f == edge["from"] and t == edge["to"]:
         return edge

@@ -890,6 +890,9 @@ NODE_SPECS: tuple[NodeSpec, ...] = (
              color="#9c755f", shape="ellipse"),
 )
 
+PERSONAL_LABELS: frozenset[str] = frozenset(s.label for s in NODE_SPECS if s.personal_fields)
+"""Labels whose nodes carry personal data: every read of one is recorded in the access log."""
+
 REL_SPECS: tuple[RelSpec, ...] = (
     RelSpec("PART_OF", "隶属", UnitPartOf, "Unit", "unit_code", "Unit", "parent_code",
             "unit_tree", "org", color="#4e79a7"),
@@ -968,6 +971,9 @@ INTERNAL_LABELS: tuple[InternalLabel, ...] = (
 
 PROVENANCE_PROPS = ("ingest_run", "source_file")
 """Stamped on every node and relationship an ingest run writes: the run id and the source file."""
+CHANGE_STAMP = "changed_run"
+"""The id of the last ingest run that changed a node's or relationship's values (or created it);
+a rerun with the same data leaves it alone. Incremental sync (``changed_since``) reads it."""
 
 RENAMED_REL_PROPS: dict[tuple[str, str], str] = {
     ("INVOLVES", "form"): "disposition_form",

@@ -101,29 +101,39 @@ def _ingest(folder: Path, batch_size: int, quiet: bool, rejects: Path | None, sn
 
 def print_summary(report: IngestReport, console: Console, rejects_path: Path | None = None) -> None:
     """The final table (file, read, loaded, rejected) and the commonest reasons for rejects."""
+    # Narrow terminals (< 110 columns): Chinese headers only, numbers never cut, notes below the table.
+    narrow = console.width < 110
     table = Table(title=f"导入结果 / ingest run {report.run_id}（{report.seconds:.1f} 秒）")
     cols = ["文件 file", "类型 type", "读取 read", "导入 loaded", "拒绝 rejected", "重复 dup"]
     if report.snapshot:
         cols.append("结束 ended")
-    for col in (*cols, "说明 note"):
-        table.add_column(col, justify="right" if col[0] in "读导拒重结" else "left", no_wrap=col[0] in "文类")
+    if not narrow:
+        cols.append("说明 note")
+    for col in cols:
+        table.add_column(col.split()[0] if narrow else col, justify="right" if col[0] in "读导拒重结" else "left",
+                         no_wrap=col[0] != "说", overflow="fold" if col[0] in "文类" else "ellipsis")
+    notes = []
     for fr in report.files.values():
         note = f"[red]{fr.error}[/]" if fr.error else (fr.encoding or "")
         if fr.unknown_columns:
             note += f"；忽略列 / ignored columns: {'、'.join(fr.unknown_columns)}"
         if fr.snapshot_note and fr.kind == "relationship" and not fr.error:
             note += f"；{fr.snapshot_note}"
+        if narrow and (fr.error or fr.unknown_columns or (fr.snapshot_note and fr.kind == "relationship")):
+            notes.append(f"  {fr.path or fr.file}: {note}")
         cells = [fr.path or fr.file, fr.type, str(fr.read), str(fr.loaded),
                  f"[yellow]{fr.rejected}[/]" if fr.rejected else "0", str(fr.duplicates)]
         if report.snapshot:
             cells.append(str(fr.ended))
-        table.add_row(*cells, note)
+        table.add_row(*cells, *(() if narrow else (note,)))
     t = report.totals
     total = ["[bold]合计 total", "", str(t["read"]), str(t["loaded"]), str(t["rejected"]), ""]
     if report.snapshot:
         total.append(str(t["ended"]))
-    table.add_row(*total, "")
+    table.add_row(*total, *(() if narrow else ("",)))
     console.print(table)
+    for line in notes:
+        console.print(line, highlight=False)
     if report.snapshot:
         console.print(f"快照导入 / snapshot: 导出日期 / as of {report.as_of}，共结束 {t['ended']} 条不再列出的关系"
                       f"（未删除，end_date = {report.as_of}）/ {t['ended']} relationships no longer listed were ended",

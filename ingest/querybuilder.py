@@ -16,6 +16,7 @@ from functools import cache
 
 from graph.constraints import q
 from graph.schema import (
+    CHANGE_STAMP,
     INTERNAL_LABELS,
     PROVENANCE_PROPS,
     RENAMED_REL_PROPS,
@@ -35,9 +36,17 @@ def _stamp(var: str) -> str:
     return f"{var}.{q(_RUN)} = $run_id, {var}.{q(_FILE)} = $source_file"
 
 
+def _changed(var: str, props: tuple[str, ...]) -> str:
+    """Set the change stamp first (SET items apply in order): only when a value differs."""
+    differs = " OR ".join(f"NOT coalesce({var}.{q(p)} = row.{q(p)}, {var}.{q(p)} IS NULL AND row.{q(p)} IS NULL)"
+                          for p in props)
+    cond = f"{var}.{q(CHANGE_STAMP)} IS NULL" + (f" OR {differs}" if differs else "")
+    return f"{var}.{q(CHANGE_STAMP)} = CASE WHEN {cond} THEN $run_id ELSE {var}.{q(CHANGE_STAMP)} END"
+
+
 def _sets(var: str, props: tuple[str, ...], defaults: tuple[str, ...]) -> str:
     on_create = ", ".join(f"{var}.{q(p)} = $defaults.{q(p)}" for p in defaults)
-    sets = ", ".join([f"{var}.{q(p)} = row.{q(p)}" for p in props] + [_stamp(var)])
+    sets = ", ".join([_changed(var, props)] + [f"{var}.{q(p)} = row.{q(p)}" for p in props] + [_stamp(var)])
     return (f"ON CREATE SET {on_create}\n" if on_create else "") + f"SET {sets}"
 
 
@@ -93,7 +102,7 @@ def snapshot_end(spec: RelSpec) -> str:
         f"MATCH ()-[r:{q(spec.type)}]->()\n"
         f"WHERE toLower(r.{q(_FILE)}) IN $files AND r.{q(_RUN)} <> $run_id AND r.`end_date` IS NULL\n"
         "  AND (r.`start_date` IS NULL OR r.`start_date` <= $as_of)\n"
-        f"SET r.`end_date` = $as_of, r.{q(_ENDED_BY)} = $run_id\n"
+        f"SET r.`end_date` = $as_of, r.{q(_ENDED_BY)} = $run_id, r.{q(CHANGE_STAMP)} = $run_id\n"
         "RETURN count(r) AS ended"
     )
 
@@ -102,7 +111,7 @@ def snapshot_end(spec: RelSpec) -> str:
 def reopen_listed(spec: RelSpec, clear_end: bool) -> str:
     """Relationships a snapshot ended that this run lists again: reopen them (the file's own
     ``end_date`` stands when the file has that column)."""
-    clear = "SET r.`end_date` = null\n" if clear_end else ""
+    clear = f"SET r.`end_date` = null, r.{q(CHANGE_STAMP)} = $run_id\n" if clear_end else ""
     return (
         f"MATCH ()-[r:{q(spec.type)}]->()\n"
         f"WHERE r.{q(_RUN)} = $run_id AND r.{q(_ENDED_BY)} IS NOT NULL AND r.{q(_ENDED_BY)} <> $run_id\n"

@@ -766,8 +766,8 @@ class CityBuilder:
         for k in range(_ARCHIVE_CLUES):
             received = dt.date(x.randint(2013, 2019), x.randint(1, 12), x.randint(1, 28))
             no = f"XS{received.year}-{self.px}A{next(seq):03d}"
-            mass = k == 0
-            subjects = x.sample(self.retired, _MASS_SUBJECTS if mass else 1)
+            mass = k == 0  # its 14 officers are named by no other clue: one complaint, nothing else ties them
+            subjects = self.retired[:_MASS_SUBJECTS] if mass else [x.choice(self.retired[_MASS_SUBJECTS:])]
             cat = DisciplineCategory.UNKNOWN if x.random() < 0.5 else x.choice(_CATEGORIES)
             src = ClueSource.UNKNOWN if x.random() < 0.6 else x.choice(_SOURCES)
             self.sink.row("clues", clue_no=no, received_on=received.isoformat(), source=src.value,

@@ -79,11 +79,9 @@ class QueryDef:
         try:
             return self.params.model_validate(raw)
         except ValidationError as e:
-            parts = []
-            for err in e.errors():
-                loc = ".".join(str(p) for p in err["loc"]) or "(参数)"
-                parts.append(f"{loc}: {err['msg']}")
-            raise QueryParamError(f"查询 {self.name} 的参数有误 / bad parameters for {self.name}: " + "; ".join(parts)) from e
+            from queries.paramerrors import describe_errors
+
+            raise QueryParamError(describe_errors(self.name, self.params, raw, e)) from e
 
     def execute(self, driver: neo4j.Driver, database: str, raw: dict[str, Any]) -> QueryResult:
         return self.run(driver, database, self.validate(raw))

@@ -373,12 +373,15 @@ def test_prepared_queries_json_csv_xlsx(client: TestClient, tokens: dict[str, st
     r = client.post("/queries/test_api_clue_counts", params={"format": "csv"}, json={}, headers=h)
     assert r.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
-    assert rows == [["source", "clues"], ["信访举报", "1"], ["审计发现", "1"], ["督察发现", "1"]]
+    # "source" is not declared in queries/columns.toml (shown by its field name); "clues" is.
+    assert rows == [["source", "线索数"], ["信访举报", "1"], ["审计发现", "1"], ["督察发现", "1"]]
+    r = client.post("/queries/test_api_clue_counts", params={"format": "csv", "titles": "en"}, json={}, headers=h)
+    assert list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))[0] == ["source", "clues"]
     r = client.post("/queries/test_api_clue_counts", json={}, headers={**h, "Accept": "application/vnd."
                     "openxmlformats-officedocument.spreadsheetml.sheet"})
     ws = load_workbook(io.BytesIO(r.content)).active
     assert [list(row) for row in ws.iter_rows(values_only=True)] == [
-        ["source", "clues"], ["信访举报", 1], ["审计发现", 1], ["督察发现", 1]]
+        ["source", "线索数"], ["信访举报", 1], ["审计发现", 1], ["督察发现", 1]]
     # Row masking: summaries need a purpose, personal columns need the scope.
     # Rows with clue detail need a purpose; with it, personal columns are in clear for the scope.
     assert client.post("/queries/test_api_officer_clues", json={}, headers=h).status_code == 400

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import networkx as nx
 import pytest
 
 from graph.errors import NotFound
-from queries.export import merge_results, to_networkx, whole_graph, write_graph
+from queries.export import merge_results, query_stream, whole_graph_stream, write_export
 from queries.registry import QueryResult, all_queries, get_query
 from tests.data.queries import world
 
@@ -205,16 +206,30 @@ def test_lookups(w: neo4j.Driver) -> None:
 
 
 def test_export(w: neo4j.Driver, tmp_path: Path) -> None:
-    nodes, edges = whole_graph(w, DB)
-    assert len(nodes) == sum(len(v) for v in world.NODES.values()) and len(edges) == len(world.RELS)
-    g = to_networkx(nodes, edges)
+    n_nodes, n_edges = sum(len(v) for v in world.NODES.values()), len(world.RELS)
     for fmt in ("graphml", "gexf"):
         out = tmp_path / f"g.{fmt}"
-        write_graph(g, out, fmt)  # type: ignore[arg-type]
+        g = write_export(whole_graph_stream(w, DB), out, fmt)  # type: ignore[arg-type]
+        assert (g.node_count, g.edge_count) == (n_nodes, n_edges)
         back = nx.read_graphml(out) if fmt == "graphml" else nx.read_gexf(out)
-        assert back.number_of_nodes() == len(nodes) and back.number_of_edges() == len(edges)
-    sub_nodes, _ = merge_results([run(w, "accountability_chain", case_no="CASE1"), run(w, "officer_profile", badge_no="E1")])
+        assert back.number_of_nodes() == n_nodes and back.number_of_edges() == n_edges
+        assert back.nodes["Officer:A1"]["type"] == "Officer"
+        assert out.stat().st_mode & 0o777 == 0o600
+    for fmt, id_col, src_col in (("csv", "Id", "Source"), ("neo4j-csv", "id:ID", ":START_ID")):
+        folder = tmp_path / fmt
+        write_export(whole_graph_stream(w, DB), folder, fmt)  # type: ignore[arg-type]
+        with (folder / "nodes.csv").open(encoding="utf-8") as f:
+            nodes = list(csv.DictReader(f))
+        with (folder / "edges.csv").open(encoding="utf-8") as f:
+            edges = list(csv.DictReader(f))
+        assert len(nodes) == n_nodes and len(edges) == n_edges
+        assert "Officer:A1" in {r[id_col] for r in nodes} and {r[src_col] for r in edges} <= {r[id_col] for r in nodes}
+    assert "birth_year:long" in (tmp_path / "neo4j-csv" / "nodes.csv").read_text(encoding="utf-8").splitlines()[0]
+    sub_nodes, sub_edges = merge_results([run(w, "accountability_chain", case_no="CASE1"),
+                                          run(w, "officer_profile", badge_no="E1")])
     assert {"Officer:E1", "Unit:JZ", "Case:CASE1"} <= {n["id"] for n in sub_nodes}
+    g = write_export(query_stream(sub_nodes, sub_edges), tmp_path / "sub.graphml", "graphml")
+    assert g.node_count == len(sub_nodes) and 0 < g.edge_count <= len(sub_edges)
 
 
 def test_empty_graph_never_crashes(db: neo4j.Driver) -> None:

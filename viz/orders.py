@@ -12,8 +12,7 @@ from typing import Any
 import jinja2
 
 from graph.schema import ORDER_REL_TYPES, OrderKind, OrderPriority, OrderState, node_spec, order_node_spec
-from viz.render import _asset, vis_assets
-from viz.render import json_for_script as _json_for_script
+from viz.render import _asset, json_for_script, vis_assets
 
 __all__ = ["render_order_form", "render_order_page", "panel_script", "STATE_COLORS"]
 
@@ -97,7 +96,7 @@ def render_order_page(order: dict[str, Any], captions: dict[str, str], *, role_t
     payload = {**order_graph(order, captions), "order_no": order["order_no"],
                "allowed": order.get("allowed_actions", [])}
     return _env.get_template("order.html").render(order=order, role_title=role_title, captions=captions,
-                                                  payload=_json_for_script(payload), vis_js=vis_js, vis_css=vis_css,
+                                                  payload=json_for_script(payload), vis_js=vis_js, vis_css=vis_css,
                                                   state_color=STATE_COLORS.get(order["state"], "#888"))
 
 

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 from typing import Annotated, Any, Literal
 
+import neo4j
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from api.deps import AuditDep, DriverDep, PurposeDep, SettingsDep, require
-from api.errors import ERROR_RESPONSES, NOT_FOUND, PURPOSE, Forbidden
+from api.errors import ERROR_RESPONSES, NOT_FOUND, PURPOSE, BadRequest, Forbidden
 from api.limits import expensive
 from api.models import QueryAnswer, QueryInfo, QueryList
+from api.querymodels import answer_model, request_example
 from api.security import PURPOSE_LABELS, PURPOSE_SCOPES, Principal, PurposeRequired, disclose, mask_value
-from api.shape import plain
+from api.shape import json_response, plain
 from graph.schema import NODE_SPECS
+from queries.columns import columns_for
+from queries.period import data_as_of
 from queries.registry import QueryDef, all_queries, get_query
+from queries.tabular import build_export, write_csv, write_xlsx
 
 log = logging.getLogger(__name__)
 
@@ -80,50 +83,30 @@ def _row_masker(principal: Principal, purpose: str | None) -> Any:
     return lambda r: {k: (mask_value(v) if k in masked_cols else v) for k, v in r.items()}
 
 
-def _cell(value: Any) -> Any:
-    value = plain(value)
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
-    return value
+async def json_body(request: Request) -> dict[str, Any] | None:
+    """The request body as a JSON object (its schema is the query's own parameter model)."""
+    raw = await request.body()
+    if not raw.strip():
+        return None
+    try:
+        body = json.loads(raw)
+    except ValueError as e:
+        raise BadRequest(f"请求体不是 JSON / the body is not JSON: {e}") from e
+    if body is not None and not isinstance(body, dict):
+        raise BadRequest("请求体应为 JSON 对象（参数名: 值）/ the body must be a JSON object of parameters")
+    return body
 
 
-def _csv(columns: list[str], rows: list[dict[str, Any]]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(columns)
-    for r in rows:
-        writer.writerow(["" if r.get(c) is None else _cell(r.get(c)) for c in columns])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 Chinese correctly
+FormatQuery = Annotated[Literal["json", "csv", "xlsx"] | None,
+                        Query(description="下载格式 / download format (or the Accept header)")]
+TitlesQuery = Annotated[Literal["zh", "en"],
+                        Query(description="CSV/XLSX 列标题：zh 中文（默认）或 en 字段名 / column titles: Chinese "
+                                          "(default) or field names")]
 
 
-def _xlsx(title: str, columns: list[str], rows: list[dict[str, Any]]) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    safe = "".join(ch for ch in title if ch not in "[]:*?/\\")[:31]
-    ws = wb.create_sheet(title=safe or "result")
-    ws.append(columns)
-    for r in rows:
-        ws.append([_cell(r.get(c)) for c in columns])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-@router.post(
-    "/queries/{name}", response_model=QueryAnswer, summary="运行预置查询 / run a prepared query",
-    responses={**NOT_FOUND, **PURPOSE, 200: {"content": {"text/csv": {}, XLSX_TYPE: {}}}},
-)
-def run_query(
-    request: Request, principal: QueriesPrincipal, purpose: PurposeDep, driver: DriverDep,
-    settings: SettingsDep, audit: AuditDep,
-    name: Annotated[str, Path(max_length=100, description="查询名 / query name (GET /queries)")],
-    params: Annotated[dict[str, Any] | None, Body(description="查询参数 / the query's parameters")] = None,
-    format: Annotated[Literal["json", "csv", "xlsx"] | None,
-                      Query(description="下载格式 / download format (or the Accept header)")] = None,
-) -> Any:
-    """Parameters are checked by the query's own model (422 with what is wrong)."""
-    q = get_query(name)
+def answer(q: QueryDef, request: Request, principal: Principal, purpose: str | None, driver: neo4j.Driver,
+           settings: Any, audit: Any, params: dict[str, Any] | None, format: str | None, headers: str) -> Any:
+    """Run ``q`` for ``principal``: JSON, or CSV/XLSX from the one export writer (queries.tabular)."""
     why = denial(q, principal)
     if why:
         raise Forbidden(why)
@@ -131,11 +114,11 @@ def run_query(
     if detail and not purpose:  # refused before anything runs
         raise PurposeRequired("此查询的结果含线索或案件详情，须说明调阅事由 / this query's answer carries clue or case "
                               "detail: state a purpose (X-Access-Purpose or ?purpose=)")
+    validated = q.validate(params or {})
     with expensive(request, q.entity is None):  # not about one entity: reads the whole graph
-        result = q.execute(driver, settings.neo4j_database, params or {})
+        result = q.run(driver, settings.neo4j_database, validated)
     d = disclose(principal, purpose, nodes=result.nodes, edges=result.edges, rows=[plain(r) for r in result.rows],
                  rows_carry_detail=detail, mask_row=_row_masker(principal, purpose))
-    nodes, edges, rows = d.nodes, d.edges, d.rows
     notes = list(result.notes)
     if d.dropped_rows:
         notes.append(f"有 {d.dropped_rows} 行涉及本角色无权查看的数据，已略去。")
@@ -144,11 +127,54 @@ def run_query(
     if format is None:
         accept = request.headers.get("accept", "")
         format = "csv" if "text/csv" in accept else "xlsx" if XLSX_TYPE in accept else "json"
-    if format == "csv":
-        return Response(_csv(result.columns, rows), media_type=CSV_TYPE,
-                        headers={"Content-Disposition": f'attachment; filename="{q.name}.csv"'})
-    if format == "xlsx":
-        return Response(_xlsx(q.title, result.columns, rows), media_type=XLSX_TYPE,
-                        headers={"Content-Disposition": f'attachment; filename="{q.name}.xlsx"'})
-    return {"name": q.name, "title": q.title, "columns": result.columns, "rows": rows, "nodes": nodes,
-            "edges": edges, "summary": plain(result.summary), "notes": notes, "period": result.period}
+    if format in ("csv", "xlsx"):
+        as_of = data_as_of(driver, settings.neo4j_database) if format == "xlsx" else None
+        export = build_export(q.name, q.title, q.description, result.model_copy(update={"notes": notes}),
+                              params=validated, rows=d.rows, data_as_of=as_of)
+        data = write_csv(export, headers) if format == "csv" else write_xlsx(export, headers)
+        return Response(data, media_type=CSV_TYPE if format == "csv" else XLSX_TYPE,
+                        headers={"Content-Disposition": f'attachment; filename="{q.name}.{format}"'})
+    return json_response({
+        "name": q.name, "title": q.title, "columns": [c.as_dict() for c in columns_for(q.name, result.columns)],
+        "rows": d.rows, "nodes": d.nodes, "edges": d.edges, "summary": plain(result.summary),
+        "notes": notes, "period": plain(result.period)})
+
+def _typed_route(q: QueryDef) -> None:
+    """``POST /queries/<name>`` with the query's parameter model as its documented body."""
+
+    def run(request: Request, principal: QueriesPrincipal, purpose: PurposeDep, driver: DriverDep,
+            settings: SettingsDep, audit: AuditDep, body: Annotated[dict[str, Any] | None, Depends(json_body)],
+            format: FormatQuery = None, titles: TitlesQuery = "zh") -> Any:
+        return answer(q, request, principal, purpose, driver, settings, audit, body, format, titles)
+
+    run.__doc__ = q.description
+    example = request_example(q)
+    router.add_api_route(
+        f"/queries/{q.name}", run, methods=["POST"], response_model=answer_model(q),
+        summary=f"{q.title} / {q.name}", operation_id=f"query_{q.name}",
+        responses={**NOT_FOUND, **PURPOSE, 200: {"content": {"text/csv": {}, XLSX_TYPE: {}}}},
+        openapi_extra={"requestBody": {
+            "required": False, "description": f"{q.title}的参数：未给出的取默认值，必填的见 required / parameters (defaults apply; see required)",
+            "content": {"application/json": {
+                "schema": {"$ref": f"#/components/schemas/{q.params.__name__}"},
+                "examples": {"sample": {"summary": "样例城市 / sample city", "value": example}}}}}})
+
+
+for _q in sorted(all_queries(), key=lambda q: q.name):
+    _typed_route(_q)
+
+
+@router.post(
+    "/queries/{name}", response_model=QueryAnswer, summary="运行预置查询 / run a prepared query",
+    responses={**NOT_FOUND, **PURPOSE, 200: {"content": {"text/csv": {}, XLSX_TYPE: {}}}},
+    include_in_schema=False,
+)
+def run_query(
+    request: Request, principal: QueriesPrincipal, purpose: PurposeDep, driver: DriverDep,
+    settings: SettingsDep, audit: AuditDep,
+    name: Annotated[str, Path(max_length=100, description="查询名 / query name (GET /queries)")],
+    params: Annotated[dict[str, Any] | None, Body(description="查询参数 / the query's parameters")] = None,
+    format: FormatQuery = None, titles: TitlesQuery = "zh",
+) -> Any:
+    """Any registered query by name (the typed routes above document each one)."""
+    return answer(get_query(name), request, principal, purpose, driver, settings, audit, params, format, titles)

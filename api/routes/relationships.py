@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from api.audit import decode_cursor, encode_cursor
 from api.deps import AuditDep, DriverDep, PurposeDep, SettingsDep, require
 from api.errors import ERROR_RESPONSES, PURPOSE, BadRequest
-from api.graphread import relationships
-from api.models import IsoDate, RelationshipPage, RelType
-from api.security import Principal, disclose
-from api.shape import parse_entity_id
+from api.graphread import relationships, runs_since
+from api.models import IsoDate, IsoDateTime, RelationshipPage, RelType
+from api.security import Principal, alias_edge_ends, disclose, mask_entity
+from api.shape import json_response, parse_entity_id
 from graph.schema import NODE_SPECS
 
 router = APIRouter(tags=["relationships"], responses=ERROR_RESPONSES)
@@ -42,6 +42,10 @@ def list_relationships(
     to: Annotated[str | None, Query(max_length=300, pattern=ENTITY_ID_PATTERN, description="终点实体 / to entity, e.g. Unit:U0101")] = None,
     since: Annotated[IsoDate | None, Query(description="时间范围起 / from date (inclusive)")] = None,
     until: Annotated[IsoDate | None, Query(description="时间范围止 / to date (inclusive)")] = None,
+    changed_since: Annotated[IsoDateTime | None, Query(
+        description="只要此时刻之后的导入所改动的关系（或其端点）/ only relationships that an ingest run "
+                    "started after this time created or changed, or whose endpoint it changed "
+                    "(ISO datetime, e.g. 2026-06-30T08:00:00Z)")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=2000, description="上一页返回的游标 / from the last page")] = None,
 ) -> Any:
@@ -54,11 +58,35 @@ def list_relationships(
             raise BadRequest("游标无效 / invalid cursor")
     if since is not None and until is not None and since > until:
         raise BadRequest("since 晚于 until / since is after until")
-    items, last = relationships(
+    runs = None
+    if changed_since is not None:
+        runs = runs_since(driver, settings.neo4j_database, changed_since, settings.kg_query_timeout)
+    items, last, total = relationships(
         driver, settings.neo4j_database, principal.role, rel_type=str(type.value) if type else None,
         from_id=_entity_param(from_, "from"), to_id=_entity_param(to, "to"), since=since, until=until,
-        limit=limit, after=after, timeout=settings.kg_query_timeout)
+        limit=limit, after=after, timeout=settings.kg_query_timeout, changed_runs=runs)
     d = disclose(principal, purpose, edges=items, edges_only=True)
     if d.entity_ids:
         audit.record(principal, request, entity_ids=d.entity_ids)
-    return {"items": d.edges, "next_cursor": encode_cursor(last) if last else None}
+    shown = [_with_endpoints(e, principal) for e in d.edges]
+    return json_response({"items": shown, "total": total, "next_cursor": encode_cursor(last) if last else None})
+
+
+def endpoint_ref(entity: dict[str, Any], principal: Principal) -> dict[str, Any]:
+    """Type, key and display name of an endpoint, masked as the role sees it (no other fields)."""
+    shown = mask_entity(entity, principal)
+    return {"id": shown["id"], "type": shown["type"], "key": shown["key"], "name": shown.get("caption")}
+
+
+def _with_endpoints(edge: dict[str, Any], principal: Principal) -> dict[str, Any]:
+    """The edge with its ends named as the role sees them; masked keys become the same aliases
+    in ``from``/``to`` as in the endpoint references."""
+    out = dict(edge)
+    alias: dict[str, str] = {}
+    for end, side in (("from_entity", "from"), ("to_entity", "to")):
+        if out.get(end) is not None:
+            ref = endpoint_ref(out[end], principal)
+            out[end] = ref
+            if ref["id"] != out[side]:
+                alias[out[side]] = ref["id"]
+    return alias_edge_ends(out, alias) if alias else out
