@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.security import pseudonym
 from api.tokens import create_token
 from graph.settings import Settings
 from ingest.job import run_ingest
@@ -94,8 +95,14 @@ def test_entities_batch(sync: tuple[TestClient, Any, Path], db: neo4j.Driver, db
     body = client.post("/entities:batch", json={"ids": ids}, headers=token(db, db_settings, "external")).json()
     assert [e["id"] for e in body["items"]] == ["Officer:010002", "Unit:U2"]
     assert body["missing"] == ["Officer:999999"] and body["items"][0]["caption"] == "李娜"
-    leader = client.post("/entities:batch", json={"ids": ids}, headers=token(db, db_settings, "leader")).json()
-    assert leader["items"][0]["caption"] == "李*"
+    # 领导 see officers' names and badge numbers masked and address them by the alias the API gave
+    # them: a real badge number from them is 'missing', the alias resolves to the masked officer.
+    alias = pseudonym("Officer", "010002")
+    leader = client.post("/entities:batch", json={"ids": [f"Officer:{alias}", "Unit:U2", "Officer:010002"]},
+                         headers=token(db, db_settings, "leader")).json()
+    assert [e["id"] for e in leader["items"]] == [f"Officer:{alias}", "Unit:U2"]
+    assert leader["items"][0]["caption"].startswith("李**") and "李娜" not in str(leader["items"][0])
+    assert leader["missing"] == ["Officer:010002"]
     # 审计 may not see officers: they are reported missing, not revealed.
     audit = client.post("/entities:batch", json={"ids": ids}, headers=token(db, db_settings, "audit")).json()
     assert [e["id"] for e in audit["items"]] == ["Unit:U2"]

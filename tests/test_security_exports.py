@@ -68,7 +68,7 @@ def injected(db: neo4j.Driver, db_settings: Settings, tmp_path: Path) -> Iterato
 def test_officer_named_formula_exported_through_api(injected: TestClient, db: neo4j.Driver,
                                                     db_settings: Settings) -> None:
     secret = create_token(db, db_settings.neo4j_database, "strict_office", "导出测试")[1]
-    h = {"Authorization": f"Bearer {secret}"}
+    h = {"Authorization": f"Bearer {secret}", "X-Access-Purpose": "导出核查"}
     r = injected.post("/queries/officer_profile", params={"format": "xlsx"}, json={"badge_no": "010203"}, headers=h)
     assert r.status_code == 200, r.text
     xml = _sheet_xml(r.content)

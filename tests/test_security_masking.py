@@ -100,8 +100,8 @@ def test_rows_are_recorded_in_the_access_log(client: TestClient, tokens: dict[st
     unsupervised = {r["id"] for r in coverage["rows"] if r["issue"] == "无监督主体民警"}
     assert unsupervised == {"Officer:010001", "Officer:010002"}  # 010003 serves nowhere: not listed
     recs = {a["endpoint"] + "|" + a["path"]: a for a in access_records(client, graph, db)}
-    rc = recs["/queries/{name}|/queries/risk_clusters"]
+    rc = recs["/queries/risk_clusters|/queries/risk_clusters"]
     assert {"Officer:010001", "Officer:010002", "Officer:010003", "Case:K2"} <= set(rc["entity_ids"])
     assert rc["purpose"] == PURPOSE
-    sc = recs["/queries/{name}|/queries/supervision_coverage"]
+    sc = recs["/queries/supervision_coverage|/queries/supervision_coverage"]
     assert unsupervised <= set(sc["entity_ids"])

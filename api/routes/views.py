@@ -202,7 +202,8 @@ def home(request: Request, principal: BrowserPrincipal, driver: DriverDep, setti
         return _to_login(request)
     try:
         # default: the data's own date (an old export is not judged against today)
-        day = parse_cn_date(as_of) if as_of else (data_as_of(driver, settings.neo4j_database) or dt.date.today())
+        given = parse_cn_date(as_of.strip()) if as_of and as_of.strip() else None
+        day = given or data_as_of(driver, settings.neo4j_database) or dt.date.today()
     except ValueError as e:
         raise QueryParamError(f"截至日期有误 / bad as_of: {e}") from e
     data = home_data(driver, settings.neo4j_database, day)
