@@ -65,7 +65,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorBody, "description": "角色无权访问 / the role may not access this"},
     422: {"model": ErrorBody, "description": "参数有误 / bad parameters"},
     400: {"model": ErrorBody, "description": "缺少调阅事由或事由无效 / purpose missing or invalid"},
+    413: {"model": ErrorBody, "description": "请求体过大 / request body over 1 MB"},
+    414: {"model": ErrorBody, "description": "查询串过长或参数过多 / query string too long or too many parameters"},
     429: {"model": ErrorBody, "description": "请求过多，稍后重试 / too many requests, retry later (Retry-After)"},
+    431: {"model": ErrorBody, "description": "请求头过大 / request headers too large"},
     503: {"model": ErrorBody, "description": "Neo4j 不可用 / Neo4j unavailable"},
     504: {"model": ErrorBody, "description": "查询超时 / query timed out"},
 }

@@ -149,7 +149,7 @@ def test_cli_on_an_empty_database_exits_3(db: neo4j.Driver, db_settings: Setting
     lines = [x for x in r.stderr.splitlines() if x.strip()]
     assert len(lines) == 1 and lines[0].startswith("数据库为空：") and "NEO4J_URI" in lines[0]
     assert "KG_VAR_DIR" in lines[0] and r.stdout == ""
-    v = kg(db_settings, "viz", "liaison_coverage", "-o", str(tmp_path / "x.html"))
+    v = kg(db_settings, "viz", "liaison_coverage", "-o", str(tmp_path / "x.html"), "--purpose", "空库测试")
     assert v.returncode == 0 and v.stderr.startswith("数据库为空：") and (tmp_path / "x.html").exists()
 
 

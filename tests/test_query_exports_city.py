@@ -213,6 +213,7 @@ def test_generated_client_calls_two_routes(api: tuple[TestClient, str], key: dic
         models = importlib.import_module("kgclient.models")
         c = gen.AuthenticatedClient(base_url="http://testserver", token=secret)
         client.headers["Authorization"] = f"Bearer {secret}"
+        client.headers["X-Access-Purpose"] = "client-test"  # closed_loop rows carry clue detail
         c.set_httpx_client(client)
         answer = closed_loop.sync(client=c, body=models.ClosedLoopParams(days=30, as_of=dt.date.fromisoformat(key["as_of"])))
         assert isinstance(answer, models.AnswerClosedLoop), answer

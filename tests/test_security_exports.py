@@ -68,8 +68,8 @@ def injected(db: neo4j.Driver, db_settings: Settings, tmp_path: Path) -> Iterato
 def test_officer_named_formula_exported_through_api(injected: TestClient, db: neo4j.Driver,
                                                     db_settings: Settings) -> None:
     secret = create_token(db, db_settings.neo4j_database, "strict_office", "导出测试")[1]
-    h = {"Authorization": f"Bearer {secret}", "X-Access-Purpose": "导出核查"}
-    r = injected.post("/queries/officer_profile", params={"format": "xlsx"}, json={"badge_no": "010203"}, headers=h)
+    h = {"Authorization": f"Bearer {secret}"}
+    r = injected.post("/queries/officer_profile", params={"format": "xlsx", "purpose": "导出核查"}, json={"badge_no": "010203"}, headers=h)
     assert r.status_code == 200, r.text
     xml = _sheet_xml(r.content)
     assert "<f>" not in xml and "<f " not in xml
@@ -79,7 +79,7 @@ def test_officer_named_formula_exported_through_api(injected: TestClient, db: ne
     assert row["姓名"].value == "=1+1" and row["姓名"].data_type == "s"
     assert row["岗位"].value == "@SUM(1)" and row["岗位"].data_type == "s"
     assert row["警号"].value == "010203" and row["警号"].data_type == "s"
-    r = injected.post("/queries/officer_profile", params={"format": "csv"}, json={"badge_no": "010203"}, headers=h)
+    r = injected.post("/queries/officer_profile", params={"format": "csv", "purpose": "导出核查"}, json={"badge_no": "010203"}, headers=h)
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     got = dict(zip(rows[0], rows[1], strict=True))
     assert got["姓名"] == "'=1+1" and got["岗位"] == "'@SUM(1)" and got["警号"] == "010203"

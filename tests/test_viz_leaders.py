@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import neo4j
 import pytest
 
@@ -22,6 +23,9 @@ AS_OF = "2026-06-30"
 BOXES = """ids => ids.map(id => { const b = window.kgNetwork.getBoundingBox(id); return [id, b.left, b.top, b.right, b.bottom]; })"""
 
 
+PURPOSE = "领导页浏览器测试"
+
+
 def _overlapping(new: list[list[Any]], old: list[list[Any]]) -> list[tuple[str, str]]:
     return [(a[0], b[0]) for a in new for b in old
             if not (a[3] <= b[1] or b[3] <= a[1] or a[4] <= b[2] or b[4] <= a[2])]
@@ -33,7 +37,8 @@ def page(server: str, browser: Any, city_driver: neo4j.Driver,  # noqa: F811
     token = create_token(city_driver, city_settings.neo4j_database, "strict_office", "领导页测试")[1]
     log = PageLog()
     p = guarded_page(browser, log, width=1920, height=1080)
-    p.context.add_cookies([{"name": "kg_token", "value": token, "domain": "127.0.0.1", "path": "/"}])
+    session = httpx.post(f"{server}/login", data={"token": token}, follow_redirects=False).cookies["kg_session"]
+    p.context.add_cookies([{"name": "kg_session", "value": session, "domain": "127.0.0.1", "path": "/"}])
     # The home page's first load runs the whole-graph queries behind its figures (then cached);
     # on a loaded two-core machine that can take longer than Playwright's 30 s default.
     p.set_default_timeout(120_000)
@@ -45,6 +50,17 @@ def page(server: str, browser: Any, city_driver: neo4j.Driver,  # noqa: F811
 def _stable(p: Any) -> None:
     p.wait_for_load_state()
     wait_stable(p)
+
+
+def _state_purpose(p: Any, log: PageLog) -> None:
+    """A view with clues or cases first asks for the purpose (answered with 400, which the
+    browser logs); state it and the view opens with it."""
+    p.wait_for_load_state()
+    if p.locator("#purpose").count():
+        p.fill("#purpose", "领导页浏览器测试")
+        p.click("button[type=submit]")
+        p.wait_for_url("**purpose=**")
+        log.errors[:] = [e for e in log.errors if "status of 400" not in e]
 
 
 def test_leaders_pages(server: str, page: tuple[Any, PageLog],  # noqa: F811
@@ -59,6 +75,7 @@ def test_leaders_pages(server: str, page: tuple[Any, PageLog],  # noqa: F811
     p.wait_for_selector(f'#kg-search-results li[data-id="Officer:{badge}"]')
     p.press("#kg-search", "Enter")
     p.wait_for_url(f"**/views/officer_ego.html?badge_no={badge}**")
+    _state_purpose(p, log)
     _stable(p)
     p.wait_for_function("window.kgNetwork.getSelectedNodes().length === 1")
     assert p.evaluate("window.kgNetwork.getSelectedNodes()") == [f"Officer:{badge}"]
@@ -110,7 +127,7 @@ def test_leaders_pages(server: str, page: tuple[Any, PageLog],  # noqa: F811
     p.wait_for_function(f"window.kgVisibleCount() === {focused}")
 
     # 5. Cluster picker: ordered 窝案 first with a reason line; choosing re-queries the server.
-    p.goto(f"{server}/views/risk_cluster.html?as_of={AS_OF}")
+    p.goto(f"{server}/views/risk_cluster.html?as_of={AS_OF}&purpose={PURPOSE}")
     _stable(p)
     options = p.eval_on_selector_all("#kg-pick-cluster_id option", "os => os.map(o => o.textContent)")
     kinds = [o.split(" · ")[1] for o in options]
@@ -122,8 +139,9 @@ def test_leaders_pages(server: str, page: tuple[Any, PageLog],  # noqa: F811
     assert "K2" in p.text_content("#kg-title")
 
     # 6. Expansion without overlap, "再显示 N 个", undo — on a physics view and on the layered chain.
-    for url in (f"/views/risk_cluster.html?as_of={AS_OF}&cluster_id=K2",
-                f"/views/accountability_chain.html?as_of={AS_OF}&case_no={key['clusters'][0]['cases'][0]}"):
+    for url in (f"/views/risk_cluster.html?as_of={AS_OF}&cluster_id=K2&purpose={PURPOSE}",
+                f"/views/accountability_chain.html?as_of={AS_OF}&case_no={key['clusters'][0]['cases'][0]}"
+                f"&purpose={PURPOSE}"):
         p.goto(server + url)
         _stable(p)
         ids = p.evaluate("window.kgNetwork.body.data.nodes.getIds()")
