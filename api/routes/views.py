@@ -127,7 +127,9 @@ input[type=text]{{width:100%;padding:.5em;margin:.5em 0;box-sizing:border-box}}b
 <body><h1>请说明调阅事由</h1><p>此视图含线索、案件或个人信息，查看前须写明调阅事由（2–200 字），事由记入调阅记录。</p>
 {error}<form method="get" action="{action}">{hidden}<label for="purpose">调阅事由</label>
 <input id="purpose" name="purpose" type="text" maxlength="200" required>
-<button type="submit">查看</button></form><p><a href="/">返回首页</a></p></body></html>"""
+<button type="submit">查看</button></form><p><a href="/">返回首页</a></p>
+<script>/* keep the page's #focus=… so the view opens on the node it was asked for */
+document.forms[0].action += location.hash;</script></body></html>"""
 
 
 def purpose_page(request: Request, error: str = "") -> HTMLResponse:
