@@ -316,14 +316,20 @@
     // All relationships in the graph, by type, each with an expand button.
     var all = el("div", { id: "kg-rel-all" }, "正在读取全部关系…");
     box.appendChild(all);
+    // Without a stated purpose, clues and cases are left out (reading them needs one).
+    var relQuery = ["limit=500"];
+    if (!purpose) Object.keys(schema.nodes).forEach(function (t) {
+      if (t !== "Clue" && t !== "Case") relQuery.push("node_types=" + encodeURIComponent(t));
+    });
     fetch(apiUrl("/entities/" + encodeURIComponent(n.kgType) + "/" + encodeURIComponent(n.kgKey) + "/neighbors",
-                 ["limit=500"]), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+                 relQuery), { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
       .then(function (res) {
         var byType = {};
         (res.edges || []).forEach(function (e) { byType[e.type] = (byType[e.type] || 0) + 1; });
         all.textContent = "";
-        all.appendChild(el("h3", {}, "全部关系" + (res.truncated ? "（前 500 个邻居）" : "")));
+        all.appendChild(el("h3", {}, "全部关系" + (res.truncated ? "（前 500 个邻居）" : "") +
+                                  (purpose ? "" : "（不含线索、案件：须说明调阅事由）")));
         Object.keys(byType).sort().forEach(function (t) {
           var line = el("div");
           line.appendChild(document.createTextNode(relTitle(t) + "：" + byType[t] + " "));
