@@ -498,6 +498,13 @@
 
   // --- pickers (cluster, grouping, …) re-query the server -------------------------------------
   var pickForm = $("kg-pickers");
+  // A re-query keeps the purpose the page was opened with (else the server asks for it again).
+  [pickForm, $("kg-period")].forEach(function (form) {
+    if (!purpose || !form || form.querySelector("input[name=purpose]")) return;
+    var keep = document.createElement("input");
+    keep.type = "hidden"; keep.name = "purpose"; keep.value = purpose;
+    form.appendChild(keep);
+  });
   if (pickForm) {
     data.pickers.forEach(function (p) {
       var sel = $("kg-pick-" + p.param);
