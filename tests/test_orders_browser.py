@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,15 +12,13 @@ from typing import Any
 import httpx
 import neo4j
 import pytest
-import uvicorn
 
-from api.app import create_app
+from api.serving import served
 from api.tokens import create_token
 from graph.orders.store import Actor, act, create_order
 from graph.schema import OrderInput
 from graph.settings import Settings
 from tests.data.orders.world import build
-from tests.neo4j_fixtures import free_port
 from viz.browser import PageLog, chromium, drawn_nodes, guarded_page, wait_stable
 
 pytestmark = [pytest.mark.browser, pytest.mark.neo4j]
@@ -31,17 +27,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.neo4j]
 @pytest.fixture
 def server(db: neo4j.Driver, db_settings: Settings) -> Iterator[str]:
     build(db, db_settings.neo4j_database)
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(db_settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert srv.started
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with served(db_settings) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,6 @@ the expected nodes, logs no console error, and nothing leaves localhost."""
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,12 +11,10 @@ from typing import Any
 import httpx
 import neo4j
 import pytest
-import uvicorn
 
-from api.app import create_app
+from api.serving import served
 from api.tokens import create_token
 from graph.settings import Settings
-from tests.neo4j_fixtures import free_port
 from viz.browser import PageLog, chromium, drawn_nodes, guarded_page, wait_stable
 from viz.render import render_html
 from viz.screenshots import AS_OF, sample_params
@@ -29,17 +25,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.neo4j]
 
 @pytest.fixture(scope="module")
 def server(city_driver: neo4j.Driver, city_settings: Settings) -> Iterator[str]:
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(city_settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert srv.started
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with served(city_settings) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
