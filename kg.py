@@ -24,7 +24,7 @@ from viz.report.commands import report_command
 
 cli = typer.Typer(
     help="监督知识图谱 / Supervision knowledge graph of the police bureau: units, Party branches, officers, "
-         "clues, cases and who supervises whom, in Neo4j.",
+    "clues, cases and who supervises whom, in Neo4j.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )

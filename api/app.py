@@ -40,8 +40,12 @@ with per-department roles, masking of personal data and an access log. Authentic
 """
 
 
-def create_app(settings: Settings | None = None, *, token_ttl: float = 0.0,
-               expensive_concurrency: int = EXPENSIVE_CONCURRENCY) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    token_ttl: float = 0.0,
+    expensive_concurrency: int = EXPENSIVE_CONCURRENCY,
+) -> FastAPI:
     """Build the app. The driver is created at start-up; if Neo4j is down then, the app still
     starts, answers 503, and connects once Neo4j is back."""
     settings = settings or get_settings()
@@ -59,8 +63,14 @@ def create_app(settings: Settings | None = None, *, token_ttl: float = 0.0,
             await anyio.to_thread.run_sync(app.state.audit.close)
             await anyio.to_thread.run_sync(app.state.drivers.close)
 
-    app = FastAPI(title="监督知识图谱 API / Supervision knowledge graph API", version="0.1.0",
-                  description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="监督知识图谱 API / Supervision knowledge graph API",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.drivers = DriverHolder(settings)
     writer = AuditWriter(lambda: app.state.drivers.get(), settings.neo4j_database)
@@ -90,21 +100,30 @@ def install_docs(app: FastAPI) -> None:
     @app.get("/docs", include_in_schema=False)
     async def swagger() -> HTMLResponse:
         return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} · Swagger UI",
-            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js", swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
-            swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png", oauth2_redirect_url=None,
-            swagger_ui_parameters={"validatorUrl": None, "persistAuthorization": True})
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} · Swagger UI",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+            oauth2_redirect_url=None,
+            swagger_ui_parameters={"validatorUrl": None, "persistAuthorization": True},
+        )
 
     @app.get("/redoc", include_in_schema=False)
     async def redoc() -> HTMLResponse:
-        return get_redoc_html(openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} · ReDoc",
-                              redoc_js_url=f"{DOCS_ASSETS}/redoc.standalone.js",
-                              redoc_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png", with_google_fonts=False)
+        return get_redoc_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} · ReDoc",
+            redoc_js_url=f"{DOCS_ASSETS}/redoc.standalone.js",
+            redoc_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+            with_google_fonts=False,
+        )
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                                 routes=app.routes)
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
             comps = schema.setdefault("components", {}).setdefault("schemas", {})
             for name, sub in request_schemas(all_queries()).items():
                 comps.setdefault(name, sub)

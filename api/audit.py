@@ -34,9 +34,21 @@ MAX_IDS = 200_000
 """Most entity ids in one record (a prepared query returns at most 100,000 rows)."""
 
 
-def make_record(principal: Principal | None, *, endpoint: str, method: str, path: str, params: dict[str, Any],
-                entity_ids: list[str], outcome: str, status: int, purpose: str | None,
-                client: str | None = None, name: str | None = None, role: str | None = None) -> dict[str, Any]:
+def make_record(
+    principal: Principal | None,
+    *,
+    endpoint: str,
+    method: str,
+    path: str,
+    params: dict[str, Any],
+    entity_ids: list[str],
+    outcome: str,
+    status: int,
+    purpose: str | None,
+    client: str | None = None,
+    name: str | None = None,
+    role: str | None = None,
+) -> dict[str, Any]:
     """One access record. ``principal`` None: a failed login or an unknown token (then ``name``
     and ``role`` may say who tried, e.g. the OS user of a command-line export)."""
     return {
@@ -60,9 +72,18 @@ def make_record(principal: Principal | None, *, endpoint: str, method: str, path
 def failure_record(request: Any, outcome: str, status: int) -> dict[str, Any]:
     """A refused login or credential, with the client address (no secret is ever stored)."""
     route = request.scope.get("route")
-    return make_record(None, endpoint=getattr(route, "path", request.url.path), method=request.method,
-                       path=request.url.path, params={}, entity_ids=[], outcome=outcome, status=status,
-                       purpose=None, client=request.client.host if request.client else None)
+    return make_record(
+        None,
+        endpoint=getattr(route, "path", request.url.path),
+        method=request.method,
+        path=request.url.path,
+        params={},
+        entity_ids=[],
+        outcome=outcome,
+        status=status,
+        purpose=None,
+        client=request.client.host if request.client else None,
+    )
 
 
 class AuditWriter:
@@ -145,10 +166,21 @@ def decode_cursor(cursor: str, length: int) -> list[Any] | None:
     return values
 
 
-def read_records(driver: neo4j.Driver, database: str, *, timeout: float, token_id: str | None,
-                 role: str | None, endpoint: str | None, entity_id: str | None, outcome: str | None,
-                 since: dt.datetime | None, until: dt.datetime | None, limit: int,
-                 after: list[str] | None) -> tuple[list[dict[str, Any]], str | None]:
+def read_records(
+    driver: neo4j.Driver,
+    database: str,
+    *,
+    timeout: float,
+    token_id: str | None,
+    role: str | None,
+    endpoint: str | None,
+    entity_id: str | None,
+    outcome: str | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    limit: int,
+    after: list[str] | None,
+) -> tuple[list[dict[str, Any]], str | None]:
     """Newest first; keyset pagination on (at, record_id)."""
     text = (
         "MATCH (a:AccessRecord) "
@@ -161,9 +193,20 @@ def read_records(driver: neo4j.Driver, database: str, *, timeout: float, token_i
     )
     after_at = dt.datetime.fromisoformat(after[0]) if after else None
     records, _, _ = driver.execute_query(
-        neo4j.Query(text, timeout=timeout), token_id=token_id, role=role, endpoint=endpoint, outcome=outcome,
-        entity=entity_id, since=since, until=until, after_at=after_at, after_id=after[1] if after else None,
-        limit=limit + 1, database_=database, routing_="r")
+        neo4j.Query(text, timeout=timeout),
+        token_id=token_id,
+        role=role,
+        endpoint=endpoint,
+        outcome=outcome,
+        entity=entity_id,
+        since=since,
+        until=until,
+        after_at=after_at,
+        after_id=after[1] if after else None,
+        limit=limit + 1,
+        database_=database,
+        routing_="r",
+    )
     rows = []
     for r in records[:limit]:
         a = dict(r["a"])

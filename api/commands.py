@@ -18,7 +18,9 @@ from graph.settings import get_settings
 log = logging.getLogger(__name__)
 console = Console(soft_wrap=True, highlight=False)
 
-token_app = typer.Typer(help="访问令牌：创建、撤销、列出 / API tokens: create, revoke, list.", no_args_is_help=True)
+token_app = typer.Typer(
+    help="访问令牌：创建、撤销、列出 / API tokens: create, revoke, list.", no_args_is_help=True
+)
 
 
 def _roles_help() -> str:
@@ -29,27 +31,45 @@ def _roles_help() -> str:
 def token_create(
     role: Annotated[str, typer.Option("--role", help="角色（中文或英文名）/ role, Chinese or English name")],
     name: Annotated[str, typer.Option("--name", help="持有人或系统名称 / holder or system name")],
-    expires: Annotated[str | None, typer.Option(
-        "--expires", help="有效期，如 90d、12h、30m；默认不过期 / lifetime such as 90d, 12h, 30m; default: none")] = None,
-    unit: Annotated[str | None, typer.Option(
-        "--unit", help="代表的单位编码（签收、反馈交办给该单位的督办单）/ unit code the holder acts for (orders)")] = None,
+    expires: Annotated[
+        str | None,
+        typer.Option(
+            "--expires",
+            help="有效期，如 90d、12h、30m；默认不过期 / lifetime such as 90d, 12h, 30m; default: none",
+        ),
+    ] = None,
+    unit: Annotated[
+        str | None,
+        typer.Option(
+            "--unit",
+            help="代表的单位编码（签收、反馈交办给该单位的督办单）/ unit code the holder acts for (orders)",
+        ),
+    ] = None,
 ) -> None:
     """Create a token. The secret is printed once, on the last line, and stored only as a hash."""
     lifetime = parse_expiry(expires) if expires is not None else None
     settings = get_settings()
     with session_driver(settings) as driver:
-        if unit is not None and not driver.execute_query("MATCH (u:Unit {code: $c}) RETURN u", c=unit,
-                                                         database_=settings.neo4j_database).records:
+        if (
+            unit is not None
+            and not driver.execute_query(
+                "MATCH (u:Unit {code: $c}) RETURN u", c=unit, database_=settings.neo4j_database
+            ).records
+        ):
             raise KgError(f"没有单位 {unit!r} / no unit with code {unit!r}")
         info, secret = create_token(driver, settings.neo4j_database, role, name, unit, lifetime)
     until = f", 有效期至 / expires {info.expires_at}" if info.expires_at else ""
-    console.print(f"令牌已创建 / token created: id {info.token_id}, 角色 / role {info.role}, 名称 / name {info.name}{until}")
+    console.print(
+        f"令牌已创建 / token created: id {info.token_id}, 角色 / role {info.role}, 名称 / name {info.name}{until}"
+    )
     console.print("请妥善保存，令牌只显示这一次 / keep it safe, it is shown only once:")
     print(secret)
 
 
 @token_app.command("revoke")
-def token_revoke(token_id: Annotated[str, typer.Argument(help="令牌编号 / token id (kg token list)")]) -> None:
+def token_revoke(
+    token_id: Annotated[str, typer.Argument(help="令牌编号 / token id (kg token list)")],
+) -> None:
     """Revoke a token and its login sessions (a running server refuses it from the next request)."""
     settings = get_settings()
     with session_driver(settings) as driver:
@@ -63,7 +83,9 @@ def token_list() -> None:
     settings = get_settings()
     with session_driver(settings) as driver:
         tokens = list_tokens(driver, settings.neo4j_database)
-    table = Table("编号 / id", "名称 / name", "角色 / role", "创建 / created", "过期 / expires", "撤销 / revoked")
+    table = Table(
+        "编号 / id", "名称 / name", "角色 / role", "创建 / created", "过期 / expires", "撤销 / revoked"
+    )
     for t in tokens:
         table.add_row(t.token_id, t.name, t.role, t.created_at, t.expires_at or "", t.revoked_at or "")
     console.print(table)
@@ -72,8 +94,13 @@ def token_list() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="监听地址 / bind address")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="端口 / port")] = 8000,
-    demo_token: Annotated[bool, typer.Option(
-        "--demo-token", help="创建一个从严办演示令牌并打印示例 curl / create a 从严办 demo token, print curl examples")] = False,
+    demo_token: Annotated[
+        bool,
+        typer.Option(
+            "--demo-token",
+            help="创建一个从严办演示令牌并打印示例 curl / create a 从严办 demo token, print curl examples",
+        ),
+    ] = False,
     workers: Annotated[int, typer.Option(help="进程数 / worker processes")] = 1,
 ) -> None:
     """Serve the HTTP API with uvicorn (OpenAPI docs at /docs)."""
@@ -98,17 +125,25 @@ def serve(
         with session_driver(settings) as driver:
             info, secret = create_token(driver, settings.neo4j_database, "strict_office", "演示 / demo")
         base = f"http://{host}:{port}"
-        console.print(f"\n领导首页 / leaders' home: {base}/   (登录 / login: {base}/login，粘贴下面的令牌 / paste the token below)")
+        console.print(
+            f"\n领导首页 / leaders' home: {base}/   (登录 / login: {base}/login，粘贴下面的令牌 / paste the token below)"
+        )
         console.print(f"API: {base}   文档 / docs: {base}/docs")
         console.print(f"演示令牌（从严办）/ demo token (strict_office), id {info.token_id}:")
         console.print(f"  export KG_TOKEN={secret}")
         console.print(f'  curl -H "Authorization: Bearer $KG_TOKEN" "{base}/search?q=%E5%BC%A0"')
         console.print(f'  curl -H "Authorization: Bearer $KG_TOKEN" "{base}/queries"')
-        console.print(f'  curl -H "Authorization: Bearer $KG_TOKEN" "{base}/relationships?type=SERVES_IN&limit=5"')
+        console.print(
+            f'  curl -H "Authorization: Bearer $KG_TOKEN" "{base}/relationships?type=SERVES_IN&limit=5"'
+        )
         console.print(f'  curl -H "Authorization: Bearer $KG_TOKEN" "{base}/audit?limit=5"')
-        console.print("停止 / stop: Ctrl-C 停止 API / stops the API；然后 / then `.venv/bin/kg db stop` 停止 Neo4j / stops Neo4j\n")
+        console.print(
+            "停止 / stop: Ctrl-C 停止 API / stops the API；然后 / then `.venv/bin/kg db stop` 停止 Neo4j / stops Neo4j\n"
+        )
     if workers > 1:
-        uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+        uvicorn.run(
+            "api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
+        )
     else:
         from api.app import create_app
 

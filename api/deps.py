@@ -62,9 +62,14 @@ class DriverHolder:
         try:
             uri, auth = connection_target(self.settings, start=False)
             return neo4j.GraphDatabase.driver(
-                uri, auth=auth, connection_timeout=3.0, connection_acquisition_timeout=10.0,
-                max_transaction_retry_time=2.0, max_connection_pool_size=64,
-                notifications_min_severity="OFF")
+                uri,
+                auth=auth,
+                connection_timeout=3.0,
+                connection_acquisition_timeout=10.0,
+                max_transaction_retry_time=2.0,
+                max_connection_pool_size=64,
+                notifications_min_severity="OFF",
+            )
         except (ValueError, OSError, neo4j.exceptions.ConfigurationError) as e:
             raise Neo4jUnavailable(f"无法创建 Neo4j 连接 / cannot create the Neo4j driver: {e}") from e
 
@@ -89,17 +94,35 @@ class Audit:
     def __init__(self, writer: AuditWriter) -> None:
         self.writer = writer
 
-    def record(self, principal: Principal, request: Request, *, entity_ids: list[str], outcome: str = "ok",
-               status: int = 200, params: dict[str, Any] | None = None) -> None:
+    def record(
+        self,
+        principal: Principal,
+        request: Request,
+        *,
+        entity_ids: list[str],
+        outcome: str = "ok",
+        status: int = 200,
+        params: dict[str, Any] | None = None,
+    ) -> None:
         route = request.scope.get("route")
         all_params: dict[str, Any] = {**request.path_params, **request.query_params}
         if params:
             all_params.update(params)
         all_params.pop("purpose", None)
-        self.writer.append(make_record(
-            principal, endpoint=getattr(route, "path", request.url.path), method=request.method,
-            path=request.url.path, params=all_params, entity_ids=entity_ids, outcome=outcome, status=status,
-            purpose=getattr(request.state, "purpose", None), client=client_address(request)))
+        self.writer.append(
+            make_record(
+                principal,
+                endpoint=getattr(route, "path", request.url.path),
+                method=request.method,
+                path=request.url.path,
+                params=all_params,
+                entity_ids=entity_ids,
+                outcome=outcome,
+                status=status,
+                purpose=getattr(request.state, "purpose", None),
+                client=client_address(request),
+            )
+        )
 
 
 async def get_settings_dep(request: Request) -> Settings:
@@ -121,7 +144,9 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DriverDep = Annotated[neo4j.Driver, Depends(get_driver)]
 AuditDep = Annotated[Audit, Depends(get_audit)]
 
-_bearer = HTTPBearer(auto_error=False, description="`kg token create` 生成的令牌 / a token from `kg token create`")
+_bearer = HTTPBearer(
+    auto_error=False, description="`kg token create` 生成的令牌 / a token from `kg token create`"
+)
 _cookie = APIKeyCookie(name=COOKIE_NAME, auto_error=False, description="登录页设置的 Cookie / set by /login")
 
 
@@ -141,8 +166,10 @@ def current_principal(
     address (429 past the limit)."""
     secret = bearer.credentials if bearer is not None else cookie
     if not secret:
-        raise Unauthorized("需要登录：请提供令牌 / authentication required: send a Bearer token "
-                           "(Authorization: Bearer …) or log in at /login")
+        raise Unauthorized(
+            "需要登录：请提供令牌 / authentication required: send a Bearer token "
+            "(Authorization: Bearer …) or log in at /login"
+        )
     settings: Settings = request.app.state.settings
     throttle: Throttle = request.app.state.throttle
     address = client_address(request)
@@ -157,9 +184,11 @@ def current_principal(
         throttle.fail(address)
         audit: AuditWriter = request.app.state.audit
         audit.append(failure_record(request, "bad_token" if bearer is not None else "bad_session", 401))
-        raise Unauthorized("令牌无效、已过期或已撤销 / the token is unknown, expired or revoked"
-                           if bearer is not None else
-                           "登录已失效，请重新登录 / the session has ended: log in again at /login")
+        raise Unauthorized(
+            "令牌无效、已过期或已撤销 / the token is unknown, expired or revoked"
+            if bearer is not None
+            else "登录已失效，请重新登录 / the session has ended: log in again at /login"
+        )
     request.state.principal = principal
     return principal
 
@@ -189,8 +218,10 @@ def require(group: str) -> Callable[..., Any]:
 
     async def check(principal: CurrentPrincipal) -> Principal:
         if not principal.role.can(group):
-            raise Forbidden(f"角色“{principal.role.title}”无权访问此接口 / role {principal.role.name} "
-                            f"may not use the {group} endpoints")
+            raise Forbidden(
+                f"角色“{principal.role.title}”无权访问此接口 / role {principal.role.name} "
+                f"may not use the {group} endpoints"
+            )
         return principal
 
     check.__name__ = f"require_{group}"
@@ -209,8 +240,13 @@ def _decode_header(value: str) -> str:
 
 async def get_purpose(
     request: Request,
-    purpose: Annotated[str | None, Query(description="调阅事由 / purpose of access, 2–200 visible characters "
-                                                     "(or the X-Access-Purpose header, percent-encoded UTF-8)")] = None,
+    purpose: Annotated[
+        str | None,
+        Query(
+            description="调阅事由 / purpose of access, 2–200 visible characters "
+            "(or the X-Access-Purpose header, percent-encoded UTF-8)"
+        ),
+    ] = None,
 ) -> str | None:
     """The stated purpose, checked by ``api.security.clean_purpose`` (400 when invalid)."""
     header = request.headers.get("x-access-purpose")
@@ -247,5 +283,7 @@ async def reject_unknown_query(request: Request) -> None:
         names = _QUERY_NAMES[id(route)] = frozenset(_query_aliases(dependant))
     unknown = sorted(set(request.query_params) - names)
     if unknown:
-        raise BadRequest(f"未知的查询参数 / unknown query parameters: {', '.join(unknown)}; "
-                         f"可用 / known: {', '.join(sorted(names)) or '(无 / none)'}")
+        raise BadRequest(
+            f"未知的查询参数 / unknown query parameters: {', '.join(unknown)}; "
+            f"可用 / known: {', '.join(sorted(names)) or '(无 / none)'}"
+        )

@@ -66,26 +66,40 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "参数有误 / bad parameters"},
     400: {"model": ErrorBody, "description": "缺少调阅事由或事由无效 / purpose missing or invalid"},
     413: {"model": ErrorBody, "description": "请求体过大 / request body over 1 MB"},
-    414: {"model": ErrorBody, "description": "查询串过长或参数过多 / query string too long or too many parameters"},
-    429: {"model": ErrorBody, "description": "请求过多，稍后重试 / too many requests, retry later (Retry-After)"},
+    414: {
+        "model": ErrorBody,
+        "description": "查询串过长或参数过多 / query string too long or too many parameters",
+    },
+    429: {
+        "model": ErrorBody,
+        "description": "请求过多，稍后重试 / too many requests, retry later (Retry-After)",
+    },
     431: {"model": ErrorBody, "description": "请求头过大 / request headers too large"},
     503: {"model": ErrorBody, "description": "Neo4j 不可用 / Neo4j unavailable"},
     504: {"model": ErrorBody, "description": "查询超时 / query timed out"},
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "不存在 / not found"}}
 JSON_ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"description": spec["description"],
-             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
+    status: {
+        "description": spec["description"],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    }
     for status, spec in {**ERROR_RESPONSES, **NOT_FOUND}.items()
 }
 """The same error answers, documented as JSON even on routes whose success is HTML (views pages)."""
-PURPOSE: dict[int | str, dict[str, Any]] = {400: {"model": ErrorBody, "description": "缺少调阅事由或事由无效 / purpose missing or invalid"}}
+PURPOSE: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "缺少调阅事由或事由无效 / purpose missing or invalid"}
+}
 
 
-def error_response(status: int, code: str, message: str, detail: Any = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(ErrorBody(error=code, message=message, detail=detail).model_dump(), status_code=status,
-                        headers=headers)
+def error_response(
+    status: int, code: str, message: str, detail: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        ErrorBody(error=code, message=message, detail=detail).model_dump(),
+        status_code=status,
+        headers=headers,
+    )
 
 
 def _audit_denial(request: Request, outcome: str, status: int) -> None:
@@ -97,10 +111,20 @@ def _audit_denial(request: Request, outcome: str, status: int) -> None:
 
     route = request.scope.get("route")
     params = {k: v for k, v in request.query_params.items() if k != "purpose"}
-    audit.append(make_record(principal, endpoint=getattr(route, "path", request.url.path), method=request.method,
-                             path=request.url.path, params=params, entity_ids=[],
-                             outcome=outcome, status=status, purpose=getattr(request.state, "purpose", None),
-                             client=request.client.host if request.client else None))
+    audit.append(
+        make_record(
+            principal,
+            endpoint=getattr(route, "path", request.url.path),
+            method=request.method,
+            path=request.url.path,
+            params=params,
+            entity_ids=[],
+            outcome=outcome,
+            status=status,
+            purpose=getattr(request.state, "purpose", None),
+            client=request.client.host if request.client else None,
+        )
+    )
 
 
 def install_handlers(app: FastAPI) -> None:
@@ -118,8 +142,10 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
-                  for e in exc.errors()]
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in exc.errors()
+        ]
         where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors)
         return error_response(422, "bad_parameter", f"参数有误 / bad parameters: {where}", errors)
 
@@ -141,10 +167,16 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(DriverError)
     def neo4j_error(request: Request, exc: Exception) -> JSONResponse:
         if isinstance(exc, (ServiceUnavailable, SessionExpired)):
-            return error_response(503, "neo4j_unavailable",
-                                  "图数据库暂时不可用，请稍后重试 / Neo4j is unavailable, retry later")
+            return error_response(
+                503, "neo4j_unavailable", "图数据库暂时不可用，请稍后重试 / Neo4j is unavailable, retry later"
+            )
         if isinstance(exc, ClientError) and "TransactionTimedOut" in (exc.code or ""):
-            return error_response(504, "query_timeout",
-                                  "查询超时，请缩小范围后重试 / the query ran past its time limit; narrow it and retry")
+            return error_response(
+                504,
+                "query_timeout",
+                "查询超时，请缩小范围后重试 / the query ran past its time limit; narrow it and retry",
+            )
         log.exception("Neo4j error on %s", request.url.path)
-        return error_response(503, "neo4j_error", f"图数据库错误 / Neo4j error: {getattr(exc, 'code', '') or exc}")
+        return error_response(
+            503, "neo4j_error", f"图数据库错误 / Neo4j error: {getattr(exc, 'code', '') or exc}"
+        )

@@ -87,7 +87,8 @@ class LimitsMiddleware:
             if message["type"] == "http.response.start":
                 names = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = list(message.get("headers", [])) + [
-                    (k, v) for k, v in SECURITY_HEADERS if k not in names]
+                    (k, v) for k, v in SECURITY_HEADERS if k not in names
+                ]
             await send(message)
 
         await self.app(scope, replay, send_with_headers)
@@ -96,19 +97,30 @@ class LimitsMiddleware:
     def _check(scope: dict[str, Any]) -> tuple[int, bytes] | None:
         headers = scope.get("headers", [])
         if sum(len(k) + len(v) + 4 for k, v in headers) > MAX_HEADERS:
-            return _error(431, "headers_too_large", f"请求头过大（上限 {MAX_HEADERS // 1024} KB）/ request headers "
-                                                    f"larger than {MAX_HEADERS // 1024} KB")
+            return _error(
+                431,
+                "headers_too_large",
+                f"请求头过大（上限 {MAX_HEADERS // 1024} KB）/ request headers "
+                f"larger than {MAX_HEADERS // 1024} KB",
+            )
         qs: bytes = scope.get("query_string", b"")
         if len(qs) > MAX_QUERY or qs.count(b"&") + 1 > MAX_PARAMS:
-            return _error(414, "query_too_long", f"查询参数过多或过长（上限 {MAX_PARAMS} 个、{MAX_QUERY // 1024} KB）"
-                                                 f" / more than {MAX_PARAMS} query parameters or "
-                                                 f"{MAX_QUERY // 1024} KB of them")
+            return _error(
+                414,
+                "query_too_long",
+                f"查询参数过多或过长（上限 {MAX_PARAMS} 个、{MAX_QUERY // 1024} KB）"
+                f" / more than {MAX_PARAMS} query parameters or "
+                f"{MAX_QUERY // 1024} KB of them",
+            )
         if scope.get("method") in ("POST", "PUT", "PATCH", "DELETE"):
             origin = next((v for k, v in headers if k == b"origin"), None)
             host = next((v for k, v in headers if k == b"host"), b"")
             if origin is not None and urlsplit(origin.decode("latin-1")).netloc.encode("latin-1") != host:
-                return _error(403, "cross_origin", "拒绝跨站请求 / cross-site request refused (Origin "
-                                                   "does not match this server)")
+                return _error(
+                    403,
+                    "cross_origin",
+                    "拒绝跨站请求 / cross-site request refused (Origin does not match this server)",
+                )
         for k, v in headers:
             if k == b"content-length":
                 try:
@@ -120,16 +132,28 @@ class LimitsMiddleware:
 
     @staticmethod
     async def _send(send: Any, status: int, body: bytes) -> None:
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode()), (b"connection", b"close"),
-                                *SECURITY_HEADERS]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                    *SECURITY_HEADERS,
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 
 def _too_large() -> tuple[int, bytes]:
-    return _error(413, "body_too_large", f"请求体过大（上限 {MAX_BODY // 1024 // 1024} MB）/ request body larger "
-                                         f"than {MAX_BODY // 1024 // 1024} MB")
+    return _error(
+        413,
+        "body_too_large",
+        f"请求体过大（上限 {MAX_BODY // 1024 // 1024} MB）/ request body larger "
+        f"than {MAX_BODY // 1024 // 1024} MB",
+    )
 
 
 class Gate:
@@ -142,8 +166,11 @@ class Gate:
     @contextmanager
     def hold(self) -> Iterator[None]:
         if not self._sem.acquire(blocking=False):
-            raise TooMany(f"同时进行的大范围查询已达上限（{self.size} 个），请稍后重试 / {self.size} expensive reads "
-                          f"are already running; retry in {RETRY_AFTER} s", RETRY_AFTER)
+            raise TooMany(
+                f"同时进行的大范围查询已达上限（{self.size} 个），请稍后重试 / {self.size} expensive reads "
+                f"are already running; retry in {RETRY_AFTER} s",
+                RETRY_AFTER,
+            )
         try:
             yield
         finally:
@@ -184,8 +211,11 @@ class Throttle:
             self._prune(q, now)
             if len(q) >= self.limit:
                 wait = max(1, int(q[0] + self.window - now) + 1)
-                raise TooMany(f"失败次数过多，请 {wait} 秒后重试 / too many failed attempts from this address; "
-                              f"retry in {wait} s", wait)
+                raise TooMany(
+                    f"失败次数过多，请 {wait} 秒后重试 / too many failed attempts from this address; "
+                    f"retry in {wait} s",
+                    wait,
+                )
 
     def fail(self, address: str) -> None:
         now = time.monotonic()

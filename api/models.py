@@ -27,6 +27,7 @@ def _iso(pattern: re.Pattern[str], what: str) -> Any:
         if isinstance(value, str) and not pattern.match(value):
             raise ValueError(f"应为 ISO 格式{what} / expected an ISO {what}")
         return value
+
     return check
 
 
@@ -42,17 +43,33 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso(_ISO_DATE, "date 2024-03-05"))]
 """A date given as ``YYYY-MM-DD`` (numbers are not taken as timestamps)."""
-IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso(_ISO_DATETIME, "datetime 2024-03-05T08:00:00Z")),
-                        AfterValidator(_aware)]
+IsoDateTime = Annotated[
+    dt.datetime, BeforeValidator(_iso(_ISO_DATETIME, "datetime 2024-03-05T08:00:00Z")), AfterValidator(_aware)
+]
 """A datetime given in ISO form, normalised to UTC; without a zone it is UTC."""
 
 
 class Entity(BaseModel):
     """A node: ``id`` is ``<Label>:<business key>``; ``props`` are schema fields (dates ISO)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "id": "Officer:010203", "type": "Officer", "key": "010203", "caption": "张伟",
-        "props": {"badge_no": "010203", "name": "张伟", "rank": "科员", "id_number": "3201**********1234"}}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "Officer:010203",
+                    "type": "Officer",
+                    "key": "010203",
+                    "caption": "张伟",
+                    "props": {
+                        "badge_no": "010203",
+                        "name": "张伟",
+                        "rank": "科员",
+                        "id_number": "3201**********1234",
+                    },
+                }
+            ]
+        }
+    )
 
     id: str
     type: EntityType  # type: ignore[valid-type]
@@ -62,9 +79,21 @@ class Entity(BaseModel):
 
 
 class Edge(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True, json_schema_extra={"examples": [{
-        "id": "SERVES_IN:Officer:010203->Unit:U0101:0", "type": "SERVES_IN", "from": "Officer:010203",
-        "to": "Unit:U0101", "props": {"start_date": "2020-01-01", "post": "社区民警"}}]})
+    model_config = ConfigDict(
+        populate_by_name=True,
+        serialize_by_alias=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "SERVES_IN:Officer:010203->Unit:U0101:0",
+                    "type": "SERVES_IN",
+                    "from": "Officer:010203",
+                    "to": "Unit:U0101",
+                    "props": {"start_date": "2020-01-01", "post": "社区民警"},
+                }
+            ]
+        },
+    )
 
     id: str
     type: RelType  # type: ignore[valid-type]
@@ -96,11 +125,31 @@ class EndpointRef(BaseModel):
 
 
 class Relationship(Edge):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "id": "SERVES_IN:Officer:010203->Unit:U0101:0", "type": "SERVES_IN", "from": "Officer:010203",
-        "to": "Unit:U0101", "props": {"start_date": "2020-01-01"},
-        "from_entity": {"id": "Officer:010203", "type": "Officer", "key": "010203", "name": "张伟"},
-        "to_entity": {"id": "Unit:U0101", "type": "Unit", "key": "U0101", "name": "城东分局南街派出所"}}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "SERVES_IN:Officer:010203->Unit:U0101:0",
+                    "type": "SERVES_IN",
+                    "from": "Officer:010203",
+                    "to": "Unit:U0101",
+                    "props": {"start_date": "2020-01-01"},
+                    "from_entity": {
+                        "id": "Officer:010203",
+                        "type": "Officer",
+                        "key": "010203",
+                        "name": "张伟",
+                    },
+                    "to_entity": {
+                        "id": "Unit:U0101",
+                        "type": "Unit",
+                        "key": "U0101",
+                        "name": "城东分局南街派出所",
+                    },
+                }
+            ]
+        }
+    )
 
     from_entity: EndpointRef
     to_entity: EndpointRef
@@ -108,21 +157,31 @@ class Relationship(Edge):
 
 class RelationshipPage(BaseModel):
     items: list[Relationship]
-    total: int = Field(description="满足筛选条件的关系总数（所有页）/ relationships matching the filters, all pages")
+    total: int = Field(
+        description="满足筛选条件的关系总数（所有页）/ relationships matching the filters, all pages"
+    )
     next_cursor: str | None = Field(None, description="下一页游标 / pass as ?cursor= for the next page")
 
 
 class EntityBatchRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"ids": ["Officer:010203", "Unit:U01"]}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"ids": ["Officer:010203", "Unit:U01"]}]}
+    )
 
-    ids: list[str] = Field(min_length=1, max_length=500,
-                           description="实体标识“类型:主键”，至多 500 个 / entity ids <Type>:<key>, up to 500")
+    ids: list[str] = Field(
+        min_length=1,
+        max_length=500,
+        description="实体标识“类型:主键”，至多 500 个 / entity ids <Type>:<key>, up to 500",
+    )
 
 
 class EntityBatch(BaseModel):
-    items: list[Entity] = Field(description="找到且可见的实体，按请求顺序 / found and visible, in request order")
-    missing: list[str] = Field(description="不存在或无权查看的标识 / ids not found or not visible to the role")
+    items: list[Entity] = Field(
+        description="找到且可见的实体，按请求顺序 / found and visible, in request order"
+    )
+    missing: list[str] = Field(
+        description="不存在或无权查看的标识 / ids not found or not visible to the role"
+    )
 
 
 class QueryInfo(BaseModel):

@@ -44,7 +44,9 @@ def _parse(name: str, raw: dict[str, Any]) -> OrderRights:
     def pick(key: str, allowed: tuple[str, ...], default: str) -> str:
         value = str(raw.get(key, default))
         if value not in allowed:
-            raise KgError(f"roles.toml: {name}.orders.{key} = {value!r}，可用 / allowed: {', '.join(allowed)}")
+            raise KgError(
+                f"roles.toml: {name}.orders.{key} = {value!r}，可用 / allowed: {', '.join(allowed)}"
+            )
         return value
 
     kinds = {k.value for k in OrderKind}
@@ -52,12 +54,19 @@ def _parse(name: str, raw: dict[str, Any]) -> OrderRights:
     functions = {f.value for f in SupervisionFunction}
     bodies = tuple(raw.get("bodies", []))
     if issue - kinds or set(bodies) - functions:
-        raise KgError(f"roles.toml: {name}.orders 含未知的督办类型或监督职能 / unknown kinds or functions: "
-                      f"{sorted((issue - kinds) | (set(bodies) - functions))}")
-    return OrderRights(read=pick("read", _READ, "none"), issue=frozenset(issue),
-                       targets=pick("targets", ("any", "scope"), "scope"), manage=pick("manage", _MANAGE, "none"),
-                       respond=bool(raw.get("respond", False)), bodies=bodies,
-                       issue_as=pick("issue_as", ("any", "own"), "own"))
+        raise KgError(
+            f"roles.toml: {name}.orders 含未知的督办类型或监督职能 / unknown kinds or functions: "
+            f"{sorted((issue - kinds) | (set(bodies) - functions))}"
+        )
+    return OrderRights(
+        read=pick("read", _READ, "none"),
+        issue=frozenset(issue),
+        targets=pick("targets", ("any", "scope"), "scope"),
+        manage=pick("manage", _MANAGE, "none"),
+        respond=bool(raw.get("respond", False)),
+        bodies=bodies,
+        issue_as=pick("issue_as", ("any", "own"), "own"),
+    )
 
 
 @lru_cache(maxsize=4)
@@ -88,7 +97,11 @@ def bodies_of(driver: neo4j.Driver, database: str, principal: Principal) -> froz
         "CALL () { MATCH (u:Unit) WHERE u.supervision_function IN $functions RETURN u.code AS code "
         "UNION MATCH (t:ApiToken {token_id: $token}) WHERE t.unit_code IS NOT NULL RETURN t.unit_code AS code } "
         "RETURN collect(DISTINCT code) AS codes",
-        functions=list(rights.bodies), token=principal.token_id, database_=database, routing_="r")
+        functions=list(rights.bodies),
+        token=principal.token_id,
+        database_=database,
+        routing_="r",
+    )
     codes = frozenset(c for c in records[0]["codes"] if c)
     with _LOCK:
         if len(_BODIES) > 10000:
@@ -119,18 +132,31 @@ def list_filter(rights: OrderRights, bodies: frozenset[str]) -> dict[str, Any]:
 
 
 def _deny(principal: Principal, what: str) -> Forbidden:
-    return Forbidden(f"角色“{principal.role.title}”无权{what} / role {principal.role.name} may not {what_en(what)}")
+    return Forbidden(
+        f"角色“{principal.role.title}”无权{what} / role {principal.role.name} may not {what_en(what)}"
+    )
 
 
 def what_en(what: str) -> str:
-    return {"下发此类督办": "issue this kind of order", "以该单位名义下发": "issue in that body's name",
-            "签收或反馈此督办单": "sign or answer this order", "办结、退回或撤销此督办单": "close, return or cancel this order",
-            "查看此督办单": "read this order", "督办超出其数据范围的对象": "name targets outside its data scopes",
-            "查看督办单": "read orders"}.get(what, what)
+    return {
+        "下发此类督办": "issue this kind of order",
+        "以该单位名义下发": "issue in that body's name",
+        "签收或反馈此督办单": "sign or answer this order",
+        "办结、退回或撤销此督办单": "close, return or cancel this order",
+        "查看此督办单": "read this order",
+        "督办超出其数据范围的对象": "name targets outside its data scopes",
+        "查看督办单": "read orders",
+    }.get(what, what)
 
 
-def check_issue(principal: Principal, bodies: frozenset[str], kind: str, issuer: str | None,
-                target_labels: list[str], clue_sources: list[str | None]) -> str:
+def check_issue(
+    principal: Principal,
+    bodies: frozenset[str],
+    kind: str,
+    issuer: str | None,
+    target_labels: list[str],
+    clue_sources: list[str | None],
+) -> str:
     """The issuing body to use, or Forbidden. ``clue_sources``: the sources of target clues (row filters)."""
     rights = rights_of(principal.role)
     if kind not in rights.issue:
@@ -141,8 +167,12 @@ def check_issue(principal: Principal, bodies: frozenset[str], kind: str, issuer:
         raise _deny(principal, "以该单位名义下发")
     if rights.targets == "scope":
         role = principal.role
-        labels_ok = all(label == "ClusterSnapshot" and {"officers", "clues", "cases"} <= role.scopes
-                        or role.reads_label(label) for label in target_labels)
+        labels_ok = all(
+            label == "ClusterSnapshot"
+            and {"officers", "clues", "cases"} <= role.scopes
+            or role.reads_label(label)
+            for label in target_labels
+        )
         sources_ok = role.clue_sources is None or all(s in role.clue_sources for s in clue_sources)
         if not (labels_ok and sources_ok):
             raise _deny(principal, "督办超出其数据范围的对象")
@@ -160,7 +190,13 @@ def may_act(principal: Principal, bodies: frozenset[str], action: OrderAction, o
     return False
 
 
-def check_action(principal: Principal, bodies: frozenset[str], action: OrderAction, order: dict[str, Any]) -> None:
+def check_action(
+    principal: Principal, bodies: frozenset[str], action: OrderAction, order: dict[str, Any]
+) -> None:
     if not may_act(principal, bodies, action, order):
-        what = "签收或反馈此督办单" if action in (OrderAction.SIGN, OrderAction.FEEDBACK) else "办结、退回或撤销此督办单"
+        what = (
+            "签收或反馈此督办单"
+            if action in (OrderAction.SIGN, OrderAction.FEEDBACK)
+            else "办结、退回或撤销此督办单"
+        )
         raise _deny(principal, what)

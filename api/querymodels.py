@@ -20,20 +20,31 @@ from queries.registry import QueryDef
 __all__ = ["REQUEST_EXAMPLES", "answer_model", "request_example", "request_schemas"]
 
 REQUEST_EXAMPLES: dict[str, Any] = {
-    "case_no": "AJ2024-010001", "badge_no": "349563", "unit_code": "U01", "source": "Officer:349563",
-    "target": "Unit:U01", "as_of": "2026-06-30",
+    "case_no": "AJ2024-010001",
+    "badge_no": "349563",
+    "unit_code": "U01",
+    "source": "Officer:349563",
+    "target": "Unit:U01",
+    "as_of": "2026-06-30",
 }
 """Example values of parameters (those of the sample city), used in every request example."""
 
 _ROW_TYPES: dict[str, Any] = {
-    "text": str | None, "code": str | None, "int": int | None, "float": float | None, "percent": float | None,
-    "date": dt.date | None, "bool": bool | None, "list": list[Any] | None,
+    "text": str | None,
+    "code": str | None,
+    "int": int | None,
+    "float": float | None,
+    "percent": float | None,
+    "date": dt.date | None,
+    "bool": bool | None,
+    "list": list[Any] | None,
 }
 
 
 def _row_model(q: QueryDef, cols: list[ColumnSpec]) -> type[BaseModel]:
     fields: dict[str, Any] = {
-        c.name: (_ROW_TYPES[c.type], Field(None, title=c.title, description=c.meaning or None)) for c in cols}
+        c.name: (_ROW_TYPES[c.type], Field(None, title=c.title, description=c.meaning or None)) for c in cols
+    }
     return create_model(f"Row_{q.name}", __config__=ConfigDict(extra="allow"), **fields)  # type: ignore[call-overload, no-any-return]
 
 
@@ -47,13 +58,22 @@ def answer_model(q: QueryDef) -> type[BaseModel]:
         __doc__=f"{q.title}：查询结果 / result of {q.name}",
         name=(str, Field(examples=[q.name])),
         title=(str, Field(examples=[q.title])),
-        columns=(list[Column], Field(description="列：字段名、中文标题、类型 / columns with titles and types")),
+        columns=(
+            list[Column],
+            Field(description="列：字段名、中文标题、类型 / columns with titles and types"),
+        ),
         rows=(list[row], ...),  # type: ignore[valid-type]
         nodes=(list[Entity], []),
         edges=(list[Edge], []),
         summary=(dict[str, Any], {}),
-        notes=(list[str], Field([], description="答案依赖缺失数据之处 / where the answer rests on missing data")),
-        period=(dict[str, Any], Field({}, description="实际使用的统计期 / the period used: date_from, date_to")),
+        notes=(
+            list[str],
+            Field([], description="答案依赖缺失数据之处 / where the answer rests on missing data"),
+        ),
+        period=(
+            dict[str, Any],
+            Field({}, description="实际使用的统计期 / the period used: date_from, date_to"),
+        ),
     )
 
 

@@ -64,8 +64,11 @@ PURPOSE_LABELS = frozenset({"Clue", "Case"})
 """A response that carries a clue or a case (by entity, edge or row) needs a stated purpose (调阅事由)."""
 PURPOSE_SCOPES = frozenset({"clues", "cases"})
 """Rows of a non-aggregate query touching these scopes carry clue or case detail."""
+
+
 class PurposeRequired(KgError):
     """Reading clue or case detail needs a stated purpose (调阅事由) (400)."""
+
 
 _SCOPE_OF_LABEL = {s.label: s.scope for s in NODE_SPECS}
 _SCOPE_OF_REL = {s.type: s.scope for s in REL_SPECS}
@@ -79,8 +82,8 @@ class RoleConfigError(KgError):
 class Role:
     """One supervision department's rights, read from api/roles.toml."""
 
-    name: str                                  # English identifier
-    title: str                                 # Chinese name
+    name: str  # English identifier
+    title: str  # Chinese name
     endpoints: frozenset[str]
     scopes: frozenset[str]
     personal: frozenset[str]
@@ -128,8 +131,10 @@ def _check_list(role: str, key: str, values: Any, allowed: set[str]) -> frozense
         raise RoleConfigError(f"roles.toml: {role}.{key} 必须是字符串列表 / must be a list of strings")
     bad = set(values) - allowed
     if bad:
-        raise RoleConfigError(f"roles.toml: {role}.{key} 含未知值 / unknown values {sorted(bad)}; "
-                              f"可用 / known: {sorted(allowed)}")
+        raise RoleConfigError(
+            f"roles.toml: {role}.{key} 含未知值 / unknown values {sorted(bad)}; "
+            f"可用 / known: {sorted(allowed)}"
+        )
     return frozenset(values)
 
 
@@ -149,10 +154,16 @@ def parse_roles(data: dict[str, Any]) -> dict[str, Role]:
             personal=_check_list(name, "personal", raw.get("personal", sorted(role_scopes)), scopes),
             mask_names=_check_list(name, "mask_names", raw.get("mask_names", []), scopes),
             aggregate_only=bool(raw.get("aggregate_only", False)),
-            clue_sources=None if clue_sources is None else tuple(sorted(
-                _check_list(name, "clue_sources", clue_sources, {m.value for m in ClueSource}))),
-            inspection_kinds=None if kinds is None else tuple(sorted(
-                _check_list(name, "inspection_kinds", kinds, {m.value for m in InspectionKind}))),
+            clue_sources=None
+            if clue_sources is None
+            else tuple(
+                sorted(_check_list(name, "clue_sources", clue_sources, {m.value for m in ClueSource}))
+            ),
+            inspection_kinds=None
+            if kinds is None
+            else tuple(
+                sorted(_check_list(name, "inspection_kinds", kinds, {m.value for m in InspectionKind}))
+            ),
         )
     if not roles:
         raise RoleConfigError("roles.toml 中没有角色 / no roles in roles.toml")
@@ -273,8 +284,10 @@ def resolve_key(role: Role, label: str, key: str) -> str:
     with _pseudonym_lock:
         real = _pseudonyms.get((label, key))
     if real is None:
-        raise NotFound(f"没有{node_spec(label).title} {key!r}（此角色只能使用页面给出的代号）/ no {label} {key!r} "
-                       "(this role addresses it by the alias the API returned)")
+        raise NotFound(
+            f"没有{node_spec(label).title} {key!r}（此角色只能使用页面给出的代号）/ no {label} {key!r} "
+            "(this role addresses it by the alias the API returned)"
+        )
     return real
 
 
@@ -329,13 +342,16 @@ def mask_entity(node: dict[str, Any], principal: Principal, purpose: str | None 
             out["key"], out["id"] = alias, f"{label}:{alias}"
             props[spec.key] = alias
             unit = node.get("_unit_name") or props.get("unit_name")
-            out["caption"] = " · ".join(str(p) for p in (props.get(spec.name_field), props.get("rank"), unit) if p)
+            out["caption"] = " · ".join(
+                str(p) for p in (props.get(spec.name_field), props.get("rank"), unit) if p
+            )
     out["props"] = props
     return out
 
 
-def filter_graph(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], principal: Principal,
-                 purpose: str | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def filter_graph(
+    nodes: list[dict[str, Any]], edges: list[dict[str, Any]], principal: Principal, purpose: str | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Drop what the role may not see (nodes, their edges, edges of ungranted types); mask the rest."""
     d = disclose(principal, purpose, nodes=nodes, edges=edges, require=False)
     return d.nodes, d.edges
@@ -393,12 +409,19 @@ class Disclosed:
         return alias_edge_ends(edge, self.alias) if self.alias else edge
 
 
-
-
-def disclose(principal: Principal, purpose: str | None, *, nodes: Iterable[dict[str, Any]] = (),
-             edges: Iterable[dict[str, Any]] = (), rows: Iterable[dict[str, Any]] = (),
-             rows_carry_detail: bool = False, require: bool = True,
-             mask_row: Any = None, edges_only: bool = False, prefiltered: bool = False) -> Disclosed:
+def disclose(
+    principal: Principal,
+    purpose: str | None,
+    *,
+    nodes: Iterable[dict[str, Any]] = (),
+    edges: Iterable[dict[str, Any]] = (),
+    rows: Iterable[dict[str, Any]] = (),
+    rows_carry_detail: bool = False,
+    require: bool = True,
+    mask_row: Any = None,
+    edges_only: bool = False,
+    prefiltered: bool = False,
+) -> Disclosed:
     """The one scope function for every answer: nodes, edges and rows filtered alike.
 
     * a node is kept when the role sees it (scope and row filters); an edge when the role reads
@@ -419,11 +442,18 @@ def disclose(principal: Principal, purpose: str | None, *, nodes: Iterable[dict[
         kept = [n for n in nodes if entity_visible(n, principal)]
     ids = {n["id"] for n in kept}
     if edges_only:  # a relationship page: ends are ids only, their row filters applied in Cypher
-        kept_edges = [e for e in edges if role.reads_rel(e.get("type", ""))
-                      and all(role.reads_label(x.partition(":")[0]) for x in (e["from"], e["to"]))]
+        kept_edges = [
+            e
+            for e in edges
+            if role.reads_rel(e.get("type", ""))
+            and all(role.reads_label(x.partition(":")[0]) for x in (e["from"], e["to"]))
+        ]
     else:
-        kept_edges = [e for e in edges if e.get("from") in ids and e.get("to") in ids
-                      and role.reads_rel(e.get("type", ""))]
+        kept_edges = [
+            e
+            for e in edges
+            if e.get("from") in ids and e.get("to") in ids and role.reads_rel(e.get("type", ""))
+        ]
     known = {n["id"] for n in nodes}
     kept_rows: list[dict[str, Any]] = []
     row_ids: set[str] = set()
@@ -442,13 +472,18 @@ def disclose(principal: Principal, purpose: str | None, *, nodes: Iterable[dict[
         else:
             dropped += 1
     if require and purpose is None:
-        labels = {n["type"] for n in kept} | {x.partition(":")[0] for e in kept_edges for x in (e["from"], e["to"])}
+        labels = {n["type"] for n in kept} | {
+            x.partition(":")[0] for e in kept_edges for x in (e["from"], e["to"])
+        }
         if labels & PURPOSE_LABELS or (rows_carry_detail and kept_rows):
             raise PurposeRequired(
                 "此回答含线索或案件详情，须说明调阅事由（请求头 X-Access-Purpose 或参数 purpose）/ this answer carries "
-                "clue or case detail: state a purpose (X-Access-Purpose header or ?purpose=)")
+                "clue or case detail: state a purpose (X-Access-Purpose header or ?purpose=)"
+            )
     personal = {n["id"] for n in kept if n.get("type") in PERSONAL_LABELS}
-    personal |= {x for e in kept_edges for x in (e["from"], e["to"]) if x.partition(":")[0] in PERSONAL_LABELS}
+    personal |= {
+        x for e in kept_edges for x in (e["from"], e["to"]) if x.partition(":")[0] in PERSONAL_LABELS
+    }
     personal |= {x for x in row_ids if x.partition(":")[0] in PERSONAL_LABELS}
     masked = [mask_entity(n, principal, purpose) for n in kept]
     alias = {n["id"]: m["id"] for n, m in zip(kept, masked, strict=True) if n["id"] != m["id"]}
@@ -482,7 +517,9 @@ def visibility_predicate(var: str, role: Role) -> tuple[str, dict[str, Any]]:
         params["_vis_clue_sources"] = list(role.clue_sources)
     if role.inspection_kinds is not None:
         parts.append(f"(NOT {var}:Inspection OR {var}.kind IN $_vis_kinds)")
-        parts.append(f"(NOT {var}:Rectification OR EXISTS {{ ({var})-[:FOUND_BY]->(_i:Inspection) "
-                     f"WHERE _i.kind IN $_vis_kinds }})")
+        parts.append(
+            f"(NOT {var}:Rectification OR EXISTS {{ ({var})-[:FOUND_BY]->(_i:Inspection) "
+            f"WHERE _i.kind IN $_vis_kinds }})"
+        )
         params["_vis_kinds"] = list(role.inspection_kinds)
     return " AND ".join(parts), params

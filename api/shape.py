@@ -16,8 +16,16 @@ from graph.schema import REL_SPECS
 from queries.common import entity_id, node_entity, plain
 from queries.common import parse_entity_id as _parse_entity_id
 
-__all__ = ["entity_id", "json_response", "node_entity", "number_parallel", "parse_entity_id", "plain",
-           "rel_edge", "rel_props"]
+__all__ = [
+    "entity_id",
+    "json_response",
+    "node_entity",
+    "number_parallel",
+    "parse_entity_id",
+    "plain",
+    "rel_edge",
+    "rel_props",
+]
 
 _RELS = {s.type: s for s in REL_SPECS}
 
@@ -38,8 +46,13 @@ def rel_props(rel: neo4j.graph.Relationship) -> dict[str, Any]:
 
 
 def rel_edge(rel: neo4j.graph.Relationship, from_id: str, to_id: str, ordinal: int = 0) -> dict[str, Any]:
-    return {"id": f"{rel.type}:{from_id}->{to_id}:{ordinal}", "type": rel.type, "from": from_id,
-            "to": to_id, "props": rel_props(rel)}
+    return {
+        "id": f"{rel.type}:{from_id}->{to_id}:{ordinal}",
+        "type": rel.type,
+        "from": from_id,
+        "to": to_id,
+        "props": rel_props(rel),
+    }
 
 
 def number_parallel(edges: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -47,7 +47,9 @@ def parse_expiry(text: str) -> dt.timedelta:
     """
     m = _DURATION.match(text or "")
     if not m or int(m.group(1)) == 0:
-        raise KgError(f"有效期格式应为 90d、12h 或 30m / --expires must look like 90d, 12h or 30m; got {text!r}")
+        raise KgError(
+            f"有效期格式应为 90d、12h 或 30m / --expires must look like 90d, 12h or 30m; got {text!r}"
+        )
     n, unit = int(m.group(1)), m.group(2)
     if unit in ("d", "天"):
         return dt.timedelta(days=n)
@@ -56,8 +58,14 @@ def parse_expiry(text: str) -> dt.timedelta:
     return dt.timedelta(minutes=n)
 
 
-def create_token(driver: neo4j.Driver, database: str, role: str, name: str,
-                 unit: str | None = None, expires: dt.timedelta | None = None) -> tuple[TokenInfo, str]:
+def create_token(
+    driver: neo4j.Driver,
+    database: str,
+    role: str,
+    name: str,
+    unit: str | None = None,
+    expires: dt.timedelta | None = None,
+) -> tuple[TokenInfo, str]:
     """Store a new token; returns its info and the secret (shown once, never stored).
 
     ``unit``: the unit code the holder acts for (orders assigned to it: api/order_rights.py);
@@ -70,11 +78,24 @@ def create_token(driver: neo4j.Driver, database: str, role: str, name: str,
         "MERGE (t:ApiToken {token_id: $id}) "
         "SET t.token_hash = $hash, t.name = $name, t.role = $role, t.created_at = $now, t.unit_code = $unit, "
         "t.expires_at = $until",
-        id=token_id, hash=hash_token(secret), name=name, role=r.name, now=now, unit=unit, until=until,
-        database_=database)
+        id=token_id,
+        hash=hash_token(secret),
+        name=name,
+        role=r.name,
+        now=now,
+        unit=unit,
+        until=until,
+        database_=database,
+    )
     log.info("created token %s for %s (%s)", token_id, name, r.name)
-    return TokenInfo(token_id, name, r.name, now.isoformat(timespec="seconds"), None,
-                     until.isoformat(timespec="seconds") if until else None), secret
+    return TokenInfo(
+        token_id,
+        name,
+        r.name,
+        now.isoformat(timespec="seconds"),
+        None,
+        until.isoformat(timespec="seconds") if until else None,
+    ), secret
 
 
 def revoke_token(driver: neo4j.Driver, database: str, token_id: str) -> TokenInfo:
@@ -83,7 +104,10 @@ def revoke_token(driver: neo4j.Driver, database: str, token_id: str) -> TokenInf
         "MATCH (t:ApiToken {token_id: $id}) SET t.revoked_at = coalesce(t.revoked_at, $now) "
         "WITH t OPTIONAL CALL (t) { MATCH (s:ApiSession {token_id: t.token_id}) "
         "SET s.revoked_at = coalesce(s.revoked_at, $now) RETURN count(s) AS n } RETURN t",
-        id=token_id, now=dt.datetime.now(dt.UTC), database_=database)
+        id=token_id,
+        now=dt.datetime.now(dt.UTC),
+        database_=database,
+    )
     if not records:
         raise NotFound(f"没有编号为 {token_id!r} 的令牌 / no token with id {token_id!r}")
     return _info(records[0]["t"])
@@ -93,33 +117,48 @@ SESSION_HOURS = 12
 _LIVE_TOKEN = "t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > datetime())"
 
 
-def create_session(driver: neo4j.Driver, database: str, token_id: str,
-                   hours: float = SESSION_HOURS) -> tuple[str, dt.datetime]:
+def create_session(
+    driver: neo4j.Driver, database: str, token_id: str, hours: float = SESSION_HOURS
+) -> tuple[str, dt.datetime]:
     """A new opaque session id for a logged-in token; only its hash is stored."""
     sid = secrets.token_urlsafe(32)
     now = dt.datetime.now(dt.UTC)
     until = now + dt.timedelta(hours=hours)
     driver.execute_query(
         "CREATE (s:ApiSession {session_hash: $hash, token_id: $tid, created_at: $now, expires_at: $until})",
-        hash=hash_token(sid), tid=token_id, now=now, until=until, database_=database)
+        hash=hash_token(sid),
+        tid=token_id,
+        now=now,
+        until=until,
+        database_=database,
+    )
     return sid, until
 
 
 def end_session(driver: neo4j.Driver, database: str, sid: str) -> bool:
     records, _, _ = driver.execute_query(
         "MATCH (s:ApiSession {session_hash: $hash}) SET s.revoked_at = coalesce(s.revoked_at, $now) RETURN s",
-        hash=hash_token(sid), now=dt.datetime.now(dt.UTC), database_=database)
+        hash=hash_token(sid),
+        now=dt.datetime.now(dt.UTC),
+        database_=database,
+    )
     return bool(records)
 
 
 def resolve_session(driver: neo4j.Driver, database: str, sid: str, timeout: float) -> Principal | None:
     """The principal of a live session of a live token, or None."""
     records, _, _ = driver.execute_query(
-        neo4j.Query("MATCH (s:ApiSession {session_hash: $hash}) "
-                    "WHERE s.revoked_at IS NULL AND s.expires_at > datetime() "
-                    f"MATCH (t:ApiToken {{token_id: s.token_id}}) WHERE {_LIVE_TOKEN} "
-                    "RETURN t.token_id AS id, t.name AS name, t.role AS role", timeout=timeout),  # type: ignore[arg-type]
-        hash=hash_token(sid), database_=database, routing_="r")
+        neo4j.Query(
+            "MATCH (s:ApiSession {session_hash: $hash}) "
+            "WHERE s.revoked_at IS NULL AND s.expires_at > datetime() "
+            f"MATCH (t:ApiToken {{token_id: s.token_id}}) WHERE {_LIVE_TOKEN} "
+            "RETURN t.token_id AS id, t.name AS name, t.role AS role",
+            timeout=timeout,
+        ),  # type: ignore[arg-type]
+        hash=hash_token(sid),
+        database_=database,
+        routing_="r",
+    )
     return _principal(records)
 
 
@@ -133,8 +172,9 @@ def _principal(records: list[Any]) -> Principal | None:
 
 
 def list_tokens(driver: neo4j.Driver, database: str) -> list[TokenInfo]:
-    records, _, _ = driver.execute_query("MATCH (t:ApiToken) RETURN t ORDER BY t.created_at, t.token_id",
-                                         database_=database)
+    records, _, _ = driver.execute_query(
+        "MATCH (t:ApiToken) RETURN t ORDER BY t.created_at, t.token_id", database_=database
+    )
     return [_info(r["t"]) for r in records]
 
 
@@ -143,8 +183,14 @@ def _iso(value: Any) -> str | None:
 
 
 def _info(t: Any) -> TokenInfo:
-    return TokenInfo(t["token_id"], t.get("name", ""), t.get("role", ""), _iso(t.get("created_at")) or "",
-                     _iso(t.get("revoked_at")), _iso(t.get("expires_at")))
+    return TokenInfo(
+        t["token_id"],
+        t.get("name", ""),
+        t.get("role", ""),
+        _iso(t.get("created_at")) or "",
+        _iso(t.get("revoked_at")),
+        _iso(t.get("expires_at")),
+    )
 
 
 class TokenCache:
@@ -176,9 +222,15 @@ class TokenCache:
             if hit is not None and hit[0] > now:
                 return hit[1]
         records, _, _ = driver.execute_query(
-            neo4j.Query(f"MATCH (t:ApiToken {{token_hash: $hash}}) WHERE {_LIVE_TOKEN} "
-                        "RETURN t.token_id AS id, t.name AS name, t.role AS role", timeout=timeout),  # type: ignore[arg-type]
-            hash=digest, database_=database, routing_="r")
+            neo4j.Query(
+                f"MATCH (t:ApiToken {{token_hash: $hash}}) WHERE {_LIVE_TOKEN} "
+                "RETURN t.token_id AS id, t.name AS name, t.role AS role",
+                timeout=timeout,
+            ),  # type: ignore[arg-type]
+            hash=digest,
+            database_=database,
+            routing_="r",
+        )
         principal = _principal(records)
         if self.ttl <= 0:
             return principal

@@ -35,10 +35,10 @@ from api.tokens import create_token
 from graph.constraints import apply_schema
 from graph.server import EmbeddedServer
 from graph.settings import REPO_ROOT, Settings
+from graph.testing import free_port
 from ingest.job import run_ingest
 from ingest.sample import generate
 from queries.registry import get_query
-from tests.neo4j_fixtures import free_port
 
 log = logging.getLogger("bench.api")
 
@@ -73,9 +73,15 @@ def measure(work: Callable[[int], None], clients: int, seconds: float) -> dict[s
     elapsed = time.perf_counter() - t_start
     flat = sorted(x for lat in latencies for x in lat)
     n = len(flat)
-    return {"clients": clients, "requests": n, "errors": sum(errors), "rps": n / elapsed,
-            "mean_ms": statistics.fmean(flat) if flat else 0.0,
-            "p50_ms": flat[n // 2] if flat else 0.0, "p99_ms": flat[min(n - 1, int(n * 0.99))] if flat else 0.0}
+    return {
+        "clients": clients,
+        "requests": n,
+        "errors": sum(errors),
+        "rps": n / elapsed,
+        "mean_ms": statistics.fmean(flat) if flat else 0.0,
+        "p50_ms": flat[n // 2] if flat else 0.0,
+        "p99_ms": flat[min(n - 1, int(n * 0.99))] if flat else 0.0,
+    }
 
 
 def main() -> None:
@@ -98,24 +104,45 @@ def main() -> None:
         user, password = server.auth()
         settings = Settings(neo4j_uri=server.uri, neo4j_user=user, neo4j_password=password, kg_var_dir=tmp)
         db = settings.neo4j_database
-        driver = neo4j.GraphDatabase.driver(server.uri, auth=(user, password), notifications_min_severity="OFF",
-                                            max_connection_pool_size=64)
+        driver = neo4j.GraphDatabase.driver(
+            server.uri, auth=(user, password), notifications_min_severity="OFF", max_connection_pool_size=64
+        )
         apply_schema(driver, db)
         log.info("generating and loading the city sample")
         generate(tmp / "sample", scale="city")
         run_ingest(driver, db, tmp / "sample")
-        badges = [r["b"] for r in driver.execute_query(
-            "MATCH (o:Officer) RETURN o.badge_no AS b ORDER BY b", database_=db).records]
+        badges = [
+            r["b"]
+            for r in driver.execute_query(
+                "MATCH (o:Officer) RETURN o.badge_no AS b ORDER BY b", database_=db
+            ).records
+        ]
         random.Random(7).shuffle(badges)
         badges = badges[:500]
         _, secret = create_token(driver, db, "strict_office", "bench")
 
         port = free_port()
-        env = dict(os.environ, NEO4J_URI=server.uri, NEO4J_USER=user, NEO4J_PASSWORD=password,
-                   KG_VAR_DIR=str(tmp))
+        env = dict(
+            os.environ, NEO4J_URI=server.uri, NEO4J_USER=user, NEO4J_PASSWORD=password, KG_VAR_DIR=str(tmp)
+        )
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning", "--no-access-log"], cwd=REPO_ROOT, env=env)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "api.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+        )
         base = f"http://127.0.0.1:{port}"
         for _ in range(120):
             try:
@@ -149,32 +176,57 @@ def main() -> None:
         timeout = settings.kg_query_timeout
 
         def drv_neighbors(i: int) -> None:
-            neighbors(driver, db, role, "Officer", badges[i % len(badges)], depth=1, rel_types=None,
-                      node_types=None, limit=200, timeout=timeout)
+            neighbors(
+                driver,
+                db,
+                role,
+                "Officer",
+                badges[i % len(badges)],
+                depth=1,
+                rel_types=None,
+                node_types=None,
+                limit=200,
+                timeout=timeout,
+            )
 
         def drv_query(i: int) -> None:
             profile.execute(driver, db, {"badge_no": badges[i % len(badges)]})
 
         results: dict[str, list[dict[str, float]]] = {}
-        for name, work in (("api_neighbors", api_neighbors), ("driver_neighbors", drv_neighbors),
-                           ("api_query", api_query), ("driver_query", drv_query)):
+        for name, work in (
+            ("api_neighbors", api_neighbors),
+            ("driver_neighbors", drv_neighbors),
+            ("api_query", api_query),
+            ("driver_query", drv_query),
+        ):
             work(0)  # warm up
             measure(work, 4, 1.0)
             results[name] = [measure(work, c, args.seconds) for c in levels]
             for r in results[name]:
-                log.info("%-17s %3d clients: %7.1f req/s  p50 %6.1f ms  p99 %6.1f ms  errors %d", name,
-                         r["clients"], r["rps"], r["p50_ms"], r["p99_ms"], r["errors"])
+                log.info(
+                    "%-17s %3d clients: %7.1f req/s  p50 %6.1f ms  p99 %6.1f ms  errors %d",
+                    name,
+                    r["clients"],
+                    r["rps"],
+                    r["p50_ms"],
+                    r["p99_ms"],
+                    r["errors"],
+                )
         print("\n| measure | clients | req/s | p50 ms | p99 ms | mean ms |")
         print("|---|---|---|---|---|---|")
         for name, rows in results.items():
             for r in rows:
-                print(f"| {name} | {r['clients']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
-                      f"{r['mean_ms']:.1f} |")
+                print(
+                    f"| {name} | {r['clients']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
+                    f"{r['mean_ms']:.1f} |"
+                )
         print("\n| endpoint | clients | API/driver throughput | API overhead ms/request (mean) |")
         print("|---|---|---|---|")
         for what in ("neighbors", "query"):
             for a, d in zip(results[f"api_{what}"], results[f"driver_{what}"], strict=True):
-                print(f"| {what} | {a['clients']} | {a['rps'] / d['rps']:.2f} | {a['mean_ms'] - d['mean_ms']:.2f} |")
+                print(
+                    f"| {what} | {a['clients']} | {a['rps'] / d['rps']:.2f} | {a['mean_ms'] - d['mean_ms']:.2f} |"
+                )
         out = REPO_ROOT / "bench" / "results"
         out.mkdir(exist_ok=True)
         (out / "api.json").write_text(json.dumps(results, indent=2), encoding="utf-8")

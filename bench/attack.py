@@ -53,11 +53,29 @@ log = logging.getLogger("bench.attack")
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 PURPOSE = "安全测试"
-SECURITY_HEADERS = {"content-security-policy": "frame-ancestors 'none'", "x-content-type-options": "nosniff",
-                    "cache-control": "no-store", "x-frame-options": "DENY"}
-INJECTIONS = ["' OR 1=1 //", "\"}) MATCH (n) DETACH DELETE n //", "`) DETACH DELETE n //", "$badge_no",
-              "x\\u0027 RETURN 1", "../../etc/passwd", "%00", "<script>alert(1)</script>", "<!--", "]]>",
-              "${7*7}", "{{7*7}}", "x' CALL db.labels() YIELD label RETURN label //", "\u202e", "A" * 300]
+SECURITY_HEADERS = {
+    "content-security-policy": "frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "cache-control": "no-store",
+    "x-frame-options": "DENY",
+}
+INJECTIONS = [
+    "' OR 1=1 //",
+    '"}) MATCH (n) DETACH DELETE n //',
+    "`) DETACH DELETE n //",
+    "$badge_no",
+    "x\\u0027 RETURN 1",
+    "../../etc/passwd",
+    "%00",
+    "<script>alert(1)</script>",
+    "<!--",
+    "]]>",
+    "${7*7}",
+    "{{7*7}}",
+    "x' CALL db.labels() YIELD label RETURN label //",
+    "\u202e",
+    "A" * 300,
+]
 BAD_PURPOSES = ["x" * 201, "核查\x00线索", "\u200b\u200b", ".", "--", "核" * 401]
 _SCOPE_OF_LABEL = {s.label: s.scope for s in NODE_SPECS}
 _SCOPE_OF_REL = {s.type: s.scope for s in REL_SPECS}
@@ -120,19 +138,32 @@ def run(base: str, driver: neo4j.Driver, db: str, budget: int) -> Tally:
 def _keys(driver: neo4j.Driver, db: str) -> dict[str, Any]:
     one = {}
     for s in NODE_SPECS:
-        rec = driver.execute_query(f"MATCH (n:`{s.label}`) RETURN n.`{s.key}` AS k ORDER BY k LIMIT 1",
-                                   database_=db).records
+        rec = driver.execute_query(
+            f"MATCH (n:`{s.label}`) RETURN n.`{s.key}` AS k ORDER BY k LIMIT 1", database_=db
+        ).records
         if rec:
             one[s.label] = rec[0]["k"]
-    officers = driver.execute_query("MATCH (o:Officer) RETURN o.badge_no AS b, o.name AS n ORDER BY b LIMIT 20",
-                                    database_=db).records
-    case = driver.execute_query("MATCH (k:Case)-[:INVOLVES]->() RETURN k.case_no AS k ORDER BY k LIMIT 1",
-                                database_=db).records
-    return {"one": one, "officers": [(r["b"], r["n"]) for r in officers], "case": case[0]["k"] if case else None}
+    officers = driver.execute_query(
+        "MATCH (o:Officer) RETURN o.badge_no AS b, o.name AS n ORDER BY b LIMIT 20", database_=db
+    ).records
+    case = driver.execute_query(
+        "MATCH (k:Case)-[:INVOLVES]->() RETURN k.case_no AS k ORDER BY k LIMIT 1", database_=db
+    ).records
+    return {
+        "one": one,
+        "officers": [(r["b"], r["n"]) for r in officers],
+        "case": case[0]["k"] if case else None,
+    }
 
 
-def _attack(http: httpx.Client, driver: neo4j.Driver, db: str, tokens: dict[str, tuple[str, str]], t: Tally,
-            budget: int) -> None:
+def _attack(
+    http: httpx.Client,
+    driver: neo4j.Driver,
+    db: str,
+    tokens: dict[str, tuple[str, str]],
+    t: Tally,
+    budget: int,
+) -> None:
     k = _keys(driver, db)
     h = {name: {"Authorization": f"Bearer {secret}"} for name, (_, secret) in tokens.items()}
     hp = {name: {**v, "X-Access-Purpose": quote(PURPOSE)} for name, v in h.items()}
@@ -146,28 +177,45 @@ def _attack(http: httpx.Client, driver: neo4j.Driver, db: str, tokens: dict[str,
         for label, key in k["one"].items():
             reqs.append(("GET", f"/entities/{label}/{quote(str(key))}", {}, None))
             reqs.append(("GET", f"/entities/{label}/{quote(str(key))}/neighbors", {"depth": 2}, None))
-        reqs += [("GET", "/search", {"q": "城"}, None), ("GET", "/relationships", {"limit": 200}, None),
-                 ("GET", "/queries", {}, None), ("POST", "/queries/violation_statistics", {}, {}),
-                 ("POST", "/queries/supervision_coverage", {}, {"limit": 200}),
-                 ("POST", "/queries/officer_profile", {}, {"badge_no": officer}),
-                 ("GET", "/views/officer_ego", {"badge_no": officer}, None),
-                 ("GET", "/views/accountability_chain", {"case_no": case}, None), ("GET", "/audit", {}, None)]
+        reqs += [
+            ("GET", "/search", {"q": "城"}, None),
+            ("GET", "/relationships", {"limit": 200}, None),
+            ("GET", "/queries", {}, None),
+            ("POST", "/queries/violation_statistics", {}, {}),
+            ("POST", "/queries/supervision_coverage", {}, {"limit": 200}),
+            ("POST", "/queries/officer_profile", {}, {"badge_no": officer}),
+            ("GET", "/views/officer_ego", {"badge_no": officer}, None),
+            ("GET", "/views/accountability_chain", {"case_no": case}, None),
+            ("GET", "/audit", {}, None),
+        ]
         for method, path, params, body in reqs:
             r = http.request(method, path, params=params, headers=hp[name], json=body)
-            leaks = _leaks(r.json(), role.scopes) if r.headers.get("content-type", "").startswith(
-                "application/json") and r.status_code == 200 else []
-            t.check("roles", r.status_code < 500 and not leaks, f"{name} {method} {path}: {r.status_code} {leaks[:3]}")
+            leaks = (
+                _leaks(r.json(), role.scopes)
+                if r.headers.get("content-type", "").startswith("application/json") and r.status_code == 200
+                else []
+            )
+            t.check(
+                "roles",
+                r.status_code < 500 and not leaks,
+                f"{name} {method} {path}: {r.status_code} {leaks[:3]}",
+            )
 
     # -- purpose ---------------------------------------------------------------------------------
-    detail = [("GET", f"/entities/Case/{case}", {}, None), ("GET", f"/entities/Case/{case}/neighbors", {}, None),
-              ("GET", f"/entities/Officer/{officer}/neighbors", {"depth": 2}, None),
-              ("GET", "/views/accountability_chain", {"case_no": case}, None),
-              ("GET", "/views/officer_ego", {"badge_no": officer}, None),
-              ("GET", "/views/risk_cluster", {"cluster_id": "K1"}, None),
-              ("GET", "/search", {"q": str(case)[:3]}, None), ("GET", "/relationships", {"type": "INVOLVES"}, None),
-              ("POST", "/queries/accountability_chain", {}, {"case_no": case}),
-              ("POST", "/queries/risk_clusters", {}, {}), ("POST", "/queries/closed_loop", {}, {}),
-              ("POST", "/queries/path_between", {}, {"source": f"Officer:{officer}", "target": f"Case:{case}"})]
+    detail = [
+        ("GET", f"/entities/Case/{case}", {}, None),
+        ("GET", f"/entities/Case/{case}/neighbors", {}, None),
+        ("GET", f"/entities/Officer/{officer}/neighbors", {"depth": 2}, None),
+        ("GET", "/views/accountability_chain", {"case_no": case}, None),
+        ("GET", "/views/officer_ego", {"badge_no": officer}, None),
+        ("GET", "/views/risk_cluster", {"cluster_id": "K1"}, None),
+        ("GET", "/search", {"q": str(case)[:3]}, None),
+        ("GET", "/relationships", {"type": "INVOLVES"}, None),
+        ("POST", "/queries/accountability_chain", {}, {"case_no": case}),
+        ("POST", "/queries/risk_clusters", {}, {}),
+        ("POST", "/queries/closed_loop", {}, {}),
+        ("POST", "/queries/path_between", {}, {"source": f"Officer:{officer}", "target": f"Case:{case}"}),
+    ]
     for name in tokens:
         for method, path, params, body in detail:
             r = http.request(method, path, params=params, headers=h[name], json=body)
@@ -194,37 +242,59 @@ def _attack(http: httpx.Client, driver: neo4j.Driver, db: str, tokens: dict[str,
     for payload in INJECTIONS:
         enc = quote(payload, safe="")
         for method, path, params, body in [
-                ("GET", f"/entities/Officer/{enc}", {}, None), ("GET", f"/entities/Unit/{enc}/neighbors", {}, None),
-                ("GET", "/search", {"q": payload[:100]}, None), ("GET", "/search", {"q": "x", "types": payload}, None),
-                ("GET", "/relationships", {"cursor": payload}, None),
-                ("GET", "/relationships", {"from": f"Officer:{payload}"}, None),
-                ("POST", "/queries/officer_profile", {}, {"badge_no": payload[:32]}),
-                ("POST", "/queries/path_between", {}, {"source": f"Officer:{payload[:100]}", "target": "Unit:x"}),
-                ("GET", "/views/officer_ego.html", {"badge_no": payload}, None),
-                ("GET", "/audit", {"entity": payload}, None)]:
+            ("GET", f"/entities/Officer/{enc}", {}, None),
+            ("GET", f"/entities/Unit/{enc}/neighbors", {}, None),
+            ("GET", "/search", {"q": payload[:100]}, None),
+            ("GET", "/search", {"q": "x", "types": payload}, None),
+            ("GET", "/relationships", {"cursor": payload}, None),
+            ("GET", "/relationships", {"from": f"Officer:{payload}"}, None),
+            ("POST", "/queries/officer_profile", {}, {"badge_no": payload[:32]}),
+            ("POST", "/queries/path_between", {}, {"source": f"Officer:{payload[:100]}", "target": "Unit:x"}),
+            ("GET", "/views/officer_ego.html", {"badge_no": payload}, None),
+            ("GET", "/audit", {"entity": payload}, None),
+        ]:
             r = http.request(method, path, params=params, headers=hp["strict_office"], json=body)
-            reflected = "<script>alert(1)</script>" in r.text and r.headers.get("content-type", "").startswith("text/html")
-            t.check("injection", r.status_code < 500 and not reflected, f"{path} {payload[:20]!r}: {r.status_code}")
+            reflected = "<script>alert(1)</script>" in r.text and r.headers.get(
+                "content-type", ""
+            ).startswith("text/html")
+            t.check(
+                "injection",
+                r.status_code < 500 and not reflected,
+                f"{path} {payload[:20]!r}: {r.status_code}",
+            )
     after = driver.execute_query(domain, database_=db).records[0]["c"]
     t.check("injection", after == before, f"domain node count changed: {before} → {after}")
 
     # -- oversize ---------------------------------------------------------------------------------
     s = hp["strict_office"]
     checks = [
-        (http.post("/queries/closed_loop", content=b"[" + b"1," * 600_000 + b"1]",
-                   headers={**s, "Content-Type": "application/json"}), {413}),
+        (
+            http.post(
+                "/queries/closed_loop",
+                content=b"[" + b"1," * 600_000 + b"1]",
+                headers={**s, "Content-Type": "application/json"},
+            ),
+            {413},
+        ),
         (http.get("/search", params={"q": "城", "pad": "a" * 10_000}, headers=s), {414}),
         (http.get("/search", params={"q": "城"}, headers={**s, "X-Pad": "a" * 32_000}), {431}),
-        (http.get(f"/entities/Case/{case}", headers={**h["strict_office"], "X-Access-Purpose": "a" * 8_000_000}),
-         {431}),
+        (
+            http.get(
+                f"/entities/Case/{case}", headers={**h["strict_office"], "X-Access-Purpose": "a" * 8_000_000}
+            ),
+            {431},
+        ),
         (http.post("/login", data={"token": "x" * 300}), {422}),
     ]
     for r, want in checks:
         t.check("oversize", r.status_code in want, f"{r.request.url.path}: {r.status_code} not in {want}")
 
     def deep(i: int) -> httpx.Response:
-        return http.get(f"/entities/Officer/{k['officers'][i % len(k['officers'])][0]}/neighbors",
-                        params={"depth": 3, "limit": 2000}, headers=s)
+        return http.get(
+            f"/entities/Officer/{k['officers'][i % len(k['officers'])][0]}/neighbors",
+            params={"depth": 3, "limit": 2000},
+            headers=s,
+        )
 
     with concurrent.futures.ThreadPoolExecutor(12) as pool:
         for r in pool.map(deep, range(12)):
@@ -234,26 +304,52 @@ def _attack(http: httpx.Client, driver: neo4j.Driver, db: str, tokens: dict[str,
     # -- csrf -------------------------------------------------------------------------------------
     secret = tokens["discipline"][1]
     evil = {"Origin": "https://evil.example"}
-    t.check("csrf", http.post("/login", data={"token": secret}, headers=evil).status_code == 403, "cross-site login")
+    t.check(
+        "csrf",
+        http.post("/login", data={"token": secret}, headers=evil).status_code == 403,
+        "cross-site login",
+    )
     t.check("csrf", http.post("/logout", headers={"Origin": "null"}).status_code == 403, "null-origin logout")
-    t.check("csrf", http.post("/queries/closed_loop", json={}, headers={**s, **evil}).status_code == 403,
-            "cross-site query")
+    t.check(
+        "csrf",
+        http.post("/queries/closed_loop", json={}, headers={**s, **evil}).status_code == 403,
+        "cross-site query",
+    )
     t.check("csrf", http.get("/logout").status_code == 405, "GET /logout")
     r = http.post("/login", data={"token": secret}, follow_redirects=False)
     cookie = r.headers.get("set-cookie", "")
     sid = r.cookies.get("kg_session") or ""
-    t.check("csrf", r.status_code == 303 and bool(sid) and secret not in cookie, "session id is not the token")
-    t.check("csrf", "httponly" in cookie.lower() and "samesite=strict" in cookie.lower(), f"cookie: {cookie[:80]}")
+    t.check(
+        "csrf", r.status_code == 303 and bool(sid) and secret not in cookie, "session id is not the token"
+    )
+    t.check(
+        "csrf", "httponly" in cookie.lower() and "samesite=strict" in cookie.lower(), f"cookie: {cookie[:80]}"
+    )
     jar = {"kg_session": sid}
-    t.check("csrf", http.get("/entities/Unit/" + quote(str(k["one"]["Unit"])), cookies=jar).status_code == 200,
-            "session works")
+    t.check(
+        "csrf",
+        http.get("/entities/Unit/" + quote(str(k["one"]["Unit"])), cookies=jar).status_code == 200,
+        "session works",
+    )
     http.post("/logout", cookies=jar)
-    t.check("csrf", http.get("/entities/Unit/" + quote(str(k["one"]["Unit"])), cookies=jar).status_code == 401,
-            "replayed session after logout")
+    t.check(
+        "csrf",
+        http.get("/entities/Unit/" + quote(str(k["one"]["Unit"])), cookies=jar).status_code == 401,
+        "replayed session after logout",
+    )
 
     # -- headers ----------------------------------------------------------------------------------
-    for path in ("/health", "/login", "/", "/docs", "/nowhere", f"/entities/Officer/{officer}", "/queries",
-                 "/views", "/views/ecosystem_map.html"):
+    for path in (
+        "/health",
+        "/login",
+        "/",
+        "/docs",
+        "/nowhere",
+        f"/entities/Officer/{officer}",
+        "/queries",
+        "/views",
+        "/views/ecosystem_map.html",
+    ):
         r = http.get(path, headers=h["strict_office"], follow_redirects=False)
         missing = [k2 for k2, v in SECURITY_HEADERS.items() if r.headers.get(k2) != v]
         t.check("headers", not missing, f"{path}: missing {missing}")
@@ -268,8 +364,11 @@ def _attack(http: httpx.Client, driver: neo4j.Driver, db: str, tokens: dict[str,
     # Earlier classes already spent some failures (a replayed session): the limit (10 a minute) is
     # reached within the first 11 attempts, and from then on every attempt waits.
     first = statuses.index(429) if 429 in statuses else len(statuses)
-    t.check("auth", first <= 10 and set(statuses[:first]) <= {401} and set(statuses[first:]) == {429},
-            f"bad tokens: {statuses}")
+    t.check(
+        "auth",
+        first <= 10 and set(statuses[:first]) <= {401} and set(statuses[first:]) == {429},
+        f"bad tokens: {statuses}",
+    )
     t.tried["auth"] += len(statuses) - 1  # each request counts once
 
 
@@ -278,26 +377,50 @@ def own_api() -> Iterator[tuple[str, neo4j.Driver, str]]:
     """An embedded Neo4j with the city sample and the API, in a temporary folder."""
     from graph.constraints import apply_schema
     from graph.server import EmbeddedServer
+    from graph.testing import free_port
     from ingest.job import run_ingest
     from ingest.sample import generate
-    from tests.neo4j_fixtures import free_port
 
     tmp = Path(tempfile.mkdtemp(prefix="kg-attack-"))
-    server = EmbeddedServer(tmp / "var" / "neo4j", free_port(), heap="512m", pagecache="128m", watch_parent=True)
+    server = EmbeddedServer(
+        tmp / "var" / "neo4j", free_port(), heap="512m", pagecache="128m", watch_parent=True
+    )
     proc: subprocess.Popen[bytes] | None = None
     try:
         server.start()
         user, password = server.auth()
-        driver = neo4j.GraphDatabase.driver(server.uri, auth=(user, password), notifications_min_severity="OFF")
+        driver = neo4j.GraphDatabase.driver(
+            server.uri, auth=(user, password), notifications_min_severity="OFF"
+        )
         apply_schema(driver, "neo4j")
         log.info("loading the city sample")
         generate(tmp / "sample", scale="city")
         run_ingest(driver, "neo4j", tmp / "sample")
         port = free_port()
-        env = dict(os.environ, NEO4J_URI=server.uri, NEO4J_USER=user, NEO4J_PASSWORD=password,
-                   KG_VAR_DIR=str(tmp / "var"))
-        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host",
-                                 "127.0.0.1", "--port", str(port), "--log-level", "warning"], cwd=REPO_ROOT, env=env)
+        env = dict(
+            os.environ,
+            NEO4J_URI=server.uri,
+            NEO4J_USER=user,
+            NEO4J_PASSWORD=password,
+            KG_VAR_DIR=str(tmp / "var"),
+        )
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "api.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+        )
         base = f"http://127.0.0.1:{port}"
         for _ in range(240):
             try:
@@ -318,7 +441,9 @@ def own_api() -> Iterator[tuple[str, neo4j.Driver, str]]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--base", help="a running API on loopback, e.g. http://127.0.0.1:8113 (default: start one)")
+    ap.add_argument(
+        "--base", help="a running API on loopback, e.g. http://127.0.0.1:8113 (default: start one)"
+    )
     ap.add_argument("--budget", type=int, default=400, help="most search-recovery requests (default 400)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")

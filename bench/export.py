@@ -37,9 +37,15 @@ def _one(way: str, fmt: str, out: Path) -> dict[str, float]:
         else:
             mg = nx.MultiDiGraph()
             for node_id, label, caption, props in list(stream.nodes()):
-                mg.add_node(node_id, label=caption, type=label,
-                            **{k: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v
-                               for k, v in props.items()})
+                mg.add_node(
+                    node_id,
+                    label=caption,
+                    type=label,
+                    **{
+                        k: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v
+                        for k, v in props.items()
+                    },
+                )
             for i, (rtype, a, b, props) in enumerate(list(stream.edges())):
                 mg.add_edge(a, b, key=i, type=rtype, **{k: str(v) for k, v in props.items()})
             (nx.write_graphml if fmt == "graphml" else nx.write_gexf)(mg, out)
@@ -61,12 +67,26 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for run in range(1, args.runs + 1):
             for way in ("networkx", "streamed"):
-                done = subprocess.run([sys.executable, "-m", "bench.export", "--format", args.format, "--child", way,
-                                       str(Path(tmp) / f"{way}.{args.format}")], capture_output=True, text=True,
-                                      check=True)
+                done = subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "bench.export",
+                        "--format",
+                        args.format,
+                        "--child",
+                        way,
+                        str(Path(tmp) / f"{way}.{args.format}"),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
                 r = json.loads(done.stdout.strip().splitlines()[-1])
-                print(f"run {run} {way:8} {args.format}: {r['nodes']:,} nodes, {r['edges']:,} edges, "
-                      f"{r['seconds']:.2f} s, +{r['added_mb']:.0f} MB peak")
+                print(
+                    f"run {run} {way:8} {args.format}: {r['nodes']:,} nodes, {r['edges']:,} edges, "
+                    f"{r['seconds']:.2f} s, +{r['added_mb']:.0f} MB peak"
+                )
 
 
 if __name__ == "__main__":

@@ -24,9 +24,9 @@ from rich.table import Table
 
 from graph.constraints import apply_schema, q
 from graph.schema import PROVENANCE_PROPS, NodeSpec, RelSpec, node_spec
+from graph.testing import start_test_server
 from ingest.columns import InputSpec, field_type, header_index, input_specs, normalise_header
 from ingest.job import DEFAULT_BATCH_SIZE, run_ingest
-from tests.neo4j_fixtures import start_test_server
 
 log = logging.getLogger(__name__)
 console = Console()
@@ -50,28 +50,46 @@ def load_csv_statement(spec: InputSpec, header: list[str], batch_size: int) -> s
     """The reference LOAD CSV statement for one file (same MERGE semantics as the ingest job)."""
     index = header_index(spec.model)
     fields = {index[normalise_header(h)]: h for h in header if normalise_header(h) in index}
-    col = {f: _convert(f"row[{_lit(h)}]", field_type(spec.model.model_fields[f]).kind) for f, h in fields.items()}
+    col = {
+        f: _convert(f"row[{_lit(h)}]", field_type(spec.model.model_fields[f]).kind) for f, h in fields.items()
+    }
     run, src = PROVENANCE_PROPS
     s = spec.spec
     if isinstance(s, NodeSpec):
-        body = (f"MERGE (n:{q(s.label)} {{{q(s.key)}: {col[s.key]}}}) "
-                + "SET " + ", ".join([f"n.{q(f)} = {c}" for f, c in col.items() if f != s.key]
-                                     + [f"n.{q(run)} = $run_id", f"n.{q(src)} = $file"]))
+        body = (
+            f"MERGE (n:{q(s.label)} {{{q(s.key)}: {col[s.key]}}}) "
+            + "SET "
+            + ", ".join(
+                [f"n.{q(f)} = {c}" for f, c in col.items() if f != s.key]
+                + [f"n.{q(run)} = $run_id", f"n.{q(src)} = $file"]
+            )
+        )
     else:
         assert isinstance(s, RelSpec)
         a, b = node_spec(s.from_label), node_spec(s.to_label)
         # Optional key fields merge through their derived text key, as in ingest/querybuilder.py.
-        keys = ", ".join(f"{q(stored)}: {col[k]}" if stored == k else f"{q(stored)}: coalesce(toString({col[k]}), '')"
-                         for k, stored in s.merge_keys.items() if k in col)
+        keys = ", ".join(
+            f"{q(stored)}: {col[k]}" if stored == k else f"{q(stored)}: coalesce(toString({col[k]}), '')"
+            for k, stored in s.merge_keys.items()
+            if k in col
+        )
         direct = [k for k, stored in s.merge_keys.items() if stored == k]
         rest = [f for f in col if f not in (s.from_field, s.to_field, *direct)]
-        body = (f"MATCH (a:{q(a.label)} {{{q(a.key)}: {col[s.from_field]}}}) "
-                f"MATCH (b:{q(b.label)} {{{q(b.key)}: {col[s.to_field]}}}) "
-                f"MERGE (a)-[r:{q(s.type)}" + (f" {{{keys}}}" if keys else "") + "]->(b) "
-                + "SET " + ", ".join([f"r.{q(f)} = {col[f]}" for f in rest]
-                                     + [f"r.{q(run)} = $run_id", f"r.{q(src)} = $file"]))
-    return (f"LOAD CSV WITH HEADERS FROM $url AS row CALL (row) {{ {body} }} "
-            f"IN TRANSACTIONS OF {int(batch_size)} ROWS")
+        body = (
+            f"MATCH (a:{q(a.label)} {{{q(a.key)}: {col[s.from_field]}}}) "
+            f"MATCH (b:{q(b.label)} {{{q(b.key)}: {col[s.to_field]}}}) "
+            f"MERGE (a)-[r:{q(s.type)}"
+            + (f" {{{keys}}}" if keys else "")
+            + "]->(b) "
+            + "SET "
+            + ", ".join(
+                [f"r.{q(f)} = {col[f]}" for f in rest] + [f"r.{q(run)} = $run_id", f"r.{q(src)} = $file"]
+            )
+        )
+    return (
+        f"LOAD CSV WITH HEADERS FROM $url AS row CALL (row) {{ {body} }} "
+        f"IN TRANSACTIONS OF {int(batch_size)} ROWS"
+    )
 
 
 def _lit(text: str) -> str:
@@ -98,7 +116,9 @@ def run_load_csv(driver: neo4j.Driver, sample: Path, home: Path, batch_size: int
             rows += sum(1 for _ in csv.reader(f))
         stmt = load_csv_statement(spec, header, batch_size)
         with driver.session(database=DATABASE) as session:
-            session.run(stmt, url=(import_dir / path.name).resolve().as_uri(), run_id="loadcsv", file=path.name).consume()  # type: ignore[arg-type]
+            session.run(
+                stmt, url=(import_dir / path.name).resolve().as_uri(), run_id="loadcsv", file=path.name
+            ).consume()  # type: ignore[arg-type]
     return time.perf_counter() - t0, rows
 
 
@@ -110,7 +130,9 @@ def wipe(driver: neo4j.Driver, database: str) -> None:
 
 
 def _graph_size(driver: neo4j.Driver) -> tuple[int, int]:
-    n = driver.execute_query("MATCH (n) WHERE NOT n:IngestRun RETURN count(n) AS c", database_=DATABASE).records[0]["c"]
+    n = driver.execute_query(
+        "MATCH (n) WHERE NOT n:IngestRun RETURN count(n) AS c", database_=DATABASE
+    ).records[0]["c"]
     r = driver.execute_query("MATCH ()-[r]->() RETURN count(r) AS c", database_=DATABASE).records[0]["c"]
     return int(n), int(r)
 
@@ -141,7 +163,11 @@ def main(
             driver.verify_connectivity()
             apply_schema(driver, DATABASE)
             # Warm the JVM and the query cache on the small test fixture, then start from empty.
-            run_ingest(driver, DATABASE, Path(__file__).resolve().parent.parent / "tests" / "data" / "ingest" / "clean")
+            run_ingest(
+                driver,
+                DATABASE,
+                Path(__file__).resolve().parent.parent / "tests" / "data" / "ingest" / "clean",
+            )
             wipe(driver, DATABASE)
             t = time.perf_counter()
             report = run_ingest(driver, DATABASE, sample, batch_size=batch_size)
@@ -152,21 +178,37 @@ def main(
             table = Table(title=f"ingest benchmark: {scale} sample, batch {batch_size}")
             for c in ("method", "rows", "seconds", "rows/s", "nodes", "relationships"):
                 table.add_column(c, justify="right" if c != "method" else "left")
-            table.add_row("kg ingest (run_ingest)", f"{rows:,}", f"{t_ingest:.1f}", f"{rows / t_ingest:,.0f}",
-                          f"{size[0]:,}", f"{size[1]:,}")
-            console.print(f"kg ingest: {rows:,} rows in {t_ingest:.1f} s = {rows / t_ingest:,.0f} rows/s; "
-                          f"peak RSS {rss_mb:,.0f} MB")
+            table.add_row(
+                "kg ingest (run_ingest)",
+                f"{rows:,}",
+                f"{t_ingest:.1f}",
+                f"{rows / t_ingest:,.0f}",
+                f"{size[0]:,}",
+                f"{size[1]:,}",
+            )
+            console.print(
+                f"kg ingest: {rows:,} rows in {t_ingest:.1f} s = {rows / t_ingest:,.0f} rows/s; "
+                f"peak RSS {rss_mb:,.0f} MB"
+            )
             if not skip_load_csv:
                 wipe(driver, DATABASE)
                 apply_schema(driver, DATABASE)
                 t_ref, ref_rows = run_load_csv(driver, sample, server.home, batch_size)
                 ref_size = _graph_size(driver)
-                table.add_row("LOAD CSV … IN TRANSACTIONS", f"{ref_rows:,}", f"{t_ref:.1f}",
-                              f"{ref_rows / t_ref:,.0f}", f"{ref_size[0]:,}", f"{ref_size[1]:,}")
+                table.add_row(
+                    "LOAD CSV … IN TRANSACTIONS",
+                    f"{ref_rows:,}",
+                    f"{t_ref:.1f}",
+                    f"{ref_rows / t_ref:,.0f}",
+                    f"{ref_size[0]:,}",
+                    f"{ref_size[1]:,}",
+                )
             console.print(table)
             console.print(f"sample generation: {t_gen:.1f} s; rejected rows: {report.totals['rejected']}")
             if not skip_load_csv:
-                console.print(f"ratio kg ingest / LOAD CSV (rows/s): {(rows / t_ingest) / (ref_rows / t_ref):.2f}x")
+                console.print(
+                    f"ratio kg ingest / LOAD CSV (rows/s): {(rows / t_ingest) / (ref_rows / t_ref):.2f}x"
+                )
             console.print(f"peak memory of the ingest process (maxrss): {rss_mb:,.0f} MB")
     finally:
         if server is not None:

@@ -41,21 +41,30 @@ def _timed(fn: Any, runs: int) -> tuple[float, float]:
 def _sample_keys(driver: neo4j.Driver, database: str) -> dict[str, str]:
     rec = driver.execute_query(
         "MATCH (c:Case)-[:INVOLVES]->(o:Officer)-[:SERVES_IN]->(u:Unit) "
-        "RETURN c.case_no AS case_no, o.badge_no AS badge_no, u.code AS unit_code LIMIT 1", database_=database).records
+        "RETURN c.case_no AS case_no, o.badge_no AS badge_no, u.code AS unit_code LIMIT 1",
+        database_=database,
+    ).records
     return dict(rec[0]) if rec else {}
 
 
 def bench(driver: neo4j.Driver, database: str, runs: int) -> list[tuple[str, float, float]]:
     keys = _sample_keys(driver, database)
     cases: list[tuple[str, dict[str, Any]]] = [
-        ("political_ecosystem", {}), ("political_ecosystem", {"level": "sub_bureau"}),
+        ("political_ecosystem", {}),
+        ("political_ecosystem", {"level": "sub_bureau"}),
         ("political_ecosystem_trend", {"unit_code": keys["unit_code"]}),
-        ("risk_clusters", {}), ("risk_clusters", {"algorithm": "louvain"}),
-        ("liaison_coverage", {}), ("supervision_coverage", {}), ("closed_loop", {}),
+        ("risk_clusters", {}),
+        ("risk_clusters", {"algorithm": "louvain"}),
+        ("liaison_coverage", {}),
+        ("supervision_coverage", {}),
+        ("closed_loop", {}),
         ("accountability_chain", {"case_no": keys["case_no"]}),
-        ("violation_statistics", {}), ("violation_statistics_time", {}), ("violation_statistics_yoy", {}),
+        ("violation_statistics", {}),
+        ("violation_statistics_time", {}),
+        ("violation_statistics_yoy", {}),
         ("violation_statistics_forms", {}),
-        ("officer_profile", {"badge_no": keys["badge_no"]}), ("officer_profile", {"badge_no": keys["badge_no"], "depth": 2}),
+        ("officer_profile", {"badge_no": keys["badge_no"]}),
+        ("officer_profile", {"badge_no": keys["badge_no"], "depth": 2}),
         ("unit_overview", {"unit_code": keys["unit_code"]}),
         ("path_between", {"source": f"Officer:{keys['badge_no']}", "target": f"Case:{keys['case_no']}"}),
     ]
@@ -63,9 +72,15 @@ def bench(driver: neo4j.Driver, database: str, runs: int) -> list[tuple[str, flo
     for name, params in cases:
         q = get_query(name)
         raw = {"as_of": AS_OF, **params} if "as_of" in q.params.model_fields else params
-        n = runs if not (name.startswith(("political_ecosystem", "risk_clusters", "supervision"))) else max(3, runs // 5)
+        n = (
+            runs
+            if not (name.startswith(("political_ecosystem", "risk_clusters", "supervision")))
+            else max(3, runs // 5)
+        )
         p50, p95 = _timed(lambda q=q, raw=raw: q.execute(driver, database, raw), n)
-        label = name + ("" if not params or set(params) <= {"unit_code", "case_no", "badge_no"} else f" {params}")
+        label = name + (
+            "" if not params or set(params) <= {"unit_code", "case_no", "badge_no"} else f" {params}"
+        )
         out.append((label, p50, p95))
         log.info("%-60s p50 %7.1f ms  p95 %7.1f ms", label, p50 * 1000, p95 * 1000)
     return out
@@ -76,7 +91,11 @@ def clustering(driver: neo4j.Driver, database: str) -> dict[str, float]:
     from queries.defs.clusters import ClusterParams, cluster_projection
 
     g = cluster_projection(driver, database, ClusterParams.model_validate({"as_of": "2026-06-30"})).graph
-    res = {"projection_s": time.perf_counter() - t, "nodes": g.number_of_nodes(), "edges": g.number_of_edges()}
+    res = {
+        "projection_s": time.perf_counter() - t,
+        "nodes": g.number_of_nodes(),
+        "edges": g.number_of_edges(),
+    }
     for name, fn in (("louvain_networkx_s", louvain), ("leiden_igraph_s", leiden)):
         t = time.perf_counter()
         fn(g)
@@ -100,13 +119,15 @@ def main(argv: list[str] | None = None) -> int:
             driver, database = open_driver(), get_settings().neo4j_database
         else:
             from graph.constraints import apply_schema
+            from graph.testing import settings_for, start_test_server
             from ingest.job import run_ingest
             from ingest.sample import generate
-            from tests.neo4j_fixtures import settings_for, start_test_server
 
             server = start_test_server(Path(tmp) / "neo4j")
             s = settings_for(server)
-            driver = neo4j.GraphDatabase.driver(s.neo4j_uri or "", auth=(s.neo4j_user, s.neo4j_password or ""))
+            driver = neo4j.GraphDatabase.driver(
+                s.neo4j_uri or "", auth=(s.neo4j_user, s.neo4j_password or "")
+            )
             database = s.neo4j_database
             apply_schema(driver, database)
             t = time.perf_counter()
@@ -123,9 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n| query ({args.scale}) | p50 ms | p95 ms |\n|---|---:|---:|")
     for label, p50, p95 in rows:
         print(f"| {label} | {p50 * 1000:.1f} | {p95 * 1000:.1f} |")
-    print(f"\nclustering ({args.scale}): projection {cl['projection_s']:.2f} s, {cl['nodes']} officers, "
-          f"{cl['edges']} ties; networkx Louvain {cl['louvain_networkx_s']:.3f} s; "
-          f"igraph/leidenalg Leiden {cl['leiden_igraph_s']:.3f} s")
+    print(
+        f"\nclustering ({args.scale}): projection {cl['projection_s']:.2f} s, {cl['nodes']} officers, "
+        f"{cl['edges']} ties; networkx Louvain {cl['louvain_networkx_s']:.3f} s; "
+        f"igraph/leidenalg Leiden {cl['leiden_igraph_s']:.3f} s"
+    )
     return 0
 
 

@@ -44,13 +44,15 @@ def main(argv: list[str] | None = None) -> int:
             driver, database = open_driver(), get_settings().neo4j_database
         else:
             from graph.constraints import apply_schema
+            from graph.testing import settings_for, start_test_server
             from ingest.job import run_ingest
             from ingest.sample import generate
-            from tests.neo4j_fixtures import settings_for, start_test_server
 
             server = start_test_server(Path(tmp) / "neo4j")
             s = settings_for(server)
-            driver = neo4j.GraphDatabase.driver(s.neo4j_uri or "", auth=(s.neo4j_user, s.neo4j_password or ""))
+            driver = neo4j.GraphDatabase.driver(
+                s.neo4j_uri or "", auth=(s.neo4j_user, s.neo4j_password or "")
+            )
             database = s.neo4j_database
             apply_schema(driver, database)
             generate(Path(tmp) / "sample", scale="city", seed=7)
@@ -71,15 +73,25 @@ def main(argv: list[str] | None = None) -> int:
                 per_query: dict[str, list[float]] = {}
                 for name, sec in report.query_seconds:
                     per_query.setdefault(name, []).append(sec)
-                log.info("run %d: content %.1f s (this process's CPU %.1f s), %d charts, %d query calls: %s", run,
-                         t1 - t0, cpu, report.chart_count(), len(report.query_seconds),
-                         ", ".join(f"{k} {len(v)}× {sum(v):.1f} s" for k, v in
-                                   sorted(per_query.items(), key=lambda kv: -sum(kv[1]))))
+                log.info(
+                    "run %d: content %.1f s (this process's CPU %.1f s), %d charts, %d query calls: %s",
+                    run,
+                    t1 - t0,
+                    cpu,
+                    report.chart_count(),
+                    len(report.query_seconds),
+                    ", ".join(
+                        f"{k} {len(v)}× {sum(v):.1f} s"
+                        for k, v in sorted(per_query.items(), key=lambda kv: -sum(kv[1]))
+                    ),
+                )
         finally:
             driver.close()
             if server is not None:
                 server.stop()
-    print(f"\n| run ({period.code}, city) | content (queries + charts) s | DOCX s | HTML s | PDF (Chromium) s | content + DOCX s |")
+    print(
+        f"\n| run ({period.code}, city) | content (queries + charts) s | DOCX s | HTML s | PDF (Chromium) s | content + DOCX s |"
+    )
     print("|---:|---:|---:|---:|---:|---:|")
     for run, c, d, h, p, _ in rows:
         print(f"| {run} | {c:.2f} | {d:.2f} | {h:.2f} | {p:.2f} | {c + d:.2f} |")

@@ -23,13 +23,29 @@ from viz.render import render_html
 
 def synthetic(n: int, seed: int = 7) -> GraphView:
     rng = random.Random(seed)
-    nodes = [ViewNode(id=f"Unit:U{i}", type="Unit" if i % 5 == 0 else "Officer", key=f"U{i}", caption=f"N{i}",
-                      important=i % 50 == 0)
-             for i in range(n)]
-    edges = [ViewEdge(id=f"t{i}", type="PART_OF", to=f"Unit:U{rng.randrange(i)}", **{"from": f"Unit:U{i}"})
-             for i in range(1, n)]
-    edges += [ViewEdge(id=f"x{i}", type="CONCERNS", to=f"Unit:U{rng.randrange(n)}", **{"from": f"Unit:U{rng.randrange(n)}"})
-              for i in range(n // 2)]
+    nodes = [
+        ViewNode(
+            id=f"Unit:U{i}",
+            type="Unit" if i % 5 == 0 else "Officer",
+            key=f"U{i}",
+            caption=f"N{i}",
+            important=i % 50 == 0,
+        )
+        for i in range(n)
+    ]
+    edges = [
+        ViewEdge(id=f"t{i}", type="PART_OF", to=f"Unit:U{rng.randrange(i)}", **{"from": f"Unit:U{i}"})
+        for i in range(1, n)
+    ]
+    edges += [
+        ViewEdge(
+            id=f"x{i}",
+            type="CONCERNS",
+            to=f"Unit:U{rng.randrange(n)}",
+            **{"from": f"Unit:U{rng.randrange(n)}"},
+        )
+        for i in range(n // 2)
+    ]
     return GraphView(name="bench", title=f"基准 {n}", as_of="2026-06-30", nodes=nodes, edges=edges)
 
 
@@ -58,7 +74,9 @@ def main() -> None:
     ap.add_argument("--sizes", default="200,2000,10000")
     ap.add_argument("--timeout", type=float, default=300.0)
     a = ap.parse_args()
-    print("| nodes | render (s) | handled: first picture / settled (s) | vis-network defaults: first picture / settled (s) |")
+    print(
+        "| nodes | render (s) | handled: first picture / settled (s) | vis-network defaults: first picture / settled (s) |"
+    )
     print("|---:|---:|---:|---:|")
     with chromium() as browser:
         for n in (int(s) for s in a.sizes.split(",")):

@@ -60,13 +60,17 @@ def clean_purpose(value: str | None) -> str | None:
     if not text:
         return None
     if len(text) > PURPOSE_MAX:
-        raise BadPurpose(f"调阅事由过长：最多 {PURPOSE_MAX} 个字符，收到 {len(text)} 个 / the purpose is too long: "
-                         f"at most {PURPOSE_MAX} characters, got {len(text)}")
+        raise BadPurpose(
+            f"调阅事由过长：最多 {PURPOSE_MAX} 个字符，收到 {len(text)} 个 / the purpose is too long: "
+            f"at most {PURPOSE_MAX} characters, got {len(text)}"
+        )
     if any(unicodedata.category(ch) in _INVISIBLE for ch in text):
         raise BadPurpose("调阅事由含不可见或控制字符 / the purpose holds invisible or control characters")
     if sum(1 for ch in text if unicodedata.category(ch)[0] in "LN") < PURPOSE_MIN:
-        raise BadPurpose(f"调阅事由须写明原因（至少 {PURPOSE_MIN} 个文字或数字）/ state the purpose in words "
-                         f"(at least {PURPOSE_MIN} letters or digits)")
+        raise BadPurpose(
+            f"调阅事由须写明原因（至少 {PURPOSE_MIN} 个文字或数字）/ state the purpose in words "
+            f"(at least {PURPOSE_MIN} letters or digits)"
+        )
     return text
 
 
@@ -77,15 +81,26 @@ def os_user() -> str:
         return f"uid {os.getuid()}"
 
 
-def local_record(command: str, *, purpose: str, entity_ids: list[str], params: dict[str, Any],
-                 output: Path) -> dict[str, Any]:
+def local_record(
+    command: str, *, purpose: str, entity_ids: list[str], params: dict[str, Any], output: Path
+) -> dict[str, Any]:
     """An access record for a command that wrote personal data to a file."""
     return {
-        "record_id": uuid.uuid4().hex, "at": dt.datetime.now(dt.UTC), "token_id": None, "name": os_user(),
-        "role": LOCAL_ROLE, "endpoint": command, "method": "CLI", "path": " ".join(sys.argv[:1] + sys.argv[1:])[:2000],
-        "params": json.dumps({**params, "output": str(output.resolve())}, ensure_ascii=False, sort_keys=True,
-                             default=str),
-        "entity_ids": sorted(set(entity_ids)), "purpose": purpose, "outcome": "ok", "status": 0,
+        "record_id": uuid.uuid4().hex,
+        "at": dt.datetime.now(dt.UTC),
+        "token_id": None,
+        "name": os_user(),
+        "role": LOCAL_ROLE,
+        "endpoint": command,
+        "method": "CLI",
+        "path": " ".join(sys.argv[:1] + sys.argv[1:])[:2000],
+        "params": json.dumps(
+            {**params, "output": str(output.resolve())}, ensure_ascii=False, sort_keys=True, default=str
+        ),
+        "entity_ids": sorted(set(entity_ids)),
+        "purpose": purpose,
+        "outcome": "ok",
+        "status": 0,
         "client": f"local:{socket.gethostname()}",
     }
 

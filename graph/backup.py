@@ -72,8 +72,11 @@ def _decode(value: Any) -> Any:
         if "$date" in value:
             return dt.date.fromisoformat(value["$date"])
         if "$datetime" in value:
-            return neo4j.time.DateTime.from_iso_format(value["$datetime"]) if hasattr(
-                neo4j.time.DateTime, "from_iso_format") else dt.datetime.fromisoformat(value["$datetime"])
+            return (
+                neo4j.time.DateTime.from_iso_format(value["$datetime"])
+                if hasattr(neo4j.time.DateTime, "from_iso_format")
+                else dt.datetime.fromisoformat(value["$datetime"])
+            )
         if "$time" in value:
             return dt.time.fromisoformat(value["$time"])
         if "$duration" in value:
@@ -93,27 +96,50 @@ def _open(path: Path, mode: str, *, gz: bool | None = None) -> IO[str]:
 
 def _export(tx: neo4j.ManagedTransaction, out: IO[str]) -> tuple[int, int]:
     def counts() -> tuple[int, int]:
-        rec = tx.run("CALL () { MATCH (n) RETURN count(n) AS n } CALL () { MATCH ()-[r]->() RETURN count(r) AS r } "
-                     "RETURN n, r").single()
+        rec = tx.run(
+            "CALL () { MATCH (n) RETURN count(n) AS n } CALL () { MATCH ()-[r]->() RETURN count(r) AS r } "
+            "RETURN n, r"
+        ).single()
         return (rec["n"], rec["r"]) if rec else (0, 0)
 
     before = counts()
-    out.write(json.dumps({"format": FORMAT, "version": VERSION,
-                          "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                          "nodes": before[0], "relationships": before[1]}) + "\n")
+    out.write(
+        json.dumps(
+            {
+                "format": FORMAT,
+                "version": VERSION,
+                "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "nodes": before[0],
+                "relationships": before[1],
+            }
+        )
+        + "\n"
+    )
     ids: set[str] = set()
     for rec in tx.run("MATCH (n) RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props"):
         ids.add(rec["id"])
-        out.write(json.dumps({"n": rec["id"], "labels": sorted(rec["labels"]), "props": _encode_props(rec["props"])},
-                             ensure_ascii=False) + "\n")
+        out.write(
+            json.dumps(
+                {"n": rec["id"], "labels": sorted(rec["labels"]), "props": _encode_props(rec["props"])},
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
     rels = 0
-    for rec in tx.run("MATCH (a)-[r]->(b) RETURN elementId(a) AS s, elementId(b) AS e, type(r) AS type, "
-                      "properties(r) AS props"):
+    for rec in tx.run(
+        "MATCH (a)-[r]->(b) RETURN elementId(a) AS s, elementId(b) AS e, type(r) AS type, "
+        "properties(r) AS props"
+    ):
         if rec["s"] not in ids or rec["e"] not in ids:
             raise _Changed()
         rels += 1
-        out.write(json.dumps({"r": [rec["s"], rec["e"]], "type": rec["type"], "props": _encode_props(rec["props"])},
-                             ensure_ascii=False) + "\n")
+        out.write(
+            json.dumps(
+                {"r": [rec["s"], rec["e"]], "type": rec["type"], "props": _encode_props(rec["props"])},
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
     if counts() != before or (len(ids), rels) != before:
         raise _Changed()
     return before
@@ -133,7 +159,10 @@ def backup(driver: neo4j.Driver, database: str, path: Path, *, attempts: int = 3
     tmp = path.with_name(path.name + ".part")
     for attempt in range(attempts):
         try:
-            with _open(tmp, "w", gz=path.suffix == ".gz") as out, driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as s:
+            with (
+                _open(tmp, "w", gz=path.suffix == ".gz") as out,
+                driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as s,
+            ):
                 tx = s.begin_transaction()
                 try:
                     nodes, rels = _export(tx, out)  # type: ignore[arg-type]
@@ -146,8 +175,10 @@ def backup(driver: neo4j.Driver, database: str, path: Path, *, attempts: int = 3
         except OSError as e:
             raise KgError(f"无法写入备份文件 / cannot write the backup {path}: {e}") from e
     tmp.unlink(missing_ok=True)
-    raise KgError("备份期间数据库持续有写入，未能得到一致的备份；请停止写入后重试，或停机后用 --offline / the graph kept "
-                  "changing during the backup; stop writers and retry, or use --offline while stopped")
+    raise KgError(
+        "备份期间数据库持续有写入，未能得到一致的备份；请停止写入后重试，或停机后用 --offline / the graph kept "
+        "changing during the backup; stop writers and retry, or use --offline while stopped"
+    )
 
 
 def _read(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -158,32 +189,47 @@ def _read(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                     try:
                         yield line_no, json.loads(line)
                     except json.JSONDecodeError as e:
-                        raise InputFileError(f"{path.name}: 第 {line_no} 行不是 JSON / line {line_no} is not JSON: {e}") from e
+                        raise InputFileError(
+                            f"{path.name}: 第 {line_no} 行不是 JSON / line {line_no} is not JSON: {e}"
+                        ) from e
     except (OSError, EOFError, gzip.BadGzipFile) as e:
         raise InputFileError(f"无法读取备份文件 / cannot read the backup {path}: {e}") from e
 
 
 def _ident(name: str, path: Path, line: int) -> str:
     if not isinstance(name, str) or not _IDENT.match(name):
-        raise InputFileError(f"{path.name}: 第 {line} 行的标签或关系类型无效 / line {line}: bad label or type {name!r}")
+        raise InputFileError(
+            f"{path.name}: 第 {line} 行的标签或关系类型无效 / line {line}: bad label or type {name!r}"
+        )
     return name
 
 
-def _flush_nodes(driver: neo4j.Driver, database: str, labels: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+def _flush_nodes(
+    driver: neo4j.Driver, database: str, labels: tuple[str, ...], rows: list[dict[str, Any]]
+) -> None:
     label_text = "".join(f":{q(lb)}" for lb in (*labels, _TMP_LABEL))
-    driver.execute_query(f"UNWIND $rows AS r CREATE (n{label_text}) SET n = r.props, n.{q(_TMP_PROP)} = r.id",
-                         rows=rows, database_=database)
+    driver.execute_query(
+        f"UNWIND $rows AS r CREATE (n{label_text}) SET n = r.props, n.{q(_TMP_PROP)} = r.id",
+        rows=rows,
+        database_=database,
+    )
 
 
 def _flush_rels(driver: neo4j.Driver, database: str, rel_type: str, rows: list[dict[str, Any]]) -> None:
     driver.execute_query(
         f"UNWIND $rows AS r MATCH (a:{q(_TMP_LABEL)} {{{q(_TMP_PROP)}: r.s}}) MATCH (b:{q(_TMP_LABEL)} {{{q(_TMP_PROP)}: r.e}}) "
-        f"CREATE (a)-[x:{q(rel_type)}]->(b) SET x = r.props", rows=rows, database_=database)
+        f"CREATE (a)-[x:{q(rel_type)}]->(b) SET x = r.props",
+        rows=rows,
+        database_=database,
+    )
 
 
 def _count(driver: neo4j.Driver, database: str) -> tuple[int, int]:
-    rec = driver.execute_query("CALL () { MATCH (n) RETURN count(n) AS n } CALL () { MATCH ()-[r]->() RETURN count(r) AS r } "
-                               "RETURN n, r", database_=database).records[0]
+    rec = driver.execute_query(
+        "CALL () { MATCH (n) RETURN count(n) AS n } CALL () { MATCH ()-[r]->() RETURN count(r) AS r } "
+        "RETURN n, r",
+        database_=database,
+    ).records[0]
     return rec["n"], rec["r"]
 
 
@@ -204,13 +250,17 @@ def restore(driver: neo4j.Driver, database: str, path: Path, *, replace: bool = 
     header = first[1]
     nodes, rels = _count(driver, database)
     if nodes and not replace:
-        raise KgError(f"数据库不为空（{nodes} 个节点）；加 --replace 先清空再恢复 / the database holds {nodes} nodes; "
-                      "use --replace to wipe it first")
+        raise KgError(
+            f"数据库不为空（{nodes} 个节点）；加 --replace 先清空再恢复 / the database holds {nodes} nodes; "
+            "use --replace to wipe it first"
+        )
     if nodes:
         wipe(driver, database)
     apply_schema(driver, database)
-    driver.execute_query(f"CREATE INDEX kg_restore_tmp IF NOT EXISTS FOR (n:{q(_TMP_LABEL)}) ON (n.{q(_TMP_PROP)})",
-                         database_=database)
+    driver.execute_query(
+        f"CREATE INDEX kg_restore_tmp IF NOT EXISTS FOR (n:{q(_TMP_LABEL)}) ON (n.{q(_TMP_PROP)})",
+        database_=database,
+    )
     driver.execute_query("CALL db.awaitIndexes(300)", database_=database)
     node_batches: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     rel_batches: dict[str, list[dict[str, Any]]] = {}
@@ -220,7 +270,9 @@ def restore(driver: neo4j.Driver, database: str, path: Path, *, replace: bool = 
             if "n" in obj:
                 labels = tuple(_ident(lb, path, line) for lb in obj.get("labels", []))
                 batch = node_batches.setdefault(labels, [])
-                batch.append({"id": obj["n"], "props": {k: _decode(v) for k, v in obj.get("props", {}).items()}})
+                batch.append(
+                    {"id": obj["n"], "props": {k: _decode(v) for k, v in obj.get("props", {}).items()}}
+                )
                 n_nodes += 1
                 if len(batch) >= BATCH:
                     _flush_nodes(driver, database, labels, batch)
@@ -232,14 +284,21 @@ def restore(driver: neo4j.Driver, database: str, path: Path, *, replace: bool = 
                         batch.clear()
                 rel_type = _ident(obj.get("type", ""), path, line)
                 rb = rel_batches.setdefault(rel_type, [])
-                rb.append({"s": obj["r"][0], "e": obj["r"][1],
-                           "props": {k: _decode(v) for k, v in obj.get("props", {}).items()}})
+                rb.append(
+                    {
+                        "s": obj["r"][0],
+                        "e": obj["r"][1],
+                        "props": {k: _decode(v) for k, v in obj.get("props", {}).items()},
+                    }
+                )
                 n_rels += 1
                 if len(rb) >= BATCH:
                     _flush_rels(driver, database, rel_type, rb)
                     rb.clear()
             else:
-                raise InputFileError(f"{path.name}: 第 {line} 行无法识别 / line {line} is neither a node nor a relationship")
+                raise InputFileError(
+                    f"{path.name}: 第 {line} 行无法识别 / line {line} is neither a node nor a relationship"
+                )
         for labels, batch in node_batches.items():
             if batch:
                 _flush_nodes(driver, database, labels, batch)
@@ -248,18 +307,23 @@ def restore(driver: neo4j.Driver, database: str, path: Path, *, replace: bool = 
                 _flush_rels(driver, database, rel_type, rb)
     finally:
         with driver.session(database=database) as s:
-            s.run(f"MATCH (n:{q(_TMP_LABEL)}) CALL (n) {{ REMOVE n:{q(_TMP_LABEL)}, n.{q(_TMP_PROP)} }} "
-                  "IN TRANSACTIONS OF 10000 ROWS").consume()
+            s.run(
+                f"MATCH (n:{q(_TMP_LABEL)}) CALL (n) {{ REMOVE n:{q(_TMP_LABEL)}, n.{q(_TMP_PROP)} }} "
+                "IN TRANSACTIONS OF 10000 ROWS"
+            ).consume()
         driver.execute_query("DROP INDEX kg_restore_tmp IF EXISTS", database_=database)
     got = _count(driver, database)
     if got != (header.get("nodes", n_nodes), header.get("relationships", n_rels)) or got != (n_nodes, n_rels):
-        raise KgError(f"恢复后的数量与备份不符 / restored counts {got} differ from the backup "
-                      f"({header.get('nodes')}, {header.get('relationships')})")
+        raise KgError(
+            f"恢复后的数量与备份不符 / restored counts {got} differ from the backup "
+            f"({header.get('nodes')}, {header.get('relationships')})"
+        )
     return BackupReport(nodes=got[0], relationships=got[1], file=str(path))
 
 
 def offline_backup(home: Path, path: Path) -> BackupReport:
     """A tar.gz of the stopped embedded server's folder (store, password), without pid and log files."""
+
     def keep(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
         return None if info.name.endswith((".pid", ".log")) else info
 

@@ -15,22 +15,30 @@ from graph.server import EmbeddedServer
 from graph.settings import get_settings
 
 console = Console(soft_wrap=True)
-db_app = typer.Typer(help="启动、停止、查看 Neo4j / Start, stop and inspect the Neo4j server.", no_args_is_help=True)
-schema_app = typer.Typer(help="图模式：唯一约束与索引 / Graph schema: constraints and indexes.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="启动、停止、查看 Neo4j / Start, stop and inspect the Neo4j server.", no_args_is_help=True
+)
+schema_app = typer.Typer(
+    help="图模式：唯一约束与索引 / Graph schema: constraints and indexes.", no_args_is_help=True
+)
 
 
 def _embedded_or_exit() -> EmbeddedServer:
     s = get_settings()
     if not s.embedded:
-        console.print(f"NEO4J_URI={s.neo4j_uri} 已设置：使用外部服务器，本项目不启动或停止它。"
-                      " / NEO4J_URI is set: the external server is used and never started or stopped here.")
+        console.print(
+            f"NEO4J_URI={s.neo4j_uri} 已设置：使用外部服务器，本项目不启动或停止它。"
+            " / NEO4J_URI is set: the external server is used and never started or stopped here."
+        )
         raise typer.Exit(0)
     return EmbeddedServer.from_settings(s)
 
 
 @db_app.command("start")
 def db_start(
-    foreground: bool = typer.Option(False, "--foreground", help="在前台运行，Ctrl-C 安全停止 / run attached; Ctrl-C stops it cleanly"),
+    foreground: bool = typer.Option(
+        False, "--foreground", help="在前台运行，Ctrl-C 安全停止 / run attached; Ctrl-C stops it cleanly"
+    ),
 ) -> None:
     """Start the embedded Neo4j (builds the launcher on first use); returns once Bolt answers."""
     server = _embedded_or_exit()
@@ -62,7 +70,9 @@ def db_status() -> None:
 
         try:
             with open_driver(s) as drv:
-                console.print(f"外部 Neo4j 正常 / external Neo4j answers: {s.neo4j_uri} ({drv.get_server_info().agent})")
+                console.print(
+                    f"外部 Neo4j 正常 / external Neo4j answers: {s.neo4j_uri} ({drv.get_server_info().agent})"
+                )
         except Exception as e:  # noqa: BLE001 - reported to the user, exit code says it
             console.print(f"外部 Neo4j 不可用 / external Neo4j unavailable: {e}")
             raise typer.Exit(1) from None
@@ -71,7 +81,9 @@ def db_status() -> None:
     if st.bolt_answers:
         console.print(f"运行中 / running: {st.uri} ({st.server_agent}), pid {st.pid}, home {st.home}")
     elif st.process_alive:
-        console.print(f"进程存在但 Bolt 未应答（可能正在启动）/ process {st.pid} alive but Bolt not answering yet")
+        console.print(
+            f"进程存在但 Bolt 未应答（可能正在启动）/ process {st.pid} alive but Bolt not answering yet"
+        )
         raise typer.Exit(1)
     else:
         console.print(f"未运行 / not running ({st.uri}, home {st.home})")
@@ -106,8 +118,12 @@ def schema_apply() -> None:
 
 @db_app.command("backup")
 def db_backup(
-    file: Path = typer.Argument(..., help="备份文件（.jsonl 或 .jsonl.gz；--offline 时为 .tar.gz）/ backup file"),
-    offline: bool = typer.Option(False, "--offline", help="停机时复制内置服务器的存储目录 / copy the stopped store"),
+    file: Path = typer.Argument(
+        ..., help="备份文件（.jsonl 或 .jsonl.gz；--offline 时为 .tar.gz）/ backup file"
+    ),
+    offline: bool = typer.Option(
+        False, "--offline", help="停机时复制内置服务器的存储目录 / copy the stopped store"
+    ),
 ) -> None:
     """Back up every node and relationship (orders, events, tokens and the access log included)."""
     from graph.backup import backup, offline_backup
@@ -116,14 +132,18 @@ def db_backup(
     if offline:
         server = _embedded_or_exit()
         if server.bolt_agent():
-            raise KgError("离线备份须先停止 Neo4j（kg db stop）/ stop Neo4j first (kg db stop) for an offline backup")
+            raise KgError(
+                "离线备份须先停止 Neo4j（kg db stop）/ stop Neo4j first (kg db stop) for an offline backup"
+            )
         rep = offline_backup(server.home, file)
         console.print(f"离线备份完成 / offline backup written: {rep['file']}")
         return
     with session_driver(s) as driver:
         rep = backup(driver, s.neo4j_database, file)
-    console.print(f"备份完成 / backup written: {rep['file']}，节点 / nodes {rep['nodes']}，关系 / relationships "
-                  f"{rep['relationships']}")
+    console.print(
+        f"备份完成 / backup written: {rep['file']}，节点 / nodes {rep['nodes']}，关系 / relationships "
+        f"{rep['relationships']}"
+    )
 
 
 @db_app.command("restore")
@@ -145,4 +165,6 @@ def db_restore(
         return
     with session_driver(s) as driver:
         rep = restore(driver, s.neo4j_database, file, replace=replace)
-    console.print(f"恢复完成 / restored: 节点 / nodes {rep['nodes']}，关系 / relationships {rep['relationships']}")
+    console.print(
+        f"恢复完成 / restored: 节点 / nodes {rep['nodes']}，关系 / relationships {rep['relationships']}"
+    )

@@ -27,13 +27,22 @@ def schema_statements() -> list[SchemaStatement]:
     keyed += [(i.label, i.key, i.indexes) for i in INTERNAL_LABELS]
     for label, key, indexes in keyed:
         name = f"constraint_unique_{label}_{key}"
-        out.append(SchemaStatement(name, "constraint",
-                                   f"CREATE CONSTRAINT {q(name)} IF NOT EXISTS "
-                                   f"FOR (n:{q(label)}) REQUIRE n.{q(key)} IS UNIQUE"))
+        out.append(
+            SchemaStatement(
+                name,
+                "constraint",
+                f"CREATE CONSTRAINT {q(name)} IF NOT EXISTS FOR (n:{q(label)}) REQUIRE n.{q(key)} IS UNIQUE",
+            )
+        )
         for prop in indexes:
             iname = f"index_{label}_{prop}"
-            out.append(SchemaStatement(iname, "index",
-                                       f"CREATE INDEX {q(iname)} IF NOT EXISTS FOR (n:{q(label)}) ON (n.{q(prop)})"))
+            out.append(
+                SchemaStatement(
+                    iname,
+                    "index",
+                    f"CREATE INDEX {q(iname)} IF NOT EXISTS FOR (n:{q(label)}) ON (n.{q(prop)})",
+                )
+            )
     return out
 
 

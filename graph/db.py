@@ -27,12 +27,17 @@ def start_embedded(server: EmbeddedServer, settings: Settings) -> bool:
     existed = (server.home / "data" / "databases").exists()
     started = server.start()
     if started and not existed:
-        (server.home / NEW_STORE_MARK).write_text(dt.datetime.now().astimezone().isoformat() + "\n", encoding="utf-8")
+        (server.home / NEW_STORE_MARK).write_text(
+            dt.datetime.now().astimezone().isoformat() + "\n", encoding="utf-8"
+        )
         _created_here.add(str(server.home))
-        print(f"数据库为空：刚在 KG_VAR_DIR={settings.kg_var_dir} 新建了数据库（端口 KG_NEO4J_PORT={server.port}）；"
-              "如要使用已有数据，请检查 KG_VAR_DIR / KG_NEO4J_PORT，或设置 NEO4J_URI。 / Created a new, empty store "
-              f"in {server.home}: check KG_VAR_DIR / KG_NEO4J_PORT or set NEO4J_URI to use existing data.",
-              file=sys.stderr, flush=True)
+        print(
+            f"数据库为空：刚在 KG_VAR_DIR={settings.kg_var_dir} 新建了数据库（端口 KG_NEO4J_PORT={server.port}）；"
+            "如要使用已有数据，请检查 KG_VAR_DIR / KG_NEO4J_PORT，或设置 NEO4J_URI。 / Created a new, empty store "
+            f"in {server.home}: check KG_VAR_DIR / KG_NEO4J_PORT or set NEO4J_URI to use existing data.",
+            file=sys.stderr,
+            flush=True,
+        )
     return started
 
 
@@ -84,7 +89,8 @@ def open_driver(settings: Settings | None = None, *, start: bool = True) -> neo4
         driver.close()
         raise Neo4jUnavailable(
             f"无法连接 Neo4j / cannot reach Neo4j at {uri}: {e}. "
-            "检查 NEO4J_URI，或不设置它以使用内置服务器 (kg db start)") from e
+            "检查 NEO4J_URI，或不设置它以使用内置服务器 (kg db start)"
+        ) from e
     return driver
 
 

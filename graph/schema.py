@@ -223,7 +223,13 @@ class Rank(CnEnum):
     UNKNOWN = "未知"
 
 
-RANK_ORDER: dict[Rank, int] = {Rank.BUREAU: 4, Rank.DIVISION: 3, Rank.SECTION: 2, Rank.STAFF: 1, Rank.AUXILIARY: 0}
+RANK_ORDER: dict[Rank, int] = {
+    Rank.BUREAU: 4,
+    Rank.DIVISION: 3,
+    Rank.SECTION: 2,
+    Rank.STAFF: 1,
+    Rank.AUXILIARY: 0,
+}
 """Higher is more senior; used by jurisdiction rules. ``Rank.UNKNOWN`` has no place in the order:
 an officer of unknown rank is neither a leader nor 科级及以下 (iterate ``RANK_ORDER``, not ``Rank``)."""
 
@@ -297,8 +303,19 @@ class Form(CnEnum):
     FOURTH = "第四种形态"
 
 
-_with_aliases(Form, {"1": "第一种形态", "2": "第二种形态", "3": "第三种形态", "4": "第四种形态",
-                     "一": "第一种形态", "二": "第二种形态", "三": "第三种形态", "四": "第四种形态"})
+_with_aliases(
+    Form,
+    {
+        "1": "第一种形态",
+        "2": "第二种形态",
+        "3": "第三种形态",
+        "4": "第四种形态",
+        "一": "第一种形态",
+        "二": "第二种形态",
+        "三": "第三种形态",
+        "四": "第四种形态",
+    },
+)
 
 
 class CaseStatus(CnEnum):
@@ -330,10 +347,23 @@ class Finding(CnEnum):
     UNKNOWN = "未知"
 
 
-_with_aliases(Finding, {"属实": "查实", "基本属实": "查实", "部分属实": "部分查实", "不属实": "不实",
-                        "失实": "不实", "证据不足": "查无实据", "无法查实": "查无实据",
-                        "sustained": "查实", "partially sustained": "部分查实", "not sustained": "查无实据",
-                        "unfounded": "不实", "exonerated": "其他"})
+_with_aliases(
+    Finding,
+    {
+        "属实": "查实",
+        "基本属实": "查实",
+        "部分属实": "部分查实",
+        "不属实": "不实",
+        "失实": "不实",
+        "证据不足": "查无实据",
+        "无法查实": "查无实据",
+        "sustained": "查实",
+        "partially sustained": "部分查实",
+        "not sustained": "查无实据",
+        "unfounded": "不实",
+        "exonerated": "其他",
+    },
+)
 
 SUSTAINED_FINDINGS = frozenset({Finding.SUSTAINED, Finding.PARTLY_SUSTAINED})
 """The findings that count as "sustained" (查实 or 部分查实)."""
@@ -422,8 +452,9 @@ class CommitteePosition(CnEnum):
 # ---------------------------------------------------------------------------------------------
 
 
-def F(title: str, *, default: Any = ..., personal: bool = False, aliases: tuple[str, ...] = (),
-      **kw: Any) -> Any:
+def F(
+    title: str, *, default: Any = ..., personal: bool = False, aliases: tuple[str, ...] = (), **kw: Any
+) -> Any:
     """A field with its Chinese display name (also an accepted column header)."""
     extra: dict[str, Any] = {}
     if personal:
@@ -436,8 +467,7 @@ def F(title: str, *, default: Any = ..., personal: bool = False, aliases: tuple[
 class Record(BaseModel):
     """Base of every row model: strips text, treats blank cells as missing."""
 
-    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore", frozen=True,
-                              use_enum_values=False)
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore", frozen=True, use_enum_values=False)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -496,8 +526,7 @@ class Officer(Record):
     rank: Rank = F("职级", default=Rank.UNKNOWN)
     police_type: PoliceType | None = F("警种", default=None)
     post: str | None = F("岗位", default=None, max_length=100)
-    high_risk_post: CnBool = F("高风险岗位", default=False,
-                             description="权力集中、资金密集、资源富集岗位")
+    high_risk_post: CnBool = F("高风险岗位", default=False, description="权力集中、资金密集、资源富集岗位")
     auxiliary: CnBool = F("是否辅警", default=False)
     id_number: str | None = F("身份证号", default=None, personal=True, max_length=18)
     phone: str | None = F("联系电话", default=None, personal=True, max_length=20)
@@ -515,8 +544,9 @@ class Clue(Record):
     incident_on: CnDate | None = F("发生日期", default=None, aliases=("问题发生日期",))
     place: str | None = F("发生地点", default=None, max_length=200, personal=True)
     district: str | None = F("发生区县", default=None, max_length=64, aliases=("所属区县",))
-    complainant_type: ComplainantType = F("反映人类别", default=ComplainantType.UNKNOWN,
-                                          aliases=("举报人类别",))
+    complainant_type: ComplainantType = F(
+        "反映人类别", default=ComplainantType.UNKNOWN, aliases=("举报人类别",)
+    )
 
 
 class Case(Record):
@@ -634,13 +664,17 @@ class Allegation(Record):
     the free-text label (see ``RelSpec.merge_keys``).
     """
 
-    allegation_category: DisciplineCategory = F("指控类别", default=DisciplineCategory.UNKNOWN,
-                                                aliases=("问题类别", "违纪违法类型"))
+    allegation_category: DisciplineCategory = F(
+        "指控类别", default=DisciplineCategory.UNKNOWN, aliases=("问题类别", "违纪违法类型")
+    )
     allegation: str | None = F("指控内容", default=None, max_length=500, aliases=("反映问题", "指控"))
     finding: Finding = F("核查结论", default=Finding.UNKNOWN, aliases=("查处结论", "调查结论"))
-    finding_raw: str | None = F("原始结论", default=None, max_length=200,
-                                description="来源系统中的原始结论用语")
-    disposition: str | None = F("处理结果", default=None, max_length=500, aliases=("处分", "处理", "sanction"))
+    finding_raw: str | None = F(
+        "原始结论", default=None, max_length=200, description="来源系统中的原始结论用语"
+    )
+    disposition: str | None = F(
+        "处理结果", default=None, max_length=500, aliases=("处分", "处理", "sanction")
+    )
     disposition_form: Form | None = F("处理形态", default=None, aliases=("四种形态", "form"))
 
     @model_validator(mode="before")
@@ -784,12 +818,12 @@ class NodeSpec:
     """A node type: its label, business key, row model, input file and how it is shown."""
 
     label: str
-    title: str                      # Chinese display name
+    title: str  # Chinese display name
     model: type[Record]
-    key: str                        # business key property
-    file: str                       # input file stem (units → units.csv / units.xlsx)
-    scope: str                      # data scope a role needs to read it (api roles)
-    name_field: str = "name"        # what a view shows as the node's caption
+    key: str  # business key property
+    file: str  # input file stem (units → units.csv / units.xlsx)
+    scope: str  # data scope a role needs to read it (api roles)
+    name_field: str = "name"  # what a view shows as the node's caption
     indexes: tuple[str, ...] = ()
     color: str = "#888888"
     shape: str = "dot"
@@ -839,7 +873,9 @@ class RelSpec:
     @property
     def merge_keys(self) -> dict[str, str]:
         """Key field → the relationship property MERGE matches on (derived for optional keys)."""
-        return {k: derived_key_name(k) if _optional_key(self.model.model_fields[k]) else k for k in self.key_props}
+        return {
+            k: derived_key_name(k) if _optional_key(self.model.model_fields[k]) else k for k in self.key_props
+        }
 
     @property
     def has_period(self) -> bool:
@@ -871,85 +907,444 @@ def _is_personal(info: Any) -> bool:
 
 
 NODE_SPECS: tuple[NodeSpec, ...] = (
-    NodeSpec("Unit", "单位", Unit, "code", "units", "org", indexes=("name", "kind", "district"),
-             color="#4e79a7", shape="box"),
-    NodeSpec("PartyOrg", "党组织", PartyOrg, "code", "party_orgs", "org", indexes=("name", "kind"),
-             color="#e15759", shape="triangle"),
-    NodeSpec("Officer", "民警", Officer, "badge_no", "officers", "officers",
-             indexes=("name", "rank", "police_type"), color="#59a14f", shape="dot"),
-    NodeSpec("Clue", "问题线索", Clue, "clue_no", "clues", "clues", name_field="clue_no",
-             indexes=("received_on", "status", "source", "category"), color="#f28e2b", shape="diamond"),
-    NodeSpec("Case", "案件", Case, "case_no", "cases", "cases", name_field="case_no",
-             indexes=("opened_on", "violation_type", "form"), color="#b07aa1", shape="star"),
-    NodeSpec("Inspection", "检查", Inspection, "code", "inspections", "inspections",
-             indexes=("kind",), color="#76b7b2", shape="hexagon"),
-    NodeSpec("Rectification", "整改事项", Rectification, "code", "rectifications", "inspections",
-             name_field="code", indexes=("deadline", "status"), color="#edc948", shape="square"),
-    NodeSpec("Responsibility", "责任清单", Responsibility, "code", "responsibilities",
-             "responsibilities", name_field="task", indexes=("year", "duty_type"),
-             color="#9c755f", shape="ellipse"),
+    NodeSpec(
+        "Unit",
+        "单位",
+        Unit,
+        "code",
+        "units",
+        "org",
+        indexes=("name", "kind", "district"),
+        color="#4e79a7",
+        shape="box",
+    ),
+    NodeSpec(
+        "PartyOrg",
+        "党组织",
+        PartyOrg,
+        "code",
+        "party_orgs",
+        "org",
+        indexes=("name", "kind"),
+        color="#e15759",
+        shape="triangle",
+    ),
+    NodeSpec(
+        "Officer",
+        "民警",
+        Officer,
+        "badge_no",
+        "officers",
+        "officers",
+        indexes=("name", "rank", "police_type"),
+        color="#59a14f",
+        shape="dot",
+    ),
+    NodeSpec(
+        "Clue",
+        "问题线索",
+        Clue,
+        "clue_no",
+        "clues",
+        "clues",
+        name_field="clue_no",
+        indexes=("received_on", "status", "source", "category"),
+        color="#f28e2b",
+        shape="diamond",
+    ),
+    NodeSpec(
+        "Case",
+        "案件",
+        Case,
+        "case_no",
+        "cases",
+        "cases",
+        name_field="case_no",
+        indexes=("opened_on", "violation_type", "form"),
+        color="#b07aa1",
+        shape="star",
+    ),
+    NodeSpec(
+        "Inspection",
+        "检查",
+        Inspection,
+        "code",
+        "inspections",
+        "inspections",
+        indexes=("kind",),
+        color="#76b7b2",
+        shape="hexagon",
+    ),
+    NodeSpec(
+        "Rectification",
+        "整改事项",
+        Rectification,
+        "code",
+        "rectifications",
+        "inspections",
+        name_field="code",
+        indexes=("deadline", "status"),
+        color="#edc948",
+        shape="square",
+    ),
+    NodeSpec(
+        "Responsibility",
+        "责任清单",
+        Responsibility,
+        "code",
+        "responsibilities",
+        "responsibilities",
+        name_field="task",
+        indexes=("year", "duty_type"),
+        color="#9c755f",
+        shape="ellipse",
+    ),
 )
 
 PERSONAL_LABELS: frozenset[str] = frozenset(s.label for s in NODE_SPECS if s.personal_fields)
 """Labels whose nodes carry personal data: every read of one is recorded in the access log."""
 
 REL_SPECS: tuple[RelSpec, ...] = (
-    RelSpec("PART_OF", "隶属", UnitPartOf, "Unit", "unit_code", "Unit", "parent_code",
-            "unit_tree", "org", color="#4e79a7"),
-    RelSpec("ORG_PART_OF", "党组织隶属", PartyOrgPartOf, "PartyOrg", "org_code", "PartyOrg", "parent_code",
-            "party_org_tree", "org", color="#e15759"),
-    RelSpec("SET_UP_IN", "建在", PartyOrgInUnit, "PartyOrg", "org_code", "Unit", "unit_code",
-            "party_org_units", "org", color="#e15759", dashes=True),
-    RelSpec("SERVES_IN", "任职于", Posting, "Officer", "badge_no", "Unit", "unit_code",
-            "postings", "officers", key_props=("start_date",), color="#59a14f"),
-    RelSpec("MEMBER_OF", "党员隶属", Membership, "Officer", "badge_no", "PartyOrg", "org_code",
-            "memberships", "officers", color="#e15759", dashes=True),
-    RelSpec("SECRETARY_OF", "支部书记", OfficerOrgRole, "Officer", "badge_no", "PartyOrg", "org_code",
-            "branch_secretaries", "officers", color="#d62728"),
-    RelSpec("DISCIPLINE_COMMISSIONER_OF", "纪检委员", OfficerOrgRole, "Officer", "badge_no", "PartyOrg",
-            "org_code", "discipline_commissioners", "officers",
-            color="#8c564b"),
-    RelSpec("COMMITTEE_MEMBER_OF", "党委班子成员", CommitteeSeat, "Officer", "badge_no", "PartyOrg",
-            "org_code", "committee_members", "officers", color="#d62728"),
-    RelSpec("HEADS", "单位负责人", OfficerUnitRole, "Officer", "badge_no", "Unit", "unit_code",
-            "unit_heads", "officers", color="#2ca02c"),
-    RelSpec("IN_CHARGE_OF", "分管", OfficerUnitRole, "Officer", "badge_no", "Unit", "unit_code",
-            "leader_fields", "officers", color="#17becf"),
-    RelSpec("LIAISES_WITH", "联系基层", Liaison, "Officer", "badge_no", "Unit", "unit_code",
-            "liaisons", "liaisons", color="#bcbd22", dashes=True),
-    RelSpec("SUPERVISES", "监督", Supervision, "Unit", "body_code", "Unit", "unit_code",
-            "supervision", "org", key_props=("supervision_type", "rank_scope"), color="#7f7f7f"),
-    RelSpec("CONCERNS", "反映", ClueSubject, "Clue", "clue_no", "Officer", "badge_no",
-            "clue_subjects", "clues", key_props=("allegation_category", "allegation"), color="#f28e2b"),
-    RelSpec("CONCERNS_UNIT", "反映单位", ClueUnit, "Clue", "clue_no", "Unit", "unit_code",
-            "clue_units", "clues", color="#f28e2b", dashes=True),
-    RelSpec("TRANSFERRED_TO", "移送", ClueTransfer, "Clue", "clue_no", "Unit", "body_code",
-            "clue_transfers", "clues", color="#ff7f0e"),
-    RelSpec("HANDLED_BY", "承办", ClueHandler, "Clue", "clue_no", "Unit", "body_code",
-            "clue_handlers", "clues", color="#ffbb78"),
-    RelSpec("INVOLVES", "涉及", CaseSubject, "Case", "case_no", "Officer", "badge_no",
-            "case_subjects", "cases", key_props=("allegation_category", "allegation"), color="#b07aa1"),
-    RelSpec("ARISES_FROM", "源于线索", CaseClue, "Case", "case_no", "Clue", "clue_no",
-            "case_clues", "cases", color="#b07aa1", dashes=True),
-    RelSpec("INVESTIGATED_BY", "查办", CaseHandler, "Case", "case_no", "Unit", "body_code",
-            "case_handlers", "cases", color="#9467bd"),
-    RelSpec("WORKS_ON_CLUE", "办理线索", ClueWorker, "Officer", "badge_no", "Clue", "clue_no",
-            "clue_workers", "clues", key_props=("role",), color="#ffbb78", dashes=True),
-    RelSpec("WORKS_ON_CASE", "办理案件", CaseWorker, "Officer", "badge_no", "Case", "case_no",
-            "case_workers", "cases", key_props=("role",), color="#9467bd", dashes=True),
-    RelSpec("TARGETS", "检查对象", InspectionTarget, "Inspection", "inspection_code", "Unit",
-            "unit_code", "inspection_targets", "inspections", color="#76b7b2"),
-    RelSpec("STAFFED_BY", "参与部门", InspectionTeam, "Inspection", "inspection_code", "Unit",
-            "unit_code", "inspection_teams", "inspections", color="#76b7b2", dashes=True),
-    RelSpec("FOUND_BY", "发现于", RectificationSource, "Rectification", "rectification_code",
-            "Inspection", "inspection_code", "rectification_sources", "inspections", color="#edc948"),
-    RelSpec("ISSUED_TO", "责任单位", RectificationOwner, "Rectification", "rectification_code", "Unit",
-            "unit_code", "rectification_owners", "inspections", color="#edc948", dashes=True),
-    RelSpec("ASSIGNED_TO", "责任人", ResponsibilityOfficer, "Responsibility", "responsibility_code",
-            "Officer", "badge_no", "responsibility_officers", "responsibilities", color="#9c755f"),
-    RelSpec("ASSIGNED_TO_UNIT", "责任单位", ResponsibilityUnit, "Responsibility", "responsibility_code",
-            "Unit", "unit_code", "responsibility_units", "responsibilities", color="#9c755f",
-            dashes=True),
+    RelSpec(
+        "PART_OF",
+        "隶属",
+        UnitPartOf,
+        "Unit",
+        "unit_code",
+        "Unit",
+        "parent_code",
+        "unit_tree",
+        "org",
+        color="#4e79a7",
+    ),
+    RelSpec(
+        "ORG_PART_OF",
+        "党组织隶属",
+        PartyOrgPartOf,
+        "PartyOrg",
+        "org_code",
+        "PartyOrg",
+        "parent_code",
+        "party_org_tree",
+        "org",
+        color="#e15759",
+    ),
+    RelSpec(
+        "SET_UP_IN",
+        "建在",
+        PartyOrgInUnit,
+        "PartyOrg",
+        "org_code",
+        "Unit",
+        "unit_code",
+        "party_org_units",
+        "org",
+        color="#e15759",
+        dashes=True,
+    ),
+    RelSpec(
+        "SERVES_IN",
+        "任职于",
+        Posting,
+        "Officer",
+        "badge_no",
+        "Unit",
+        "unit_code",
+        "postings",
+        "officers",
+        key_props=("start_date",),
+        color="#59a14f",
+    ),
+    RelSpec(
+        "MEMBER_OF",
+        "党员隶属",
+        Membership,
+        "Officer",
+        "badge_no",
+        "PartyOrg",
+        "org_code",
+        "memberships",
+        "officers",
+        color="#e15759",
+        dashes=True,
+    ),
+    RelSpec(
+        "SECRETARY_OF",
+        "支部书记",
+        OfficerOrgRole,
+        "Officer",
+        "badge_no",
+        "PartyOrg",
+        "org_code",
+        "branch_secretaries",
+        "officers",
+        color="#d62728",
+    ),
+    RelSpec(
+        "DISCIPLINE_COMMISSIONER_OF",
+        "纪检委员",
+        OfficerOrgRole,
+        "Officer",
+        "badge_no",
+        "PartyOrg",
+        "org_code",
+        "discipline_commissioners",
+        "officers",
+        color="#8c564b",
+    ),
+    RelSpec(
+        "COMMITTEE_MEMBER_OF",
+        "党委班子成员",
+        CommitteeSeat,
+        "Officer",
+        "badge_no",
+        "PartyOrg",
+        "org_code",
+        "committee_members",
+        "officers",
+        color="#d62728",
+    ),
+    RelSpec(
+        "HEADS",
+        "单位负责人",
+        OfficerUnitRole,
+        "Officer",
+        "badge_no",
+        "Unit",
+        "unit_code",
+        "unit_heads",
+        "officers",
+        color="#2ca02c",
+    ),
+    RelSpec(
+        "IN_CHARGE_OF",
+        "分管",
+        OfficerUnitRole,
+        "Officer",
+        "badge_no",
+        "Unit",
+        "unit_code",
+        "leader_fields",
+        "officers",
+        color="#17becf",
+    ),
+    RelSpec(
+        "LIAISES_WITH",
+        "联系基层",
+        Liaison,
+        "Officer",
+        "badge_no",
+        "Unit",
+        "unit_code",
+        "liaisons",
+        "liaisons",
+        color="#bcbd22",
+        dashes=True,
+    ),
+    RelSpec(
+        "SUPERVISES",
+        "监督",
+        Supervision,
+        "Unit",
+        "body_code",
+        "Unit",
+        "unit_code",
+        "supervision",
+        "org",
+        key_props=("supervision_type", "rank_scope"),
+        color="#7f7f7f",
+    ),
+    RelSpec(
+        "CONCERNS",
+        "反映",
+        ClueSubject,
+        "Clue",
+        "clue_no",
+        "Officer",
+        "badge_no",
+        "clue_subjects",
+        "clues",
+        key_props=("allegation_category", "allegation"),
+        color="#f28e2b",
+    ),
+    RelSpec(
+        "CONCERNS_UNIT",
+        "反映单位",
+        ClueUnit,
+        "Clue",
+        "clue_no",
+        "Unit",
+        "unit_code",
+        "clue_units",
+        "clues",
+        color="#f28e2b",
+        dashes=True,
+    ),
+    RelSpec(
+        "TRANSFERRED_TO",
+        "移送",
+        ClueTransfer,
+        "Clue",
+        "clue_no",
+        "Unit",
+        "body_code",
+        "clue_transfers",
+        "clues",
+        color="#ff7f0e",
+    ),
+    RelSpec(
+        "HANDLED_BY",
+        "承办",
+        ClueHandler,
+        "Clue",
+        "clue_no",
+        "Unit",
+        "body_code",
+        "clue_handlers",
+        "clues",
+        color="#ffbb78",
+    ),
+    RelSpec(
+        "INVOLVES",
+        "涉及",
+        CaseSubject,
+        "Case",
+        "case_no",
+        "Officer",
+        "badge_no",
+        "case_subjects",
+        "cases",
+        key_props=("allegation_category", "allegation"),
+        color="#b07aa1",
+    ),
+    RelSpec(
+        "ARISES_FROM",
+        "源于线索",
+        CaseClue,
+        "Case",
+        "case_no",
+        "Clue",
+        "clue_no",
+        "case_clues",
+        "cases",
+        color="#b07aa1",
+        dashes=True,
+    ),
+    RelSpec(
+        "INVESTIGATED_BY",
+        "查办",
+        CaseHandler,
+        "Case",
+        "case_no",
+        "Unit",
+        "body_code",
+        "case_handlers",
+        "cases",
+        color="#9467bd",
+    ),
+    RelSpec(
+        "WORKS_ON_CLUE",
+        "办理线索",
+        ClueWorker,
+        "Officer",
+        "badge_no",
+        "Clue",
+        "clue_no",
+        "clue_workers",
+        "clues",
+        key_props=("role",),
+        color="#ffbb78",
+        dashes=True,
+    ),
+    RelSpec(
+        "WORKS_ON_CASE",
+        "办理案件",
+        CaseWorker,
+        "Officer",
+        "badge_no",
+        "Case",
+        "case_no",
+        "case_workers",
+        "cases",
+        key_props=("role",),
+        color="#9467bd",
+        dashes=True,
+    ),
+    RelSpec(
+        "TARGETS",
+        "检查对象",
+        InspectionTarget,
+        "Inspection",
+        "inspection_code",
+        "Unit",
+        "unit_code",
+        "inspection_targets",
+        "inspections",
+        color="#76b7b2",
+    ),
+    RelSpec(
+        "STAFFED_BY",
+        "参与部门",
+        InspectionTeam,
+        "Inspection",
+        "inspection_code",
+        "Unit",
+        "unit_code",
+        "inspection_teams",
+        "inspections",
+        color="#76b7b2",
+        dashes=True,
+    ),
+    RelSpec(
+        "FOUND_BY",
+        "发现于",
+        RectificationSource,
+        "Rectification",
+        "rectification_code",
+        "Inspection",
+        "inspection_code",
+        "rectification_sources",
+        "inspections",
+        color="#edc948",
+    ),
+    RelSpec(
+        "ISSUED_TO",
+        "责任单位",
+        RectificationOwner,
+        "Rectification",
+        "rectification_code",
+        "Unit",
+        "unit_code",
+        "rectification_owners",
+        "inspections",
+        color="#edc948",
+        dashes=True,
+    ),
+    RelSpec(
+        "ASSIGNED_TO",
+        "责任人",
+        ResponsibilityOfficer,
+        "Responsibility",
+        "responsibility_code",
+        "Officer",
+        "badge_no",
+        "responsibility_officers",
+        "responsibilities",
+        color="#9c755f",
+    ),
+    RelSpec(
+        "ASSIGNED_TO_UNIT",
+        "责任单位",
+        ResponsibilityUnit,
+        "Responsibility",
+        "responsibility_code",
+        "Unit",
+        "unit_code",
+        "responsibility_units",
+        "responsibilities",
+        color="#9c755f",
+        dashes=True,
+    ),
 )
 
 
@@ -1026,7 +1421,9 @@ def _check_declarations() -> None:
         for f in (r.from_field, r.to_field, *r.key_props):
             assert f in r.model.model_fields, f"{r.type}: unknown field {f}"
         for f, stored in r.merge_keys.items():
-            assert stored == f or stored not in r.model.model_fields, f"{r.type}: derived key {stored} is a field"
+            assert stored == f or stored not in r.model.model_fields, (
+                f"{r.type}: derived key {stored} is a field"
+            )
 
 
 _check_declarations()
@@ -1103,7 +1500,7 @@ class SupervisionOrder(Record):
 class OrderEvent(Record):
     """One append-only step of an order's history; never changed once written."""
 
-    event_id: str = F("事件编号", min_length=1, max_length=80)   # ``<order_no>#<seq>``
+    event_id: str = F("事件编号", min_length=1, max_length=80)  # ``<order_no>#<seq>``
     order_no: str = F("督办编号", min_length=1, max_length=64)
     seq: int = F("序号", ge=1)
     action: OrderAction = F("办理环节")
@@ -1168,14 +1565,53 @@ ORDER_TARGET_LABELS = ("Unit", "Officer", "Clue", "Case", "Rectification", "Clus
 """What an order may be about."""
 
 ORDER_NODE_SPECS: tuple[NodeSpec, ...] = (
-    NodeSpec("SupervisionOrder", "督办单", SupervisionOrder, "order_no", "orders", "orders", name_field="title",
-             indexes=("state", "deadline", "issued_on", "kind"), color="#c0392b", shape="box"),
-    NodeSpec("OrderEvent", "办理记录", OrderEvent, "event_id", "order_events", "orders", name_field="action",
-             indexes=("order_no",), color="#999999", shape="dot"),
-    NodeSpec("Consultation", "会商", Consultation, "consultation_no", "consultations", "orders",
-             name_field="subject", indexes=("held_on",), color="#8e44ad", shape="hexagon"),
-    NodeSpec("ClusterSnapshot", "风险群组快照", ClusterSnapshot, "snapshot_id", "cluster_snapshots", "orders",
-             name_field="cluster_id", color="#e67e22", shape="dot"),
+    NodeSpec(
+        "SupervisionOrder",
+        "督办单",
+        SupervisionOrder,
+        "order_no",
+        "orders",
+        "orders",
+        name_field="title",
+        indexes=("state", "deadline", "issued_on", "kind"),
+        color="#c0392b",
+        shape="box",
+    ),
+    NodeSpec(
+        "OrderEvent",
+        "办理记录",
+        OrderEvent,
+        "event_id",
+        "order_events",
+        "orders",
+        name_field="action",
+        indexes=("order_no",),
+        color="#999999",
+        shape="dot",
+    ),
+    NodeSpec(
+        "Consultation",
+        "会商",
+        Consultation,
+        "consultation_no",
+        "consultations",
+        "orders",
+        name_field="subject",
+        indexes=("held_on",),
+        color="#8e44ad",
+        shape="hexagon",
+    ),
+    NodeSpec(
+        "ClusterSnapshot",
+        "风险群组快照",
+        ClusterSnapshot,
+        "snapshot_id",
+        "cluster_snapshots",
+        "orders",
+        name_field="cluster_id",
+        color="#e67e22",
+        shape="dot",
+    ),
 )
 
 

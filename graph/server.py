@@ -55,7 +55,11 @@ def build_launcher(*, quiet: bool = True) -> None:
     classes = LAUNCHER_DIR / "target" / "classes" / "kg" / "Launcher.class"
     lib = LAUNCHER_DIR / "target" / "lib"
     sources = [LAUNCHER_DIR / "pom.xml", *LAUNCHER_DIR.glob("src/main/java/kg/*.java")]
-    if classes.exists() and lib.is_dir() and all(s.stat().st_mtime <= classes.stat().st_mtime for s in sources):
+    if (
+        classes.exists()
+        and lib.is_dir()
+        and all(s.stat().st_mtime <= classes.stat().st_mtime for s in sources)
+    ):
         return
     cmd = ["mvn", "-B", "package", "-DskipTests"] + (["-q"] if quiet else [])
     log.info("building the Neo4j launcher: %s", " ".join(cmd))
@@ -63,7 +67,8 @@ def build_launcher(*, quiet: bool = True) -> None:
     if result.returncode != 0:
         raise ServerStartError(
             "Neo4j 启动器构建失败 / building the Neo4j launcher failed (mvn package):\n"
-            + (result.stdout + result.stderr)[-4000:])
+            + (result.stdout + result.stderr)[-4000:]
+        )
 
 
 @dataclass
@@ -85,8 +90,16 @@ class EmbeddedServer:
 
     user = "neo4j"
 
-    def __init__(self, home: Path, port: int, *, heap: str = "1g", pagecache: str = "512m",
-                 start_timeout: float = 180.0, watch_parent: bool = False) -> None:
+    def __init__(
+        self,
+        home: Path,
+        port: int,
+        *,
+        heap: str = "1g",
+        pagecache: str = "512m",
+        start_timeout: float = 180.0,
+        watch_parent: bool = False,
+    ) -> None:
         self.home = Path(home).resolve()
         self.port = port
         self.heap = heap
@@ -98,8 +111,13 @@ class EmbeddedServer:
 
     @classmethod
     def from_settings(cls, s: Settings) -> EmbeddedServer:
-        return cls(s.neo4j_home, s.kg_neo4j_port, heap=s.kg_neo4j_heap, pagecache=s.kg_neo4j_pagecache,
-                   start_timeout=s.kg_neo4j_start_timeout)
+        return cls(
+            s.neo4j_home,
+            s.kg_neo4j_port,
+            heap=s.kg_neo4j_heap,
+            pagecache=s.kg_neo4j_pagecache,
+            start_timeout=s.kg_neo4j_start_timeout,
+        )
 
     # -- files ------------------------------------------------------------------------------
     @property
@@ -151,8 +169,9 @@ class EmbeddedServer:
     def bolt_agent(self) -> str | None:
         """The server agent (``Neo4j/5.26.x``) if Bolt answers with our credentials, else None."""
         try:
-            with neo4j.GraphDatabase.driver(self.uri, auth=self.auth(), connection_timeout=2.0,
-                                            max_connection_lifetime=5) as drv:
+            with neo4j.GraphDatabase.driver(
+                self.uri, auth=self.auth(), connection_timeout=2.0, max_connection_lifetime=5
+            ) as drv:
                 info = drv.get_server_info()
                 return info.agent
         except (ServiceUnavailable, OSError):
@@ -175,10 +194,21 @@ class EmbeddedServer:
         self.password()
         lib = LAUNCHER_DIR / "target"
         return [
-            "java", f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:+UseG1GC",
-            "-cp", f"{lib / 'classes'}{os.pathsep}{lib / 'lib' / '*'}", LAUNCHER_MAIN,
-            "--home", str(self.home), "--port", str(self.port),
-            "--pagecache", self.pagecache, "--password-file", str(self.password_file),
+            "java",
+            f"-Xms{self.heap}",
+            f"-Xmx{self.heap}",
+            "-XX:+UseG1GC",
+            "-cp",
+            f"{lib / 'classes'}{os.pathsep}{lib / 'lib' / '*'}",
+            LAUNCHER_MAIN,
+            "--home",
+            str(self.home),
+            "--port",
+            str(self.port),
+            "--pagecache",
+            self.pagecache,
+            "--password-file",
+            str(self.password_file),
             *(["--parent-pid", str(os.getpid())] if self.watch_parent else []),
         ]
 
@@ -207,8 +237,15 @@ class EmbeddedServer:
             cmd = self.command()
             fd = os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             with os.fdopen(fd, "ab") as out:
-                proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                        start_new_session=True, cwd=self.home, umask=STORE_UMASK)
+                proc = subprocess.Popen(
+                    cmd,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                    cwd=self.home,
+                    umask=STORE_UMASK,
+                )
             _write_private(self.pid_file, str(proc.pid))
             pid = proc.pid
             log.info("started Neo4j launcher pid %s on port %s", pid, self.port)
@@ -223,11 +260,13 @@ class EmbeddedServer:
             if not _is_launcher(pid):
                 raise ServerStartError(
                     f"Neo4j 启动失败 / Neo4j exited while starting; last lines of {self.log_file}:\n"
-                    + self.log_tail())
+                    + self.log_tail()
+                )
             time.sleep(0.5)
         raise ServerStartError(
             f"Neo4j 在 {self.start_timeout:.0f} 秒内未就绪 / Neo4j did not answer on {self.uri} within "
-            f"{self.start_timeout:.0f} s; see {self.log_file}:\n" + self.log_tail())
+            f"{self.start_timeout:.0f} s; see {self.log_file}:\n" + self.log_tail()
+        )
 
     def stop(self, timeout: float = 120.0) -> bool:
         """Shut down cleanly (SIGTERM runs Neo4j's shutdown hook). Returns False if not running."""
@@ -247,7 +286,9 @@ class EmbeddedServer:
 
     def log_tail(self, lines: int = 30) -> str:
         try:
-            return "\n".join(self.log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+            return "\n".join(
+                self.log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+            )
         except FileNotFoundError:
             return "(no log)"
 

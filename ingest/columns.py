@@ -20,8 +20,15 @@ from pydantic.fields import FieldInfo
 
 from graph.schema import NODE_SPECS, REL_SPECS, NodeSpec, Record, RelSpec
 
-__all__ = ["FieldType", "InputSpec", "input_specs", "normalise_header", "header_index", "accepted_headers",
-           "field_type"]
+__all__ = [
+    "FieldType",
+    "InputSpec",
+    "input_specs",
+    "normalise_header",
+    "header_index",
+    "accepted_headers",
+    "field_type",
+]
 
 
 def normalise_header(text: str) -> str:
@@ -59,7 +66,7 @@ def header_index(model: type[Record]) -> dict[str, str]:
 class FieldType:
     """What a field holds, for the contract and for converting cell values."""
 
-    kind: str                       # "text" | "int" | "bool" | "date" | "enum"
+    kind: str  # "text" | "int" | "bool" | "date" | "enum"
     optional: bool
     enum: type[enum.Enum] | None = None
 
@@ -93,7 +100,7 @@ class InputSpec:
     """One input file: the node or relationship type it feeds."""
 
     file: str
-    kind: str                       # "node" | "relationship"
+    kind: str  # "node" | "relationship"
     spec: NodeSpec | RelSpec
 
     @property
@@ -117,5 +124,6 @@ class InputSpec:
 
 def input_specs() -> list[InputSpec]:
     """Every input file in load order: node files first, then relationship files."""
-    return ([InputSpec(n.file, "node", n) for n in NODE_SPECS]
-            + [InputSpec(r.file, "relationship", r) for r in REL_SPECS])
+    return [InputSpec(n.file, "node", n) for n in NODE_SPECS] + [
+        InputSpec(r.file, "relationship", r) for r in REL_SPECS
+    ]

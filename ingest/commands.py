@@ -31,17 +31,35 @@ __all__ = ["ingest_command", "print_summary"]
 
 
 def ingest_command(
-    folder: Annotated[Path, typer.Argument(help="输入目录：每种节点/关系一个 CSV 或 .xlsx 文件 / folder of input files")],
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1,
-                                            help="每个事务写入的行数 / rows per write transaction")] = DEFAULT_BATCH_SIZE,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度与汇总 / no progress or summary")] = False,
-    rejects: Annotated[Path | None, typer.Option("--rejects", dir_okay=False,
-                                                 help="拒绝行报告 CSV，默认 DIR/rejects.csv / rejects report")] = None,
-    snapshot: Annotated[bool, typer.Option(
-        "--snapshot", help="每个关系文件是完整的当前数据：以前从同名文件导入、本次没有的关系被结束（不删除） / "
-                           "each relationship file is complete: relationships it no longer lists are ended")] = False,
-    as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="导出日期（快照结束关系的结束日期），默认今天 / export date used as end_date, default today")
+    folder: Annotated[
+        Path, typer.Argument(help="输入目录：每种节点/关系一个 CSV 或 .xlsx 文件 / folder of input files")
+    ],
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="每个事务写入的行数 / rows per write transaction")
+    ] = DEFAULT_BATCH_SIZE,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="不显示进度与汇总 / no progress or summary")
+    ] = False,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(
+            "--rejects", dir_okay=False, help="拒绝行报告 CSV，默认 DIR/rejects.csv / rejects report"
+        ),
+    ] = None,
+    snapshot: Annotated[
+        bool,
+        typer.Option(
+            "--snapshot",
+            help="每个关系文件是完整的当前数据：以前从同名文件导入、本次没有的关系被结束（不删除） / "
+            "each relationship file is complete: relationships it no longer lists are ended",
+        ),
+    ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="导出日期（快照结束关系的结束日期），默认今天 / export date used as end_date, default today",
+        ),
     ] = None,
 ) -> None:
     """导入部门导出数据 / Validate and load a folder of exports (CSV UTF-8/GBK or .xlsx).
@@ -63,8 +81,9 @@ def ingest_command(
     raise typer.Exit(0 if report.ok else 1)
 
 
-def _ingest(folder: Path, batch_size: int, quiet: bool, rejects: Path | None, snapshot: bool,
-            as_of: str | None) -> tuple[IngestReport, Console, Path]:
+def _ingest(
+    folder: Path, batch_size: int, quiet: bool, rejects: Path | None, snapshot: bool, as_of: str | None
+) -> tuple[IngestReport, Console, Path]:
     if not folder.is_dir():
         raise KgError(f"输入目录不存在或不是目录 / no such folder: {folder}")
     export_day: dt.date | None = None
@@ -84,13 +103,23 @@ def _ingest(folder: Path, batch_size: int, quiet: bool, rejects: Path | None, sn
     with session_driver(settings) as driver:
         try:
             apply_schema(driver, settings.neo4j_database)
-            report = run_ingest(driver, settings.neo4j_database, folder, batch_size=batch_size, progress=not quiet,
-                                console=console, rejects_name=exclude, snapshot=snapshot, as_of=export_day)
+            report = run_ingest(
+                driver,
+                settings.neo4j_database,
+                folder,
+                batch_size=batch_size,
+                progress=not quiet,
+                console=console,
+                rejects_name=exclude,
+                snapshot=snapshot,
+                as_of=export_day,
+            )
         except DRIVER_ERRORS as e:  # before the run started writing (schema, run record)
             raise IngestInterrupted(
                 f"导入未完成：Neo4j 不可用或连接中断（{type(e).__name__}: {e}）。恢复后重新运行同一目录"
                 f"（kg ingest {folder}）即可，导入是幂等的。 / Ingest did not complete: Neo4j became unavailable. "
-                f"Rerun the same folder once it is back (kg ingest {folder}); the ingest is idempotent.") from e
+                f"Rerun the same folder once it is back (kg ingest {folder}); the ingest is idempotent."
+            ) from e
     clear_new_store_mark(settings)
     try:
         write_rejects(report, rejects_path)
@@ -110,8 +139,12 @@ def print_summary(report: IngestReport, console: Console, rejects_path: Path | N
     if not narrow:
         cols.append("说明 note")
     for col in cols:
-        table.add_column(col.split()[0] if narrow else col, justify="right" if col[0] in "读导拒重结" else "left",
-                         no_wrap=col[0] != "说", overflow="fold" if col[0] in "文类" else "ellipsis")
+        table.add_column(
+            col.split()[0] if narrow else col,
+            justify="right" if col[0] in "读导拒重结" else "left",
+            no_wrap=col[0] != "说",
+            overflow="fold" if col[0] in "文类" else "ellipsis",
+        )
     notes = []
     for fr in report.files.values():
         note = f"[red]{fr.error}[/]" if fr.error else (fr.encoding or "")
@@ -121,8 +154,14 @@ def print_summary(report: IngestReport, console: Console, rejects_path: Path | N
             note += f"；{fr.snapshot_note}"
         if narrow and (fr.error or fr.unknown_columns or (fr.snapshot_note and fr.kind == "relationship")):
             notes.append(f"  {fr.path or fr.file}: {note}")
-        cells = [fr.path or fr.file, fr.type, str(fr.read), str(fr.loaded),
-                 f"[yellow]{fr.rejected}[/]" if fr.rejected else "0", str(fr.duplicates)]
+        cells = [
+            fr.path or fr.file,
+            fr.type,
+            str(fr.read),
+            str(fr.loaded),
+            f"[yellow]{fr.rejected}[/]" if fr.rejected else "0",
+            str(fr.duplicates),
+        ]
         if report.snapshot:
             cells.append(str(fr.ended))
         table.add_row(*cells, *(() if narrow else (note,)))
@@ -135,12 +174,17 @@ def print_summary(report: IngestReport, console: Console, rejects_path: Path | N
     for line in notes:
         console.print(line, highlight=False)
     if report.snapshot:
-        console.print(f"快照导入 / snapshot: 导出日期 / as of {report.as_of}，共结束 {t['ended']} 条不再列出的关系"
-                      f"（未删除，end_date = {report.as_of}）/ {t['ended']} relationships no longer listed were ended",
-                      highlight=False)
+        console.print(
+            f"快照导入 / snapshot: 导出日期 / as of {report.as_of}，共结束 {t['ended']} 条不再列出的关系"
+            f"（未删除，end_date = {report.as_of}）/ {t['ended']} relationships no longer listed were ended",
+            highlight=False,
+        )
     if report.interrupted_runs:
-        console.print(f"上次未完成的导入已记为 interrupted / earlier runs marked interrupted: "
-                      f"{'、'.join(report.interrupted_runs)}", highlight=False)
+        console.print(
+            f"上次未完成的导入已记为 interrupted / earlier runs marked interrupted: "
+            f"{'、'.join(report.interrupted_runs)}",
+            highlight=False,
+        )
     if report.ignored:
         console.print(f"未识别的文件（已忽略）/ ignored files: {'、'.join(report.ignored)}", highlight=False)
     if report.rejects:
@@ -151,7 +195,9 @@ def print_summary(report: IngestReport, console: Console, rejects_path: Path | N
         console.print("[bold]拒绝原因（前 10 类）/ top reasons for rejected rows:[/]")
         for (file, fld), n in counts.most_common(10):
             ex = example[(file, fld)]
-            console.print(f"  {file} · {fld or '整行'} · {n} 行，如第 {ex.line} 行：{ex.reason}", highlight=False)
+            console.print(
+                f"  {file} · {fld or '整行'} · {n} 行，如第 {ex.line} 行：{ex.reason}", highlight=False
+            )
         if rejects_path:
             console.print(f"全部拒绝行见 / all rejected rows in: {rejects_path}", highlight=False)
     for stem, message in report.errors.items():

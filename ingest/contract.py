@@ -20,21 +20,46 @@ __all__ = ["render_contract", "example_row"]
 
 # Example values of the key columns, consistent across files so the examples join up.
 _EXAMPLES: dict[str, str] = {
-    "badge_no": "010203", "unit_code": "U0101", "parent_code": "U01", "body_code": "U03",
-    "org_code": "P0101", "clue_no": "XS2024001", "case_no": "AJ2024001", "inspection_code": "JC2024001",
-    "rectification_code": "ZG2024001", "responsibility_code": "ZR2024001", "name": "张伟",
-    "post": "社区民警", "district": "东城区", "id_number": "", "phone": "", "year": "2024",
-    "birth_year": "1985", "visits": "3", "allegation": "收受管理服务对象礼金", "finding_raw": "基本属实",
-    "disposition": "诫勉", "place": "人民路与解放路交叉口", "incident_on": "2024-02-20",
+    "badge_no": "010203",
+    "unit_code": "U0101",
+    "parent_code": "U01",
+    "body_code": "U03",
+    "org_code": "P0101",
+    "clue_no": "XS2024001",
+    "case_no": "AJ2024001",
+    "inspection_code": "JC2024001",
+    "rectification_code": "ZG2024001",
+    "responsibility_code": "ZR2024001",
+    "name": "张伟",
+    "post": "社区民警",
+    "district": "东城区",
+    "id_number": "",
+    "phone": "",
+    "year": "2024",
+    "birth_year": "1985",
+    "visits": "3",
+    "allegation": "收受管理服务对象礼金",
+    "finding_raw": "基本属实",
+    "disposition": "诫勉",
+    "place": "人民路与解放路交叉口",
+    "incident_on": "2024-02-20",
 }
 _NODE_KEY_EXAMPLES: dict[str, str] = {
-    "Unit": "U0101", "PartyOrg": "P0101", "Officer": "010203", "Clue": "XS2024001", "Case": "AJ2024001",
-    "Inspection": "JC2024001", "Rectification": "ZG2024001", "Responsibility": "ZR2024001",
+    "Unit": "U0101",
+    "PartyOrg": "P0101",
+    "Officer": "010203",
+    "Clue": "XS2024001",
+    "Case": "AJ2024001",
+    "Inspection": "JC2024001",
+    "Rectification": "ZG2024001",
+    "Responsibility": "ZR2024001",
 }
 
 
 _NAME_EXAMPLES: dict[str, str] = {
-    "Unit": "东城分局城关派出所", "PartyOrg": "城关派出所党支部", "Officer": "欧阳·娜娜",
+    "Unit": "东城分局城关派出所",
+    "PartyOrg": "城关派出所党支部",
+    "Officer": "欧阳·娜娜",
     "Inspection": "2024年度政治督察",
 }
 
@@ -62,7 +87,11 @@ def _example(spec: InputSpec, name: str, info: FieldInfo, ft: FieldType) -> str:
         stated = [m for m in ft.enum if m.name not in ("UNKNOWN", "OTHER")]
         return str(stated[0].value)
     if ft.kind == "date":
-        return "" if ft.optional and name.startswith(("end", "closed", "completed", "feedback_on")) else "2024-03-05"
+        return (
+            ""
+            if ft.optional and name.startswith(("end", "closed", "completed", "feedback_on"))
+            else "2024-03-05"
+        )
     if ft.kind == "bool":
         return "是"
     if ft.kind == "int":
@@ -119,8 +148,10 @@ def _file_section(spec: InputSpec) -> list[str]:
         out.append("")
         f_title = spec.model.model_fields[s.from_field].title
         t_title = spec.model.model_fields[s.to_field].title
-        out.append(f"`({src.label})-[:{s.type}]->({dst.label})`：`{s.from_field}`（{f_title}）引用{src.title}的"
-                   f" `{src.key}`，`{s.to_field}`（{t_title}）引用{dst.title}的 `{dst.key}`。")
+        out.append(
+            f"`({src.label})-[:{s.type}]->({dst.label})`：`{s.from_field}`（{f_title}）引用{src.title}的"
+            f" `{src.key}`，`{s.to_field}`（{t_title}）引用{dst.title}的 `{dst.key}`。"
+        )
         if s.key_props:
             keys = "、".join(f"`{k}`" for k in s.key_props)
             out.append(f"同一对端点按 {keys} 区分多条关系；其余列为关系属性。")
@@ -142,9 +173,21 @@ def _file_section(spec: InputSpec) -> list[str]:
         extra = info.json_schema_extra
         if isinstance(extra, dict) and extra.get("personal"):
             notes.append("个人信息（按权限脱敏）")
-        out.append("| " + " | ".join(_cell(x) for x in (
-            info.title or "", f"`{name}`", "、".join(aliases), _type_cell(info, ft), _required_cell(info, ft),
-            "；".join(notes))) + " |")
+        out.append(
+            "| "
+            + " | ".join(
+                _cell(x)
+                for x in (
+                    info.title or "",
+                    f"`{name}`",
+                    "、".join(aliases),
+                    _type_cell(info, ft),
+                    _required_cell(info, ft),
+                    "；".join(notes),
+                )
+            )
+            + " |"
+        )
     headers, values = example_row(spec)
     out.append("")
     out.append("示例 / example (`" + s.file + ".csv`):")
@@ -224,8 +267,10 @@ def render_contract() -> str:
             out.append(f"| `{s.file}` | {s.title} | 节点 `{s.label}` | `{s.key}` |")
         else:
             assert isinstance(s, RelSpec)
-            out.append(f"| `{s.file}` | {s.title} | 关系 `{s.type}` | "
-                       f"`{s.from_field}` → {s.from_label}，`{s.to_field}` → {s.to_label} |")
+            out.append(
+                f"| `{s.file}` | {s.title} | 关系 `{s.type}` | "
+                f"`{s.from_field}` → {s.from_label}，`{s.to_field}` → {s.to_label} |"
+            )
     out.append("")
     out.append("## 节点文件 / Node files")
     out.append("")

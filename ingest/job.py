@@ -40,8 +40,16 @@ from ingest.querybuilder import (
 from ingest.reader import read_table, scan_folder
 from ingest.validate import Reject, original_row, validate_table
 
-__all__ = ["FileReport", "IngestReport", "run_ingest", "write_rejects", "DEFAULT_BATCH_SIZE",
-           "DEFAULT_REJECTS_NAME", "mark_dead_runs_interrupted", "DRIVER_ERRORS"]
+__all__ = [
+    "FileReport",
+    "IngestReport",
+    "run_ingest",
+    "write_rejects",
+    "DEFAULT_BATCH_SIZE",
+    "DEFAULT_REJECTS_NAME",
+    "mark_dead_runs_interrupted",
+    "DRIVER_ERRORS",
+]
 
 log = logging.getLogger(__name__)
 
@@ -53,17 +61,17 @@ REJECT_HEADERS = ("文件(file)", "行号(line)", "字段(field)", "原因(reaso
 class FileReport:
     """What happened to one input file."""
 
-    file: str                        # the schema file stem
-    kind: str                        # "node" | "relationship"
-    type: str                        # label or relationship type
+    file: str  # the schema file stem
+    kind: str  # "node" | "relationship"
+    type: str  # label or relationship type
     path: str | None = None
     encoding: str | None = None
     read: int = 0
     loaded: int = 0
     rejected: int = 0
-    duplicates: int = 0              # rows that repeat an earlier row's key (counted as loaded)
-    written: int = 0                 # distinct nodes/relationships written
-    ended: int = 0                   # relationships a snapshot ended (absent from this export)
+    duplicates: int = 0  # rows that repeat an earlier row's key (counted as loaded)
+    written: int = 0  # distinct nodes/relationships written
+    ended: int = 0  # relationships a snapshot ended (absent from this export)
     snapshot_note: str | None = None  # why a snapshot did not apply to this file
     unknown_columns: list[str] = field(default_factory=list)
     error: str | None = None
@@ -80,7 +88,7 @@ class IngestReport:
     rejects: list[Reject] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     snapshot: bool = False
-    as_of: dt.date | None = None      # the export date a snapshot ends relationships on
+    as_of: dt.date | None = None  # the export date a snapshot ends relationships on
     interrupted_runs: list[str] = field(default_factory=list)  # earlier runs found dead and so marked
 
     @property
@@ -95,7 +103,10 @@ class IngestReport:
 
     @property
     def totals(self) -> dict[str, int]:
-        return {k: sum(getattr(f, k) for f in self.files.values()) for k in ("read", "loaded", "rejected", "ended")}
+        return {
+            k: sum(getattr(f, k) for f in self.files.values())
+            for k in ("read", "loaded", "rejected", "ended")
+        }
 
     @property
     def seconds(self) -> float:
@@ -107,15 +118,26 @@ def new_run_id(now: dt.datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
 
 
-DRIVER_ERRORS: tuple[type[BaseException], ...] = (neo4j.exceptions.DriverError, neo4j.exceptions.Neo4jError,
-                                                  ConnectionError)
+DRIVER_ERRORS: tuple[type[BaseException], ...] = (
+    neo4j.exceptions.DriverError,
+    neo4j.exceptions.Neo4jError,
+    ConnectionError,
+)
 """What the driver raises when Neo4j dies or the connection breaks mid-run."""
 
 
-def run_ingest(driver: neo4j.Driver, database: str, folder: Path | str, *, batch_size: int = DEFAULT_BATCH_SIZE,
-               progress: bool = False, console: Console | None = None,
-               rejects_name: str = DEFAULT_REJECTS_NAME, snapshot: bool = False,
-               as_of: dt.date | None = None) -> IngestReport:
+def run_ingest(
+    driver: neo4j.Driver,
+    database: str,
+    folder: Path | str,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: bool = False,
+    console: Console | None = None,
+    rejects_name: str = DEFAULT_REJECTS_NAME,
+    snapshot: bool = False,
+    as_of: dt.date | None = None,
+) -> IngestReport:
     """Load every known file at the top level of ``folder`` and return the report.
 
     The uniqueness constraints must exist (``graph.constraints.apply_schema``). ``rejects_name``
@@ -132,8 +154,13 @@ def run_ingest(driver: neo4j.Driver, database: str, folder: Path | str, *, batch
         raise ValueError("batch_size must be positive")
     folder = Path(folder)
     started = dt.datetime.now().astimezone()
-    report = IngestReport(new_run_id(started), str(folder.resolve()), started, snapshot=snapshot,
-                          as_of=(as_of or started.date()) if snapshot else None)
+    report = IngestReport(
+        new_run_id(started),
+        str(folder.resolve()),
+        started,
+        snapshot=snapshot,
+        as_of=(as_of or started.date()) if snapshot else None,
+    )
     inputs = scan_folder(folder, exclude=(rejects_name,))
     report.ignored = inputs.ignored
     run_keys: dict[str, set[Any]] = {}
@@ -147,8 +174,9 @@ def run_ingest(driver: neo4j.Driver, database: str, folder: Path | str, *, batch
             writer = _Writer()
             for spec in input_specs():
                 if spec.file in inputs.conflicts:
-                    report.files[spec.file] = FileReport(spec.file, spec.kind, spec.name,
-                                                         error=str(inputs.conflicts[spec.file]))
+                    report.files[spec.file] = FileReport(
+                        spec.file, spec.kind, spec.name, error=str(inputs.conflicts[spec.file])
+                    )
                     continue
                 path = inputs.files.get(spec.file)
                 if path is None:
@@ -168,7 +196,8 @@ def run_ingest(driver: neo4j.Driver, database: str, folder: Path | str, *, batch
             f"（kg ingest {folder}）：导入是幂等的，重复运行只会补齐未写入的部分。 / Ingest interrupted: the "
             f"connection to Neo4j broke while writing. What was written is consistent; run {report.run_id} is "
             f"marked interrupted. Once Neo4j is back, rerun the same folder (kg ingest {folder}): the ingest is "
-            "idempotent and a rerun completes it.") from e
+            "idempotent and a rerun completes it."
+        ) from e
     except BaseException:
         status = "interrupted"
         raise
@@ -182,8 +211,10 @@ def run_ingest(driver: neo4j.Driver, database: str, folder: Path | str, *, batch
         try:
             _record_run(driver, database, report, status=status)
         except DRIVER_ERRORS:  # Neo4j is gone: the next run's start marks this one interrupted
-            log.warning("could not record the end of ingest run %s; it will be marked interrupted by the next run",
-                        report.run_id)
+            log.warning(
+                "could not record the end of ingest run %s; it will be marked interrupted by the next run",
+                report.run_id,
+            )
     return report
 
 
@@ -191,14 +222,19 @@ def mark_dead_runs_interrupted(driver: neo4j.Driver, database: str) -> list[str]
     """Mark ``interrupted`` the runs still ``running`` whose process on this host is gone
     (a run killed with Neo4j, or a process killed mid-run). Returns their run ids."""
     records, _, _ = driver.execute_query(  # properties(r): runs of earlier versions have no host or pid
-        "MATCH (r:IngestRun {status: 'running'}) RETURN properties(r) AS p", database_=database)
+        "MATCH (r:IngestRun {status: 'running'}) RETURN properties(r) AS p", database_=database
+    )
     host = socket.gethostname()
-    dead = [r["p"]["run_id"] for r in records
-            if r["p"].get("host") in (None, host) and not _alive(r["p"].get("pid"))]
+    dead = [
+        r["p"]["run_id"]
+        for r in records
+        if r["p"].get("host") in (None, host) and not _alive(r["p"].get("pid"))
+    ]
     if not dead:
         return []
-    records, _, _ = driver.execute_query(mark_interrupted(), {"dead": dead, "now": dt.datetime.now().astimezone()},
-                                         database_=database)
+    records, _, _ = driver.execute_query(
+        mark_interrupted(), {"dead": dead, "now": dt.datetime.now().astimezone()}, database_=database
+    )
     return sorted(r["run_id"] for r in records)
 
 
@@ -220,9 +256,17 @@ def _upgrade_graph(driver: neo4j.Driver, database: str) -> None:
         driver.execute_query(query, params, database_=database)
 
 
-def _ingest_file(driver: neo4j.Driver, database: str, spec: InputSpec, path: Path, report: IngestReport,
-                 run_keys: dict[str, set[Any]], batch_size: int, bar: Progress | None,
-                 writer: _Writer) -> FileReport:
+def _ingest_file(
+    driver: neo4j.Driver,
+    database: str,
+    spec: InputSpec,
+    path: Path,
+    report: IngestReport,
+    run_keys: dict[str, set[Any]],
+    batch_size: int,
+    bar: Progress | None,
+    writer: _Writer,
+) -> FileReport:
     t0 = time.perf_counter()
     fr = FileReport(spec.file, spec.kind, spec.name, path=path.name)
     task = bar.add_task(f"校验 {path.name}", total=None) if bar else None
@@ -235,7 +279,9 @@ def _ingest_file(driver: neo4j.Driver, database: str, spec: InputSpec, path: Pat
         return fr
     fr.encoding, fr.unknown_columns, fr.read = table.encoding, table.unknown_columns, len(table.rows)
     valid, rejects = validate_table(table, spec)
-    invalid_rows = len(rejects)  # rows whose identity is uncertain (dangling endpoints are not: they exist nowhere)
+    invalid_rows = len(
+        rejects
+    )  # rows whose identity is uncertain (dangling endpoints are not: they exist nowhere)
     present = {f for f in table.fields if f is not None}
     if "finding" in present:  # the finding's validator keeps the source term in finding_raw
         present.add("finding_raw")
@@ -246,10 +292,22 @@ def _ingest_file(driver: neo4j.Driver, database: str, spec: InputSpec, path: Pat
         rs: RelSpec = spec.spec
         lines = dict(table.rows)
         headers = {f: table.headers[i].strip() for i, f in enumerate(table.fields) if f}
-        known_from = _known(driver, database, rs.from_label, {getattr(r, rs.from_field) for _, r in valid}, run_keys)
-        known_to = _known(driver, database, rs.to_label, {getattr(r, rs.to_field) for _, r in valid}, run_keys)
-        prepared, dangling = prepare_rels(spec, valid, present, known_from, known_to, path.name,
-                                          lambda line: original_row(table, lines[line]), headers)
+        known_from = _known(
+            driver, database, rs.from_label, {getattr(r, rs.from_field) for _, r in valid}, run_keys
+        )
+        known_to = _known(
+            driver, database, rs.to_label, {getattr(r, rs.to_field) for _, r in valid}, run_keys
+        )
+        prepared, dangling = prepare_rels(
+            spec,
+            valid,
+            present,
+            known_from,
+            known_to,
+            path.name,
+            lambda line: original_row(table, lines[line]),
+            headers,
+        )
         rejects.extend(dangling)
         rejects.sort(key=lambda r: r.line)
         loaded = len(valid) - len(dangling)
@@ -265,9 +323,16 @@ def _ingest_file(driver: neo4j.Driver, database: str, spec: InputSpec, path: Pat
     def write() -> None:
         if bar and task is not None:
             bar.update(task, description=f"写入 {path.name}")
-        fr.written = write_rows(driver, database, spec, prepared, run_id=report.run_id, source_file=path.name,
-                                batch_size=batch_size,
-                                on_batch=(lambda n: bar.advance(task, n)) if bar and task is not None else None)
+        fr.written = write_rows(
+            driver,
+            database,
+            spec,
+            prepared,
+            run_id=report.run_id,
+            source_file=path.name,
+            batch_size=batch_size,
+            on_batch=(lambda n: bar.advance(task, n)) if bar and task is not None else None,
+        )
         if isinstance(spec.spec, RelSpec) and spec.spec.has_period:
             _snapshot(driver, database, spec.spec, fr, report, present, invalid_rows)
         elif isinstance(spec.spec, RelSpec) and report.snapshot:
@@ -275,8 +340,14 @@ def _ingest_file(driver: neo4j.Driver, database: str, spec: InputSpec, path: Pat
         if bar and task is not None:
             bar.update(task, description=f"完成 {path.name}")
         fr.seconds = time.perf_counter() - t0
-        log.info("%s: read %d, loaded %d, rejected %d in %.2f s", path.name, fr.read, fr.loaded, fr.rejected,
-                 fr.seconds)
+        log.info(
+            "%s: read %d, loaded %d, rejected %d in %.2f s",
+            path.name,
+            fr.read,
+            fr.loaded,
+            fr.rejected,
+            fr.seconds,
+        )
 
     writer.submit(write)
     return fr
@@ -315,25 +386,37 @@ class _Writer:
             raise self._error
 
 
-def _snapshot(driver: neo4j.Driver, database: str, rs: RelSpec, fr: FileReport, report: IngestReport,
-              present: set[str], invalid_rows: int) -> None:
+def _snapshot(
+    driver: neo4j.Driver,
+    database: str,
+    rs: RelSpec,
+    fr: FileReport,
+    report: IngestReport,
+    present: set[str],
+    invalid_rows: int,
+) -> None:
     """Reopen what this file lists again; in a snapshot run, end what it no longer lists."""
     params = {"run_id": report.run_id}
     driver.execute_query(reopen_listed(rs, "end_date" not in present), params, database_=database)
     if not report.snapshot:
         return
     if invalid_rows:
-        fr.snapshot_note = (f"有 {invalid_rows} 行未通过校验，无法确定其是否仍有效，本文件未按快照结束关系 / "
-                            f"{invalid_rows} invalid rows: snapshot not applied to this file")
+        fr.snapshot_note = (
+            f"有 {invalid_rows} 行未通过校验，无法确定其是否仍有效，本文件未按快照结束关系 / "
+            f"{invalid_rows} invalid rows: snapshot not applied to this file"
+        )
         return
     records, _, _ = driver.execute_query(
-        snapshot_end(rs), {**params, "as_of": report.as_of, "files": [f"{fr.file}.csv", f"{fr.file}.xlsx"]},
-        database_=database)
+        snapshot_end(rs),
+        {**params, "as_of": report.as_of, "files": [f"{fr.file}.csv", f"{fr.file}.xlsx"]},
+        database_=database,
+    )
     fr.ended = int(records[0]["ended"])
 
 
-def _known(driver: neo4j.Driver, database: str, label: str, wanted: set[Any],
-           run_keys: dict[str, set[Any]]) -> set[Any]:
+def _known(
+    driver: neo4j.Driver, database: str, label: str, wanted: set[Any], run_keys: dict[str, set[Any]]
+) -> set[Any]:
     """The keys of ``wanted`` loaded in this run or already in the graph."""
     in_run = run_keys.get(label, set())
     rest = wanted - in_run
@@ -345,8 +428,14 @@ def _progress(enabled: bool, console: Console | None) -> Iterator[Progress | Non
     if not enabled:
         yield None
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=False) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
         yield bar
 
 

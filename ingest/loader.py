@@ -37,7 +37,7 @@ class Prepared:
     """Write rows of one file, the defaults for its absent columns and its duplicate count."""
 
     rows: list[dict[str, Any]]
-    props: tuple[str, ...]           # properties SET from each row (the columns present)
+    props: tuple[str, ...]  # properties SET from each row (the columns present)
     defaults: dict[str, Any]
     duplicates: int
 
@@ -60,12 +60,21 @@ def prepare_nodes(spec: InputSpec, valid: Sequence[ValidRow], present: set[str])
     by_key: dict[Any, dict[str, Any]] = {}
     for _, rec in valid:
         by_key[getattr(rec, ns.key)] = {f: _value(getattr(rec, f)) for f in fields}
-    return Prepared(list(by_key.values()), props, _defaults(spec, present, (ns.key,)), len(valid) - len(by_key))
+    return Prepared(
+        list(by_key.values()), props, _defaults(spec, present, (ns.key,)), len(valid) - len(by_key)
+    )
 
 
-def prepare_rels(spec: InputSpec, valid: Sequence[ValidRow], present: set[str], known_from: set[Any],
-                 known_to: set[Any], file: str, original: Callable[[int], dict[str, str]],
-                 headers: dict[str, str]) -> tuple[Prepared, list[Reject]]:
+def prepare_rels(
+    spec: InputSpec,
+    valid: Sequence[ValidRow],
+    present: set[str],
+    known_from: set[Any],
+    known_to: set[Any],
+    file: str,
+    original: Callable[[int], dict[str, str]],
+    headers: dict[str, str],
+) -> tuple[Prepared, list[Reject]]:
     """Rows whose endpoints are in ``known_from``/``known_to``; the others become rejects."""
     rs = spec.spec
     assert isinstance(rs, RelSpec)
@@ -88,19 +97,28 @@ def prepare_rels(spec: InputSpec, valid: Sequence[ValidRow], present: set[str], 
         if b not in known_to:
             missing.append((rs.to_field, dst, b))
         if missing:
-            rejects.append(Reject(
-                file, line, "; ".join(headers.get(f, f) for f, _, _ in missing),
-                "; ".join(f"引用的{n.title}不存在（图中和本次导入中都没有）/ unknown {n.label} {n.key}={v!r}: "
-                          "not in the graph nor in this run" for _, n, v in missing),
-                original(line)))
+            rejects.append(
+                Reject(
+                    file,
+                    line,
+                    "; ".join(headers.get(f, f) for f, _, _ in missing),
+                    "; ".join(
+                        f"引用的{n.title}不存在（图中和本次导入中都没有）/ unknown {n.label} {n.key}={v!r}: "
+                        "not in the graph nor in this run"
+                        for _, n, v in missing
+                    ),
+                    original(line),
+                )
+            )
             continue
         row = {f: _value(getattr(rec, f)) for f in fields}
         for k, stored in derived.items():
             row[stored] = derived_key_value(row[k])
         by_id[tuple(row[f] for f in identity)] = row
         kept += 1
-    return Prepared(list(by_id.values()), props, _defaults(spec, present, (*ends, *rs.key_props)),
-                    kept - len(by_id)), rejects
+    return Prepared(
+        list(by_id.values()), props, _defaults(spec, present, (*ends, *rs.key_props)), kept - len(by_id)
+    ), rejects
 
 
 def existing_keys(driver: neo4j.Driver, database: str, label: str, keys: Iterable[Any]) -> set[Any]:
@@ -109,15 +127,27 @@ def existing_keys(driver: neo4j.Driver, database: str, label: str, keys: Iterabl
     found: set[Any] = set()
     query = key_lookup(label)
     for i in range(0, len(wanted), LOOKUP_CHUNK):
-        records, _, _ = driver.execute_query(query, {"keys": wanted[i:i + LOOKUP_CHUNK]},
-                                             database_=database, routing_=neo4j.RoutingControl.READ)
+        records, _, _ = driver.execute_query(
+            query,
+            {"keys": wanted[i : i + LOOKUP_CHUNK]},
+            database_=database,
+            routing_=neo4j.RoutingControl.READ,
+        )
         found.update(r["k"] for r in records)
     return found
 
 
-def write_rows(driver: neo4j.Driver, database: str, spec: InputSpec, prepared: Prepared, *, run_id: str,
-               source_file: str, batch_size: int = DEFAULT_BATCH_SIZE,
-               on_batch: Callable[[int], None] | None = None) -> int:
+def write_rows(
+    driver: neo4j.Driver,
+    database: str,
+    spec: InputSpec,
+    prepared: Prepared,
+    *,
+    run_id: str,
+    source_file: str,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
     """Write in batches of ``batch_size`` (each its own managed, retried transaction).
 
     Returns the number of rows written; for relationships, counted by the database.
@@ -128,7 +158,7 @@ def write_rows(driver: neo4j.Driver, database: str, spec: InputSpec, prepared: P
     written = 0
     rows = prepared.rows
     for i in range(0, len(rows), batch_size):
-        batch = rows[i:i + batch_size]
+        batch = rows[i : i + batch_size]
         params = {"rows": batch, "defaults": prepared.defaults, "run_id": run_id, "source_file": source_file}
         records, _, _ = driver.execute_query(query, params, database_=database)
         n = len(batch) if is_node else int(records[0]["written"])

@@ -26,8 +26,16 @@ from graph.schema import (
     node_spec,
 )
 
-__all__ = ["node_merge", "rel_merge", "key_lookup", "ingest_run_merge", "snapshot_end", "reopen_listed",
-           "upgrade_statements", "mark_interrupted"]
+__all__ = [
+    "node_merge",
+    "rel_merge",
+    "key_lookup",
+    "ingest_run_merge",
+    "snapshot_end",
+    "reopen_listed",
+    "upgrade_statements",
+    "mark_interrupted",
+]
 
 _RUN, _FILE = PROVENANCE_PROPS
 
@@ -38,8 +46,9 @@ def _stamp(var: str) -> str:
 
 def _changed(var: str, props: tuple[str, ...]) -> str:
     """Set the change stamp first (SET items apply in order): only when a value differs."""
-    differs = " OR ".join(f"NOT coalesce({var}.{q(p)} = row.{q(p)}, {var}.{q(p)} IS NULL AND row.{q(p)} IS NULL)"
-                          for p in props)
+    differs = " OR ".join(
+        f"NOT coalesce({var}.{q(p)} = row.{q(p)}, {var}.{q(p)} IS NULL AND row.{q(p)} IS NULL)" for p in props
+    )
     cond = f"{var}.{q(CHANGE_STAMP)} IS NULL" + (f" OR {differs}" if differs else "")
     return f"{var}.{q(CHANGE_STAMP)} = CASE WHEN {cond} THEN $run_id ELSE {var}.{q(CHANGE_STAMP)} END"
 
@@ -53,10 +62,8 @@ def _sets(var: str, props: tuple[str, ...], defaults: tuple[str, ...]) -> str:
 @cache
 def node_merge(spec: NodeSpec, props: tuple[str, ...], defaults: tuple[str, ...] = ()) -> str:
     """Upsert nodes from rows holding the key field and ``props`` (explicit SETs: no Eager in the plan)."""
-    return (
-        "UNWIND $rows AS row\n"
-        f"MERGE (n:{q(spec.label)} {{{q(spec.key)}: row.{q(spec.key)}}})\n"
-        + _sets("n", props, defaults)
+    return f"UNWIND $rows AS row\nMERGE (n:{q(spec.label)} {{{q(spec.key)}: row.{q(spec.key)}}})\n" + _sets(
+        "n", props, defaults
     )
 
 
@@ -73,8 +80,7 @@ def rel_merge(spec: RelSpec, props: tuple[str, ...], defaults: tuple[str, ...] =
         "UNWIND $rows AS row\n"
         f"MATCH (a:{q(src.label)} {{{q(src.key)}: row.{q(spec.from_field)}}})\n"
         f"MATCH (b:{q(dst.label)} {{{q(dst.key)}: row.{q(spec.to_field)}}})\n"
-        f"MERGE (a)-{rel}->(b)\n"
-        + _sets("r", props, defaults) + "\n"
+        f"MERGE (a)-{rel}->(b)\n" + _sets("r", props, defaults) + "\n"
         "RETURN count(r) AS written"
     )
 
@@ -115,7 +121,8 @@ def reopen_listed(spec: RelSpec, clear_end: bool) -> str:
     return (
         f"MATCH ()-[r:{q(spec.type)}]->()\n"
         f"WHERE r.{q(_RUN)} = $run_id AND r.{q(_ENDED_BY)} IS NOT NULL AND r.{q(_ENDED_BY)} <> $run_id\n"
-        + clear + f"REMOVE r.{q(_ENDED_BY)}\nRETURN count(r) AS reopened"
+        + clear
+        + f"REMOVE r.{q(_ENDED_BY)}\nRETURN count(r) AS reopened"
     )
 
 
@@ -127,24 +134,39 @@ def upgrade_statements(specs: tuple[RelSpec, ...]) -> list[tuple[str, dict[str, 
         t = q(spec.type)
         for field, stored in spec.merge_keys.items():
             if stored != field:
-                out.append((f"MATCH ()-[r:{t}]->() WHERE r.{q(stored)} IS NULL "
-                            f"SET r.{q(stored)} = CASE WHEN r.{q(field)} IS NULL THEN '' ELSE toString(r.{q(field)}) END",
-                            {}))
+                out.append(
+                    (
+                        f"MATCH ()-[r:{t}]->() WHERE r.{q(stored)} IS NULL "
+                        f"SET r.{q(stored)} = CASE WHEN r.{q(field)} IS NULL THEN '' ELSE toString(r.{q(field)}) END",
+                        {},
+                    )
+                )
             elif not spec.model.model_fields[field].is_required():
                 default = spec.model.model_fields[field].default
                 value = getattr(default, "value", default)
                 if value is not None:
-                    out.append((f"MATCH ()-[r:{t}]->() WHERE r.{q(field)} IS NULL SET r.{q(field)} = $value",
-                                {"value": value}))
+                    out.append(
+                        (
+                            f"MATCH ()-[r:{t}]->() WHERE r.{q(field)} IS NULL SET r.{q(field)} = $value",
+                            {"value": value},
+                        )
+                    )
         for (rtype, old), new in RENAMED_REL_PROPS.items():
             if rtype == spec.type:
-                out.append((f"MATCH ()-[r:{t}]->() WHERE r.{q(old)} IS NOT NULL "
-                            f"SET r.{q(new)} = coalesce(r.{q(new)}, r.{q(old)}) REMOVE r.{q(old)}", {}))
+                out.append(
+                    (
+                        f"MATCH ()-[r:{t}]->() WHERE r.{q(old)} IS NOT NULL "
+                        f"SET r.{q(new)} = coalesce(r.{q(new)}, r.{q(old)}) REMOVE r.{q(old)}",
+                        {},
+                    )
+                )
     return out
 
 
 def mark_interrupted() -> str:
     """Runs left ``running`` by a process that is gone (``$dead``: their run ids) become ``interrupted``."""
     run = next(i for i in INTERNAL_LABELS if i.label == "IngestRun")
-    return (f"MATCH (r:{q(run.label)}) WHERE r.{q(run.key)} IN $dead AND r.status = 'running' "
-            "SET r.status = 'interrupted', r.interrupted_noted_at = $now RETURN r.run_id AS run_id")
+    return (
+        f"MATCH (r:{q(run.label)}) WHERE r.{q(run.key)} IN $dead AND r.status = 'running' "
+        "SET r.status = 'interrupted', r.interrupted_noted_at = $now RETURN r.run_id AS run_id"
+    )

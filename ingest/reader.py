@@ -53,11 +53,11 @@ class Table:
 
     path: Path
     headers: list[str]
-    fields: list[str | None]             # the schema field of each column, None for unknown columns
+    fields: list[str | None]  # the schema field of each column, None for unknown columns
     rows: list[tuple[int, list[str]]]
     encoding: str
     unknown_columns: list[str] = field(default_factory=list)
-    ragged: bool = False                 # True for CSV: a row whose cell count differs is rejected
+    ragged: bool = False  # True for CSV: a row whose cell count differs is rejected
     oversize: dict[int, str] = field(default_factory=dict)
     """Line → why the row is rejected before validation (a cell longer than MAX_CELL_CHARS; the
     cell is kept as its first characters only)."""
@@ -97,7 +97,8 @@ def scan_folder(folder: Path, *, exclude: tuple[str, ...] = ()) -> FolderInputs:
             names = "、".join(p.name for p in paths)
             conflicts[stem] = InputFileError(
                 f"{names}: 同一类型有多个文件，无法确定使用哪一个 / several files for the same type "
-                f"({', '.join(p.name for p in paths)}); keep one")
+                f"({', '.join(p.name for p in paths)}); keep one"
+            )
     return FolderInputs(files, ignored, conflicts)
 
 
@@ -127,7 +128,8 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
     if best is None or best.encoding is None:
         raise InputFileError(
             f"{name}: 无法识别文件编码（应为 UTF-8 或 GBK）/ cannot decode the file: not UTF-8, GBK or "
-            "another recognisable text encoding")
+            "another recognisable text encoding"
+        )
     log.warning("%s: decoded as %s (guessed)", name, best.encoding)
     return str(best), f"{best.encoding} (推测)"
 
@@ -150,8 +152,10 @@ def read_table(path: Path, spec: InputSpec) -> Table:
         for i, cell in enumerate(cells):
             if len(cell) > MAX_CELL_CHARS:
                 col = headers[i].strip() if i < len(headers) else f"列{i + 1}"
-                oversize[line] = (f"{col}: 单元格过长（{len(cell):,} 个字符，上限 {MAX_CELL_CHARS:,}）/ cell longer "
-                                  f"than {MAX_CELL_CHARS:,} characters ({len(cell):,})")
+                oversize[line] = (
+                    f"{col}: 单元格过长（{len(cell):,} 个字符，上限 {MAX_CELL_CHARS:,}）/ cell longer "
+                    f"than {MAX_CELL_CHARS:,} characters ({len(cell):,})"
+                )
                 cells[i] = cell[:200] + "…"
     return Table(path, headers, fields, rows, encoding, unknown, ragged, oversize)
 
@@ -162,8 +166,10 @@ def _read_csv(path: Path) -> tuple[list[str], int, list[tuple[int, list[str]]], 
         raise InputFileError(f"{path.name}: 文件为空 / the file is empty")
     text, encoding = decode_text(data, path.name)
     if "\x00" in text:
-        raise InputFileError(f"{path.name}: 不是文本表格（含二进制内容）/ not a text table (binary content); "
-                             "Excel 文件请保存为 .xlsx 或 CSV")
+        raise InputFileError(
+            f"{path.name}: 不是文本表格（含二进制内容）/ not a text table (binary content); "
+            "Excel 文件请保存为 .xlsx 或 CSV"
+        )
     first = text.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -185,10 +191,12 @@ def _read_csv(path: Path) -> tuple[list[str], int, list[tuple[int, list[str]]], 
             raise InputFileError(
                 f"{path.name}: 第 {previous_end + 1} 行起有超过 {MAX_CSV_FIELD // 1024 // 1024} MB 的单元格，文件无法读取 / "
                 f"a field from line {previous_end + 1} is larger than {MAX_CSV_FIELD // 1024 // 1024} MB; "
-                "the file is refused") from e
+                "the file is refused"
+            ) from e
         raise InputFileError(
             f"{path.name}: 第 {previous_end + 1} 行起 CSV 格式错误（引号不成对或引号后多余字符），整个文件无法解析 / "
-            f"broken CSV quoting from line {previous_end + 1}, the table cannot be parsed: {e}") from e
+            f"broken CSV quoting from line {previous_end + 1}, the table cannot be parsed: {e}"
+        ) from e
     if headers is None:
         raise InputFileError(f"{path.name}: 没有表头行 / no header row")
     return headers, header_line, rows, encoding
@@ -214,18 +222,24 @@ def check_xlsx_package(path: Path) -> None:
         with zipfile.ZipFile(path) as z:
             infos = z.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as e:
-        raise InputFileError(f"{path.name}: 不是有效的 Excel (.xlsx) 文件 / not a valid .xlsx workbook: {e}") from e
+        raise InputFileError(
+            f"{path.name}: 不是有效的 Excel (.xlsx) 文件 / not a valid .xlsx workbook: {e}"
+        ) from e
     unpacked = sum(i.file_size for i in infos)
     packed = max(1, sum(i.compress_size for i in infos))
     limit_mb = MAX_XLSX_UNPACKED // 1024 // 1024
     if unpacked > MAX_XLSX_UNPACKED:
-        raise InputFileError(f"{path.name}: 解压后 {unpacked // 1024 // 1024:,} MB，超过上限 {limit_mb} MB，"
-                             f"请拆分文件或另存为 CSV / unpacks to {unpacked // 1024 // 1024:,} MB, more than "
-                             f"{limit_mb} MB: split it or save it as CSV")
+        raise InputFileError(
+            f"{path.name}: 解压后 {unpacked // 1024 // 1024:,} MB，超过上限 {limit_mb} MB，"
+            f"请拆分文件或另存为 CSV / unpacks to {unpacked // 1024 // 1024:,} MB, more than "
+            f"{limit_mb} MB: split it or save it as CSV"
+        )
     if unpacked > 16 * 1024 * 1024 and unpacked / packed > MAX_XLSX_RATIO:
-        raise InputFileError(f"{path.name}: 压缩比异常（{unpacked / packed:,.0f} 倍，上限 {MAX_XLSX_RATIO} 倍），"
-                             f"疑似压缩炸弹 / the workbook unpacks to {unpacked / packed:,.0f} times its size "
-                             f"(limit {MAX_XLSX_RATIO}): refused as a zip bomb")
+        raise InputFileError(
+            f"{path.name}: 压缩比异常（{unpacked / packed:,.0f} 倍，上限 {MAX_XLSX_RATIO} 倍），"
+            f"疑似压缩炸弹 / the workbook unpacks to {unpacked / packed:,.0f} times its size "
+            f"(limit {MAX_XLSX_RATIO}): refused as a zip bomb"
+        )
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], int, list[tuple[int, list[str]]]]:
@@ -236,7 +250,9 @@ def _read_xlsx(path: Path) -> tuple[list[str], int, list[tuple[int, list[str]]]]
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as e:
-        raise InputFileError(f"{path.name}: 不是有效的 Excel (.xlsx) 文件 / not a valid .xlsx workbook: {e}") from e
+        raise InputFileError(
+            f"{path.name}: 不是有效的 Excel (.xlsx) 文件 / not a valid .xlsx workbook: {e}"
+        ) from e
     try:
         if not wb.worksheets:
             raise InputFileError(f"{path.name}: 工作簿中没有工作表 / the workbook has no worksheet")
@@ -249,8 +265,10 @@ def _read_xlsx(path: Path) -> tuple[list[str], int, list[tuple[int, list[str]]]]
         # does not make every row 16,384 cells wide.
         for line, values in enumerate(ws.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
             if line > MAX_ROWS:
-                raise InputFileError(f"{path.name}: 超过 {MAX_ROWS:,} 行，请拆分文件 / more than {MAX_ROWS:,} rows: "
-                                     "split the file")
+                raise InputFileError(
+                    f"{path.name}: 超过 {MAX_ROWS:,} 行，请拆分文件 / more than {MAX_ROWS:,} rows: "
+                    "split the file"
+                )
             cells = [_cell_text(v) for v in values[:MAX_COLUMNS]]
             while cells and not cells[-1] and (headers is None or len(cells) > len(headers)):
                 cells.pop()  # max_col pads every row: drop the padding
@@ -271,7 +289,9 @@ def _read_xlsx(path: Path) -> tuple[list[str], int, list[tuple[int, list[str]]]]
     return headers, header_line, rows
 
 
-def _map_header(path: Path, spec: InputSpec, headers: list[str], line: int) -> tuple[list[str | None], list[str]]:
+def _map_header(
+    path: Path, spec: InputSpec, headers: list[str], line: int
+) -> tuple[list[str | None], list[str]]:
     index = header_index(spec.model)
     fields: list[str | None] = []
     unknown: list[str] = []
@@ -286,14 +306,16 @@ def _map_header(path: Path, spec: InputSpec, headers: list[str], line: int) -> t
         if name in seen:
             raise InputFileError(
                 f"{path.name}: 列“{seen[name]}”和“{raw.strip()}”是同一字段 {name}，重复 / columns "
-                f"{seen[name]!r} and {raw.strip()!r} are the same field {name!r}")
+                f"{seen[name]!r} and {raw.strip()!r} are the same field {name!r}"
+            )
         seen[name] = raw.strip()
         fields.append(name)
     if not seen:
         raise InputFileError(
             f"{path.name}: 第 {line} 行不是可识别的表头，文件不是“{spec.title}”表格 / not a table of {spec.name}: "
             f"no known column in the header row (line {line}); 期望列 / expected e.g. "
-            + "、".join(_display(spec, f) for f in spec.model.model_fields))
+            + "、".join(_display(spec, f) for f in spec.model.model_fields)
+        )
     missing = [f for f in spec.required_fields if f not in seen]
     if missing:
         cols = "、".join(_display(spec, f) for f in missing)

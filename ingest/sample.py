@@ -30,8 +30,15 @@ from ingest.sample_dirty import write_dirty
 from ingest.sample_key import STALE_DAYS, answer_key_sections
 from ingest.sample_sink import Sink
 
-__all__ = ["generate", "sample_command", "write_later_postings", "SCALES", "DEFAULT_AS_OF", "LATER_DAYS",
-           "LATER_MOVES"]
+__all__ = [
+    "generate",
+    "sample_command",
+    "write_later_postings",
+    "SCALES",
+    "DEFAULT_AS_OF",
+    "LATER_DAYS",
+    "LATER_MOVES",
+]
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +61,28 @@ SCALES: dict[str, Scale] = {
 }
 """A city bureau; a province is fifteen of them side by side (≈15× every count)."""
 
-_CITY_NAMES = ("江州", "临川", "云阳", "青州", "安平", "滨海", "河间", "宁远", "泰和", "南屏", "清源", "长汀",
-               "西陵", "东阳", "白水", "广陵", "石城", "汉川", "龙溪", "桐乡")
+_CITY_NAMES = (
+    "江州",
+    "临川",
+    "云阳",
+    "青州",
+    "安平",
+    "滨海",
+    "河间",
+    "宁远",
+    "泰和",
+    "南屏",
+    "清源",
+    "长汀",
+    "西陵",
+    "东阳",
+    "白水",
+    "广陵",
+    "石城",
+    "汉川",
+    "龙溪",
+    "桐乡",
+)
 
 
 def _badges(rng: random.Random, total: int) -> list[str]:
@@ -79,21 +106,40 @@ def generate(out: Path | str, scale: str = "city", seed: int = 7, as_of: dt.date
     clusters: list[PlantedCluster] = []
     try:
         for idx in range(1, spec.cities + 1):
-            city = _CITY_NAMES[(idx - 1) % len(_CITY_NAMES)] + ("市" if idx <= len(_CITY_NAMES) else f"{idx}市")
+            city = _CITY_NAMES[(idx - 1) % len(_CITY_NAMES)] + (
+                "市" if idx <= len(_CITY_NAMES) else f"{idx}市"
+            )
             builder = CityBuilder(rng, sink, idx, city, as_of, spec.params, badges, names)
             clusters.extend(builder.build())
             log.info("sample city %s: %d officers", city, len(builder.officers))
     finally:
         sink.close()
     key: dict[str, object] = {
-        "seed": seed, "scale": scale, "as_of": as_of.isoformat(), "stale_days": STALE_DAYS,
-        "counts": {"units": sink.counts["units"], "officers": sink.counts["officers"],
-                   "clues": sink.counts["clues"], "cases": sink.counts["cases"]},
-        "clusters": [{"id": f"C{k}", "kind": c.kind, "officers": sorted(c.officers), "units": sorted(c.units),
-                      "cases": sorted(c.cases), "clues": sorted(c.clues)} for k, c in enumerate(clusters, 1)],
+        "seed": seed,
+        "scale": scale,
+        "as_of": as_of.isoformat(),
+        "stale_days": STALE_DAYS,
+        "counts": {
+            "units": sink.counts["units"],
+            "officers": sink.counts["officers"],
+            "clues": sink.counts["clues"],
+            "cases": sink.counts["cases"],
+        },
+        "clusters": [
+            {
+                "id": f"C{k}",
+                "kind": c.kind,
+                "officers": sorted(c.officers),
+                "units": sorted(c.units),
+                "cases": sorted(c.cases),
+                "clues": sorted(c.clues),
+            }
+            for k, c in enumerate(clusters, 1)
+        ],
         **answer_key_sections(sink.kept, as_of),
-        "later_postings": write_later_postings(out / "later", sink.kept["postings"], as_of, seed,
-                                               LATER_MOVES * spec.cities),
+        "later_postings": write_later_postings(
+            out / "later", sink.kept["postings"], as_of, seed, LATER_MOVES * spec.cities
+        ),
         "files": dict(sorted(sink.counts.items())),
     }
     key_path = out / "answer_key.json"
@@ -102,8 +148,9 @@ def generate(out: Path | str, scale: str = "city", seed: int = 7, as_of: dt.date
     return key_path
 
 
-def write_later_postings(out: Path, postings: list[tuple[str, ...]], as_of: dt.date, seed: int,
-                         moves: int) -> dict[str, object]:
+def write_later_postings(
+    out: Path, postings: list[tuple[str, ...]], as_of: dt.date, seed: int, moves: int
+) -> dict[str, object]:
     """A later, complete export of postings (``as_of`` + ``LATER_DAYS``): every row again, except
     that ``moves`` officers left their current unit for another one. Loaded with ``kg ingest
     later --snapshot --as-of DATE``, it ends exactly their old postings."""
@@ -124,16 +171,22 @@ def write_later_postings(out: Path, postings: list[tuple[str, ...]], as_of: dt.d
         w = csv.writer(f)
         w.writerow(["badge_no", "unit_code", "start_date", "end_date"])
         w.writerows(rows)
-    return {"folder": out.name, "as_of": later.isoformat(), "moved": sorted(moved, key=lambda m: m["badge_no"]),
-            "ended": len(chosen), "rows": len(rows)}
+    return {
+        "folder": out.name,
+        "as_of": later.isoformat(),
+        "moved": sorted(moved, key=lambda m: m["badge_no"]),
+        "ended": len(chosen),
+        "rows": len(rows),
+    }
 
 
 def sample_command(
     out: Annotated[Path, typer.Option("--out", help="输出目录 / output folder")],
     scale: Annotated[str, typer.Option("--scale", help="规模 / scale: city | province")] = "city",
     seed: Annotated[int, typer.Option("--seed", help="随机种子 / random seed")] = 7,
-    as_of: Annotated[str, typer.Option("--as-of", help="基准日期 / reference date, YYYY-MM-DD")] =
-        DEFAULT_AS_OF.isoformat(),
+    as_of: Annotated[
+        str, typer.Option("--as-of", help="基准日期 / reference date, YYYY-MM-DD")
+    ] = DEFAULT_AS_OF.isoformat(),
 ) -> None:
     """Generate the sample city (or province) input files, answer key and dirty exports."""
     try:
@@ -143,8 +196,12 @@ def sample_command(
     key_path = generate(out, scale=scale, seed=seed, as_of=day)
     key = json.loads(key_path.read_text(encoding="utf-8"))
     c = key["counts"]
-    typer.echo(f"样例已生成 / sample written to {out}: {c['units']} 单位, {c['officers']} 民警, "
-               f"{c['clues']} 线索, {c['cases']} 案件, {len(key['clusters'])} 个预埋团伙; 答案 / key: {key_path}")
+    typer.echo(
+        f"样例已生成 / sample written to {out}: {c['units']} 单位, {c['officers']} 民警, "
+        f"{c['clues']} 线索, {c['cases']} 案件, {len(key['clusters'])} 个预埋团伙; 答案 / key: {key_path}"
+    )
     later = key["later_postings"]
-    typer.echo(f"较晚的任职导出 / later postings export: {out / later['folder']}（{later['ended']} 名民警调动；"
-               f"kg ingest {out / later['folder']} --snapshot --as-of {later['as_of']}）")
+    typer.echo(
+        f"较晚的任职导出 / later postings export: {out / later['folder']}（{later['ended']} 名民警调动；"
+        f"kg ingest {out / later['folder']} --snapshot --as-of {later['as_of']}）"
+    )

@@ -18,8 +18,14 @@ from graph.schema import (
     UnitLevel,
 )
 
-__all__ = ["answer_key_sections", "is_current", "rank_admitted", "conflicts_of_interest", "STALE_DAYS",
-           "OVERDUE_DAYS"]
+__all__ = [
+    "answer_key_sections",
+    "is_current",
+    "rank_admitted",
+    "conflicts_of_interest",
+    "STALE_DAYS",
+    "OVERDUE_DAYS",
+]
 
 STALE_DAYS = 180
 OVERDUE_DAYS = (30, 60, 90)
@@ -39,7 +45,9 @@ def is_current(start: str, end: str, as_of: dt.date) -> bool:
 _SCOPE_RANKS: dict[str, frozenset[str]] = {
     RankScope.ALL.value: frozenset(r.value for r in Rank),
     RankScope.DIVISION_AND_ABOVE.value: frozenset({Rank.BUREAU.value, Rank.DIVISION.value}),
-    RankScope.SECTION_AND_BELOW.value: frozenset({Rank.SECTION.value, Rank.STAFF.value, Rank.AUXILIARY.value}),
+    RankScope.SECTION_AND_BELOW.value: frozenset(
+        {Rank.SECTION.value, Rank.STAFF.value, Rank.AUXILIARY.value}
+    ),
 }
 
 
@@ -49,7 +57,9 @@ def rank_admitted(scope: str, rank: str) -> bool:
 
 def _liaison(kept: dict[str, list[tuple[str, ...]]], as_of: dt.date, stale_days: int) -> dict[str, list[str]]:
     committees = {code for code, kind in kept["party_orgs"] if kind == PartyOrgKind.COMMITTEE.value}
-    members = {b for b, org, s, e in kept["committee_members"] if org in committees and is_current(s, e, as_of)}
+    members = {
+        b for b, org, s, e in kept["committee_members"] if org in committees and is_current(s, e, as_of)
+    }
     grassroots = sorted(code for code, _, level in kept["units"] if level == UnitLevel.GRASSROOTS.value)
     latest: dict[str, dt.date | None] = {}
     covered: set[str] = set()
@@ -79,7 +89,9 @@ def _supervision(kept: dict[str, list[tuple[str, ...]]], as_of: dt.date, stype: 
     for badge, unit, s, e in kept["postings"]:
         if is_current(s, e, as_of):
             unit_of[badge] = unit
-    rules: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)  # supervised unit → (body, scope, subtree)
+    rules: dict[str, list[tuple[str, str, bool]]] = defaultdict(
+        list
+    )  # supervised unit → (body, scope, subtree)
     for body, unit, t, scope, subtree, s, e in kept["supervision"]:
         if t == stype and is_current(s, e, as_of):
             rules[unit].append((body, scope, subtree == "是"))
@@ -109,7 +121,9 @@ def _supervision(kept: dict[str, list[tuple[str, ...]]], as_of: dt.date, stype: 
         "type": stype,
         "unsupervised_officers": unsupervised,
         "double_claimed_officers": double,
-        "police_branches_without_discipline_staff": [u for u in branch_units if not orgs_in[u] & staffed_orgs],
+        "police_branches_without_discipline_staff": [
+            u for u in branch_units if not orgs_in[u] & staffed_orgs
+        ],
     }
 
 
@@ -119,11 +133,19 @@ def _clue_loops(kept: dict[str, list[tuple[str, ...]]], as_of: dt.date) -> dict[
         limit = as_of - dt.timedelta(days=n)
         overdue[str(n)] = sorted({c for c, t, fb in kept["clue_transfers"] if not fb and _d(t) <= limit})  # type: ignore[operator]
     touched = {c for (c,) in kept["clue_handlers"]} | {c for c, _, _ in kept["clue_transfers"]}
-    no_handler = sorted(c for c, status, _ in kept["clues"] if c not in touched and status != ClueStatus.CONCLUDED.value)
-    overdue_rect = sorted(code for code, deadline, status in kept["rectifications"]
-                          if status != RectificationStatus.DONE.value and _d(deadline) < as_of)  # type: ignore[operator]
-    return {"overdue_transfers": overdue, "clues_without_handler": no_handler,
-            "overdue_rectifications": overdue_rect}
+    no_handler = sorted(
+        c for c, status, _ in kept["clues"] if c not in touched and status != ClueStatus.CONCLUDED.value
+    )
+    overdue_rect = sorted(
+        code
+        for code, deadline, status in kept["rectifications"]
+        if status != RectificationStatus.DONE.value and _d(deadline) < as_of
+    )  # type: ignore[operator]
+    return {
+        "overdue_transfers": overdue,
+        "clues_without_handler": no_handler,
+        "overdue_rectifications": overdue_rect,
+    }
 
 
 def conflicts_of_interest(kept: dict[str, list[tuple[str, ...]]]) -> list[list[str]]:
@@ -138,8 +160,9 @@ def conflicts_of_interest(kept: dict[str, list[tuple[str, ...]]]) -> list[list[s
 
     out: set[tuple[str, ...]] = set()
     for kind, workers, subjects, dates in (
-            ("Clue", kept["clue_workers"], kept["clue_subjects"], {c: d for c, _, d in kept["clues"]}),
-            ("Case", kept["case_workers"], kept["case_subjects"], {c: d for c, d in kept["cases"]})):
+        ("Clue", kept["clue_workers"], kept["clue_subjects"], {c: d for c, _, d in kept["clues"]}),
+        ("Case", kept["case_workers"], kept["case_subjects"], {c: d for c, d in kept["cases"]}),
+    ):
         accused: dict[str, set[str]] = defaultdict(set)
         for item, badge in subjects:
             accused[item].add(badge)
@@ -153,9 +176,13 @@ def conflicts_of_interest(kept: dict[str, list[tuple[str, ...]]]) -> list[list[s
     return [list(t) for t in sorted(out)]
 
 
-def answer_key_sections(kept: dict[str, list[tuple[str, ...]]], as_of: dt.date, *,
-                        stale_days: int = STALE_DAYS,
-                        supervision_type: str = SupervisionType.DISCIPLINE.value) -> dict[str, object]:
+def answer_key_sections(
+    kept: dict[str, list[tuple[str, ...]]],
+    as_of: dt.date,
+    *,
+    stale_days: int = STALE_DAYS,
+    supervision_type: str = SupervisionType.DISCIPLINE.value,
+) -> dict[str, object]:
     """Every computed section of the answer key (clusters are planted and added by the caller)."""
     return {
         "liaison": _liaison(kept, as_of, stale_days),

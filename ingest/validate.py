@@ -85,10 +85,21 @@ def validate_table(table: Table, spec: InputSpec) -> tuple[list[ValidRow], list[
         if line in table.oversize:
             rejects.append(Reject(name, line, "", table.oversize[line], original_row(table, cells)))
             continue
-        if len(cells) != width and table.ragged and (
-                len(cells) < width or any(c.strip() for c in cells[width:])):
-            rejects.append(Reject(name, line, "", f"列数与表头不一致 / the row has {len(cells)} cells, the header "
-                                  f"{width} columns（可能是未加引号的逗号或换行）", original_row(table, cells)))
+        if (
+            len(cells) != width
+            and table.ragged
+            and (len(cells) < width or any(c.strip() for c in cells[width:]))
+        ):
+            rejects.append(
+                Reject(
+                    name,
+                    line,
+                    "",
+                    f"列数与表头不一致 / the row has {len(cells)} cells, the header "
+                    f"{width} columns（可能是未加引号的逗号或换行）",
+                    original_row(table, cells),
+                )
+            )
             continue
         data: dict[str, str] = {}
         for i, f in columns:
@@ -103,11 +114,22 @@ def validate_table(table: Table, spec: InputSpec) -> tuple[list[ValidRow], list[
             fields = []
             for err in errors:
                 f = str(err["loc"][0]) if err["loc"] else ""
-                fields.append(header_of.get(f, model.model_fields[f].title if f in model.model_fields else f) or f)
-            reasons = [f"{col}: {explain_error(err, spec)}" if len(errors) > 1 else explain_error(err, spec)
-                       for col, err in zip(fields, errors, strict=True)]
-            rejects.append(Reject(name, line, "; ".join(dict.fromkeys(fields)), "; ".join(reasons),
-                                  original_row(table, cells)))
+                fields.append(
+                    header_of.get(f, model.model_fields[f].title if f in model.model_fields else f) or f
+                )
+            reasons = [
+                f"{col}: {explain_error(err, spec)}" if len(errors) > 1 else explain_error(err, spec)
+                for col, err in zip(fields, errors, strict=True)
+            ]
+            rejects.append(
+                Reject(
+                    name,
+                    line,
+                    "; ".join(dict.fromkeys(fields)),
+                    "; ".join(reasons),
+                    original_row(table, cells),
+                )
+            )
     return valid, rejects
 
 

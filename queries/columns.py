@@ -13,32 +13,52 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["COLUMN_TYPES", "ColumnSpec", "column_spec", "columns_for", "missing_declarations", "summary_title",
-           "table_keys"]
+__all__ = [
+    "COLUMN_TYPES",
+    "ColumnSpec",
+    "column_spec",
+    "columns_for",
+    "missing_declarations",
+    "summary_title",
+    "table_keys",
+]
 
 COLUMNS_FILE = Path(__file__).with_name("columns.toml")
 
 ColumnType = Literal["text", "code", "int", "float", "percent", "date", "bool", "list"]
 COLUMN_TYPES: tuple[str, ...] = ("text", "code", "int", "float", "percent", "date", "bool", "list")
-TYPE_TITLES = {"text": "文本", "code": "编码（文本）", "int": "整数", "float": "数值", "percent": "百分比",
-               "date": "日期", "bool": "是/否", "list": "列表"}
+TYPE_TITLES = {
+    "text": "文本",
+    "code": "编码（文本）",
+    "int": "整数",
+    "float": "数值",
+    "percent": "百分比",
+    "date": "日期",
+    "bool": "是/否",
+    "list": "列表",
+}
 
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    name: str                 # field name (JSON key, ``--headers en``)
-    title: str                # Chinese title (default header)
+    name: str  # field name (JSON key, ``--headers en``)
+    title: str  # Chinese title (default header)
     type: ColumnType = "text"
     unit: str = ""
     meaning: str = ""
-    declared: bool = True     # False for a column the catalogue does not know (shown by field name)
+    declared: bool = True  # False for a column the catalogue does not know (shown by field name)
 
     def header(self, headers: str = "zh") -> str:
         return self.name if headers == "en" else self.title
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "title": self.title, "type": self.type, "unit": self.unit,
-                "meaning": self.meaning}
+        return {
+            "name": self.name,
+            "title": self.title,
+            "type": self.type,
+            "unit": self.unit,
+            "meaning": self.meaning,
+        }
 
 
 def _spec(name: str, raw: dict[str, Any], where: str) -> ColumnSpec:
@@ -50,8 +70,9 @@ def _spec(name: str, raw: dict[str, Any], where: str) -> ColumnSpec:
         raise ValueError(f"{COLUMNS_FILE.name}: {where}: type {typ!r} not one of {COLUMN_TYPES}")
     if not raw.get("title"):
         raise ValueError(f"{COLUMNS_FILE.name}: {where}: title missing")
-    return ColumnSpec(name=name, title=raw["title"], type=typ, unit=raw.get("unit", ""),
-                      meaning=raw.get("meaning", ""))
+    return ColumnSpec(
+        name=name, title=raw["title"], type=typ, unit=raw.get("unit", ""), meaning=raw.get("meaning", "")
+    )
 
 
 @dataclass(frozen=True)

@@ -69,10 +69,24 @@ def param_specs(qd: QueryDef) -> list[dict[str, Any]]:
             default = default.value
         if default is not None and hasattr(default, "isoformat"):
             default = default.isoformat()
-        out.append({"name": name, "type": typ or "string", "required": field.is_required(), "default": default,
-                    "title": field.title or "", "description": field.description or "",
-                    **({"choices": p.get("enum") or schema.get("$defs", {}).get(p.get("$ref", "").split("/")[-1], {})
-                        .get("enum")} if ("enum" in p or "$ref" in p) else {})})
+        out.append(
+            {
+                "name": name,
+                "type": typ or "string",
+                "required": field.is_required(),
+                "default": default,
+                "title": field.title or "",
+                "description": field.description or "",
+                **(
+                    {
+                        "choices": p.get("enum")
+                        or schema.get("$defs", {}).get(p.get("$ref", "").split("/")[-1], {}).get("enum")
+                    }
+                    if ("enum" in p or "$ref" in p)
+                    else {}
+                ),
+            }
+        )
     return out
 
 
@@ -103,9 +117,17 @@ def result_json(qd: QueryDef, result: QueryResult, columns: list[str] | None = N
     """The JSON of a run: rows keyed by field name, ``columns`` with titles and types."""
     names = columns or list(result.columns)
     rows = result.rows if not columns else [{c: r.get(c) for c in columns} for r in result.rows]
-    return {"name": qd.name, "title": qd.title, "columns": [c.as_dict() for c in columns_for(qd.name, names)],
-            "rows": rows, "nodes": result.nodes, "edges": result.edges, "summary": result.summary,
-            "notes": result.notes, "period": result.period}
+    return {
+        "name": qd.name,
+        "title": qd.title,
+        "columns": [c.as_dict() for c in columns_for(qd.name, names)],
+        "rows": rows,
+        "nodes": result.nodes,
+        "edges": result.edges,
+        "summary": result.summary,
+        "notes": result.notes,
+        "period": result.period,
+    }
 
 
 def _choose_columns(qd: QueryDef, result: QueryResult, wanted: str | None) -> list[str] | None:
@@ -125,9 +147,12 @@ def _choose_columns(qd: QueryDef, result: QueryResult, wanted: str | None) -> li
         (out if name else unknown).append(name or part)
     if unknown:
         near = {u: difflib.get_close_matches(u, names + list(by_title), n=3, cutoff=0.5) for u in unknown}
-        hint = "; ".join(f"{u}（是否想写 / did you mean: {', '.join(n)}）" if n else u for u, n in near.items())
-        raise QueryParamError(f"查询 {qd.name} 没有这些列 / no such column(s): {hint}; "
-                              f"可用 / valid: {', '.join(names)}")
+        hint = "; ".join(
+            f"{u}（是否想写 / did you mean: {', '.join(n)}）" if n else u for u, n in near.items()
+        )
+        raise QueryParamError(
+            f"查询 {qd.name} 没有这些列 / no such column(s): {hint}; 可用 / valid: {', '.join(names)}"
+        )
     return out
 
 
@@ -148,8 +173,9 @@ def _truncate(text: str, width: int) -> str:
 CELL_WIDTH = 28
 
 
-def print_table(qd: QueryDef, result: QueryResult, export_cols: list[ColumnSpec], headers: str,
-                width: int, chosen: bool) -> None:
+def print_table(
+    qd: QueryDef, result: QueryResult, export_cols: list[ColumnSpec], headers: str, width: int, chosen: bool
+) -> None:
     """Fit the table to ``width``: key columns first, long cells cut with …, columns that do not
     fit left out (and named)."""
     order = list(export_cols)
@@ -158,8 +184,10 @@ def print_table(qd: QueryDef, result: QueryResult, export_cols: list[ColumnSpec]
         order = [c for c in order if c.name in keys] + [c for c in order if c.name not in keys]
         order.sort(key=lambda c: keys.index(c.name) if c.name in keys else len(keys))
     cells = {c.name: [_truncate(cell_text(r.get(c.name), c), CELL_WIDTH) for r in result.rows] for c in order}
-    widths = {c.name: max([display_width(c.header(headers))] + [display_width(t) for t in cells[c.name]])
-              for c in order}
+    widths = {
+        c.name: max([display_width(c.header(headers))] + [display_width(t) for t in cells[c.name]])
+        for c in order
+    }
     shown: list[ColumnSpec] = []
     used = 4
     for c in order:
@@ -171,16 +199,19 @@ def print_table(qd: QueryDef, result: QueryResult, export_cols: list[ColumnSpec]
     table = Table(title=f"{qd.title}（{len(result.rows)} 行 / rows）", show_lines=False)
     for c in shown:
         numeric = c.type in ("int", "float", "percent")
-        table.add_column(c.header(headers), justify="right" if numeric else "left", no_wrap=True,
-                         overflow="ellipsis")
+        table.add_column(
+            c.header(headers), justify="right" if numeric else "left", no_wrap=True, overflow="ellipsis"
+        )
     for i in range(len(result.rows)):
         table.add_row(*[cells[c.name][i] for c in shown])
     console.print(table)
     left = [c for c in order if c not in shown]
     if left:
-        console.print(f"另有 {len(left)} 列未显示 / {len(left)} more column(s) not shown: "
-                      f"{'、'.join(c.header(headers) for c in left)}（--columns 选列，或 --format records）",
-                      highlight=False)
+        console.print(
+            f"另有 {len(left)} 列未显示 / {len(left)} more column(s) not shown: "
+            f"{'、'.join(c.header(headers) for c in left)}（--columns 选列，或 --format records）",
+            highlight=False,
+        )
 
 
 def print_records(qd: QueryDef, result: QueryResult, export_cols: list[ColumnSpec], headers: str) -> None:
@@ -197,33 +228,52 @@ def print_records(qd: QueryDef, result: QueryResult, export_cols: list[ColumnSpe
 
 def print_footer(result: QueryResult) -> None:
     if result.period:
-        console.print(f"统计期 / period: {result.period.get('date_from') or '最早记录'} ~ "
-                      f"{result.period.get('date_to') or '…'}", highlight=False)
+        console.print(
+            f"统计期 / period: {result.period.get('date_from') or '最早记录'} ~ "
+            f"{result.period.get('date_to') or '…'}",
+            highlight=False,
+        )
     if result.summary:
         items, tables = summary_parts(result.summary, "")
         text = "；".join(f"{t}：{cell_text(v)}" for t, v in items)
         if text:
             console.print(f"汇总 / summary: {text}", highlight=False)
         if tables:
-            console.print(f"另有汇总表 / more summary tables (--format xlsx or json): "
-                          f"{'、'.join(t.name for t in tables)}", highlight=False)
+            console.print(
+                f"另有汇总表 / more summary tables (--format xlsx or json): "
+                f"{'、'.join(t.name for t in tables)}",
+                highlight=False,
+            )
     print_notes(result)
 
 
 @query_app.command("list")
-def query_list(fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="table 或 json")] = ListFormat.table) -> None:
+def query_list(
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="table 或 json")] = ListFormat.table,
+) -> None:
     """List the prepared queries: names, titles and parameters."""
     qs = sorted(all_queries(), key=lambda q: q.name)
     if fmt == ListFormat.json:
-        data = [{"name": q.name, "title": q.title, "description": q.description, "entity": q.entity,
-                 "aggregate": q.aggregate, "scopes": sorted(q.scopes),
-                 "columns": [c.as_dict() for c in columns_for(q.name, q.columns)],
-                 "params": param_specs(q)} for q in qs]
+        data = [
+            {
+                "name": q.name,
+                "title": q.title,
+                "description": q.description,
+                "entity": q.entity,
+                "aggregate": q.aggregate,
+                "scopes": sorted(q.scopes),
+                "columns": [c.as_dict() for c in columns_for(q.name, q.columns)],
+                "params": param_specs(q),
+            }
+            for q in qs
+        ]
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n")
         return
     table = Table("名称 / name", "标题 / title", "参数 / parameters")
     for q in qs:
-        ps = ", ".join(f"{p['name']}{'*' if p['required'] else '=' + str(p['default'])}" for p in param_specs(q))
+        ps = ", ".join(
+            f"{p['name']}{'*' if p['required'] else '=' + str(p['default'])}" for p in param_specs(q)
+        )
         table.add_row(q.name, q.title, ps)
     console.print(table)
     console.print("* 必填 / required；每个查询的详细说明 / details: kg query describe NAME")
@@ -246,12 +296,19 @@ def describe_text(qd: QueryDef) -> str:
         unit = f"（{c.unit}）" if c.unit else ""
         lines.append(f"  {c.title}{unit}  {c.name}  {TYPE_TITLES.get(c.type, c.type)}  {c.meaning}")
     example = " ".join(f"-p {p['name']}=…" for p in specs if p["required"])
-    lines += ["", f"运行 / run: kg query run {qd.name} {example} --format table|records|json|csv|xlsx".replace("  ", " ")]
+    lines += [
+        "",
+        f"运行 / run: kg query run {qd.name} {example} --format table|records|json|csv|xlsx".replace(
+            "  ", " "
+        ),
+    ]
     return "\n".join(lines)
 
 
 @query_app.command("describe")
-def query_describe(name: Annotated[str, typer.Argument(help="查询名称 / query name (kg query list)")]) -> None:
+def query_describe(
+    name: Annotated[str, typer.Argument(help="查询名称 / query name (kg query list)")],
+) -> None:
     """Print what a query answers, each parameter (type, default, meaning) and each result column."""
     console.print(describe_text(get_query(name)), highlight=False, soft_wrap=True)
 
@@ -259,11 +316,19 @@ def query_describe(name: Annotated[str, typer.Argument(help="查询名称 / quer
 @query_app.command("run")
 def query_run(
     name: Annotated[str, typer.Argument(help="查询名称 / query name (kg query list)")],
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="名称=值 / name=value, repeatable")] = None,
-    fmt: Annotated[OutFormat, typer.Option("--format", "-f", help="table|records|json|csv|xlsx")] = OutFormat.table,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="名称=值 / name=value, repeatable")
+    ] = None,
+    fmt: Annotated[
+        OutFormat, typer.Option("--format", "-f", help="table|records|json|csv|xlsx")
+    ] = OutFormat.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件 / output file")] = None,
-    headers: Annotated[Headers, typer.Option("--headers", help="列标题：zh 中文（默认）或 en 字段名")] = Headers.zh,
-    columns: Annotated[str | None, typer.Option("--columns", help="只要这些列，逗号分隔 / only these columns: a,b,c")] = None,
+    headers: Annotated[
+        Headers, typer.Option("--headers", help="列标题：zh 中文（默认）或 en 字段名")
+    ] = Headers.zh,
+    columns: Annotated[
+        str | None, typer.Option("--columns", help="只要这些列，逗号分隔 / only these columns: a,b,c")
+    ] = None,
 ) -> None:
     """Run one prepared query; a query without required parameters runs with its defaults."""
     from queries.period import data_as_of
@@ -274,7 +339,9 @@ def query_run(
     if fmt == OutFormat.xlsx and output is None:
         raise QueryParamError("xlsx 格式需要 -o 文件名 / the xlsx format needs -o FILE")
     if fmt in (OutFormat.table, OutFormat.records) and output is not None:
-        raise QueryParamError("table/records 格式只输出到屏幕，请用 csv/json/xlsx / use csv, json or xlsx with -o")
+        raise QueryParamError(
+            "table/records 格式只输出到屏幕，请用 csv/json/xlsx / use csv, json or xlsx with -o"
+        )
     s = get_settings()
     with session_driver(s) as driver:
         if not warn_if_empty(driver, s):
@@ -282,8 +349,9 @@ def query_run(
         result = qd.run(driver, s.neo4j_database, validated)
         as_of = data_as_of(driver, s.neo4j_database) if fmt == OutFormat.xlsx else None
     chosen = _choose_columns(qd, result, columns)
-    export = build_export(qd.name, qd.title, qd.description, result, params=validated, data_as_of=as_of,
-                          columns=chosen)
+    export = build_export(
+        qd.name, qd.title, qd.description, result, params=validated, data_as_of=as_of, columns=chosen
+    )
     if fmt == OutFormat.table:
         print_table(qd, result, export.table.columns, headers.value, console.width, chosen is not None)
         print_footer(result)
@@ -299,8 +367,10 @@ def query_run(
         print_notes(result)
         return
     if fmt == OutFormat.json:
-        data = (json.dumps(result_json(qd, result, chosen), ensure_ascii=False, indent=2, default=_json_default)
-                + "\n").encode("utf-8")
+        data = (
+            json.dumps(result_json(qd, result, chosen), ensure_ascii=False, indent=2, default=_json_default)
+            + "\n"
+        ).encode("utf-8")
     else:
         data = write_csv(export, headers.value)
     if output is None:
@@ -347,8 +417,10 @@ def require_purpose(purpose: str | None) -> str:
 
     stated = clean_purpose(purpose)
     if stated is None:
-        raise BadPurpose("请用 --purpose 说明调阅事由（记入调阅记录）/ state the purpose with --purpose "
-                         "(it is written to the access log)")
+        raise BadPurpose(
+            "请用 --purpose 说明调阅事由（记入调阅记录）/ state the purpose with --purpose "
+            "(it is written to the access log)"
+        )
     return stated
 
 
@@ -360,12 +432,26 @@ def personal_entity_ids(nodes: list[dict[str, Any]]) -> list[str]:
 
 
 def export_cmd(
-    output: Annotated[Path, typer.Option("--output", "-o", help="输出文件（csv 格式为文件夹）/ output file (a folder for csv)")],
-    fmt: Annotated[GraphFormat, typer.Option("--format", "-f", help="graphml|gexf|csv|neo4j-csv")] = GraphFormat.graphml,
-    query: Annotated[list[str] | None, typer.Option("--query", "-q", help="查询名称，可多次 / query name, repeatable")] = None,
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="名称=值，传给每个查询中有此参数者")] = None,
-    purpose: Annotated[str | None, typer.Option(
-        "--purpose", help="调阅事由（必填，记入调阅记录）/ purpose of the export (required, written to the access log)")] = None,
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="输出文件（csv 格式为文件夹）/ output file (a folder for csv)"),
+    ],
+    fmt: Annotated[
+        GraphFormat, typer.Option("--format", "-f", help="graphml|gexf|csv|neo4j-csv")
+    ] = GraphFormat.graphml,
+    query: Annotated[
+        list[str] | None, typer.Option("--query", "-q", help="查询名称，可多次 / query name, repeatable")
+    ] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="名称=值，传给每个查询中有此参数者")
+    ] = None,
+    purpose: Annotated[
+        str | None,
+        typer.Option(
+            "--purpose",
+            help="调阅事由（必填，记入调阅记录）/ purpose of the export (required, written to the access log)",
+        ),
+    ] = None,
 ) -> None:
     """Export a subgraph for Gephi or neo4j-admin import: the nodes/edges of the given queries, or the
     whole domain graph (streamed). The file (personal data) is written owner-only (0600); the export
@@ -397,15 +483,28 @@ def export_cmd(
         with private_output(output):
             g = write_export(_recording_personal(stream, written), output, fmt.value)  # type: ignore[arg-type]
         try:
-            write_access(driver, s.neo4j_database, local_record(
-                "kg export", purpose=stated, entity_ids=written,
-                params={"format": fmt.value, "queries": [qd.name for qd, _ in per_query] or "whole_graph",
-                        **raw}, output=output))
+            write_access(
+                driver,
+                s.neo4j_database,
+                local_record(
+                    "kg export",
+                    purpose=stated,
+                    entity_ids=written,
+                    params={
+                        "format": fmt.value,
+                        "queries": [qd.name for qd, _ in per_query] or "whole_graph",
+                        **raw,
+                    },
+                    output=output,
+                ),
+            )
         except BaseException:  # no unrecorded copy of personal data is left behind
             _remove_output(output)
             raise
-    console.print(f"已导出 / exported {g.node_count} 个节点 / nodes, {g.edge_count} 条关系 / edges → {output}",
-                  highlight=False)
+    console.print(
+        f"已导出 / exported {g.node_count} 个节点 / nodes, {g.edge_count} 条关系 / edges → {output}",
+        highlight=False,
+    )
 
 
 def _recording_personal(g: Any, written: list[str]) -> Any:
@@ -431,5 +530,3 @@ def _remove_output(output: Path) -> None:
         shutil.rmtree(output, ignore_errors=True)
     else:
         output.unlink(missing_ok=True)
-
-

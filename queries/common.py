@@ -51,13 +51,20 @@ AsOf = Annotated[dt.date, BeforeValidator(parse_cn_date)]
 
 
 def as_of_field() -> Any:
-    return Field(None, title="截至日期",
-                 description="as_of：按此日期判断“当前”任职、职务与逾期；不填则为数据截至日期（图中最新的业务日期），"
-                             "图中没有带日期的数据时为今天")
+    return Field(
+        None,
+        title="截至日期",
+        description="as_of：按此日期判断“当前”任职、职务与逾期；不填则为数据截至日期（图中最新的业务日期），"
+        "图中没有带日期的数据时为今天",
+    )
 
 
 def date_from_field(default: str = "") -> Any:
-    return Field(None, title="统计起始日期", description="date_from：统计期起点（含）" + (f"；不填则{default}" if default else ""))
+    return Field(
+        None,
+        title="统计起始日期",
+        description="date_from：统计期起点（含）" + (f"；不填则{default}" if default else ""),
+    )
 
 
 def date_to_field() -> Any:
@@ -87,15 +94,22 @@ LEADER_RANKS: list[str] = [r.value for r in KNOWN_RANKS if RANK_ORDER[r] >= RANK
 RANK_SCOPES: dict[str, list[str]] = {
     RankScope.ALL.value: [r.value for r in Rank],
     RankScope.DIVISION_AND_ABOVE.value: LEADER_RANKS,
-    RankScope.SECTION_AND_BELOW.value: [r.value for r in KNOWN_RANKS if RANK_ORDER[r] <= RANK_ORDER[Rank.SECTION]],
+    RankScope.SECTION_AND_BELOW.value: [
+        r.value for r in KNOWN_RANKS if RANK_ORDER[r] <= RANK_ORDER[Rank.SECTION]
+    ],
 }
 """Ranks each rank scope admits. An officer whose rank is unknown is admitted only by 全部: a
 rank-restricted rule cannot be judged for him (the queries count such officers in their notes)."""
 PETITION_SOURCE_VALUES: list[str] = sorted(s.value for s in PETITION_SOURCES)
 
 
-def run_cypher(driver: neo4j.Driver, database: str, name: str, params: Mapping[str, Any],
-               slots: dict[str, str] | None = None) -> list[neo4j.Record]:
+def run_cypher(
+    driver: neo4j.Driver,
+    database: str,
+    name: str,
+    params: Mapping[str, Any],
+    slots: dict[str, str] | None = None,
+) -> list[neo4j.Record]:
     """Run the Cypher file ``name`` (read routing, server-side timeout) with exactly its params.
 
     ``params`` may hold more keys than the file uses (a whole parameter model); a key the file
@@ -107,7 +121,9 @@ def run_cypher(driver: neo4j.Driver, database: str, name: str, params: Mapping[s
         raise ValueError(f"{name}: parameters not supplied: {sorted(missing)}")
     values = {k: params[k] for k in cf.params}
     query = neo4j.Query(cf.render(slots), timeout=get_settings().kg_query_timeout)  # type: ignore[arg-type]
-    records, _, _ = driver.execute_query(query, values, database_=database, routing_=neo4j.RoutingControl.READ)
+    records, _, _ = driver.execute_query(
+        query, values, database_=database, routing_=neo4j.RoutingControl.READ
+    )
     log.debug("query %s returned %d records", name, len(records))
     return list(records)
 
@@ -161,8 +177,13 @@ def node_entity(node: neo4j.graph.Node | None) -> dict[str, Any] | None:
     spec = node_spec(label)
     props = {f: plain(node.get(f)) for f in spec.fields if node.get(f) is not None}
     key = props.get(spec.key)
-    return {"id": entity_id(label, key), "type": label, "key": key,
-            "caption": props.get(spec.name_field, key), "props": props}
+    return {
+        "id": entity_id(label, key),
+        "type": label,
+        "key": key,
+        "caption": props.get(spec.name_field, key),
+        "props": props,
+    }
 
 
 class EntityCollector:
@@ -253,6 +274,8 @@ def parse_entity_id(value: str) -> tuple[str, str]:
     """``"Officer:010203"`` → ``("Officer", "010203")``; the label must be a schema label."""
     label, sep, key = value.partition(":")
     if not sep or not key or label not in _LABELS:
-        raise ValueError(f"实体编号应为“类型:编号”，类型为 {', '.join(sorted(_LABELS))} 之一 / "
-                         f"an entity id is 'Label:key' with Label one of the schema labels, got {value!r}")
+        raise ValueError(
+            f"实体编号应为“类型:编号”，类型为 {', '.join(sorted(_LABELS))} 之一 / "
+            f"an entity id is 'Label:key' with Label one of the schema labels, got {value!r}"
+        )
     return label, key

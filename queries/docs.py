@@ -45,12 +45,16 @@ def render_reference() -> str:
             out += ["| 参数 | 类型 | 默认 | 含义 |", "|---|---|---|---|"]
             for name, f in fields.items():
                 meaning = "；".join(x for x in (f.title, f.description) if x)
-                out.append(f"| `{name}` | {_cell(type_name(f.annotation)[0])} | {_cell(default_text(qd, name))} "
-                           f"| {_cell(meaning)} |")
+                out.append(
+                    f"| `{name}` | {_cell(type_name(f.annotation)[0])} | {_cell(default_text(qd, name))} "
+                    f"| {_cell(meaning)} |"
+                )
             out.append("")
         out += ["| 列 | 字段 | 类型 | 单位 | 含义 |", "|---|---|---|---|---|"]
         for c in columns_for(qd.name, qd.columns):
-            out.append(f"| {_cell(c.title)} | `{c.name}` | {TYPE_TITLES[c.type]} | {_cell(c.unit)} | {_cell(c.meaning)} |")
+            out.append(
+                f"| {_cell(c.title)} | `{c.name}` | {TYPE_TITLES[c.type]} | {_cell(c.unit)} | {_cell(c.meaning)} |"
+            )
         out.append("")
     out.append(END)
     return "\n".join(out)

@@ -40,13 +40,20 @@ from queries.registry import QueryResult, load_cypher
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ExportFormat", "GraphStream", "merge_results", "query_stream", "whole_graph_stream", "write_export"]
+__all__ = [
+    "ExportFormat",
+    "GraphStream",
+    "merge_results",
+    "query_stream",
+    "whole_graph_stream",
+    "write_export",
+]
 
 ExportFormat = Literal["graphml", "gexf", "csv", "neo4j-csv"]
 Kind = Literal["string", "int", "double", "boolean", "date", "list"]
 
-NodeRow = tuple[str, str, str, dict[str, Any]]          # (id, label, caption, props)
-EdgeRow = tuple[str, str, str, dict[str, Any]]          # (type, from id, to id, props)
+NodeRow = tuple[str, str, str, dict[str, Any]]  # (id, label, caption, props)
+EdgeRow = tuple[str, str, str, dict[str, Any]]  # (type, from id, to id, props)
 
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 CHUNK = 2000
@@ -105,7 +112,9 @@ def edge_attributes() -> dict[str, Kind]:
 class GraphStream:
     """Nodes then edges, each an iterator produced on demand (the edges after the nodes)."""
 
-    def __init__(self, nodes: Callable[[], Iterable[NodeRow]], edges: Callable[[], Iterable[EdgeRow]]) -> None:
+    def __init__(
+        self, nodes: Callable[[], Iterable[NodeRow]], edges: Callable[[], Iterable[EdgeRow]]
+    ) -> None:
         self.nodes = nodes
         self.edges = edges
         self.node_count = 0
@@ -132,8 +141,13 @@ def whole_graph_stream(driver: neo4j.Driver, database: str) -> GraphStream:
 
     def edges() -> Iterator[EdgeRow]:
         for spec in REL_SPECS:
-            slots = {"from_label": q(spec.from_label), "rel_type": q(spec.type), "to_label": q(spec.to_label),
-                     "from_key": q(node_spec(spec.from_label).key), "to_key": q(node_spec(spec.to_label).key)}
+            slots = {
+                "from_label": q(spec.from_label),
+                "rel_type": q(spec.type),
+                "to_label": q(spec.to_label),
+                "from_key": q(node_spec(spec.from_label).key),
+                "to_key": q(node_spec(spec.to_label).key),
+            }
             allowed = set(spec.prop_fields)
             for a, b, p in _rows(driver, database, load_cypher("export_rels").render(slots)):
                 props = {k: plain(v) for k, v in p.items() if k in allowed}
@@ -190,20 +204,39 @@ def _text(value: Any, kind: Kind) -> str | None:
     return _ILLEGAL_XML.sub("", str(value))
 
 
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;",
-                          "\t": "&#9;"})
+_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+)
 
 
 def _esc(text: str) -> str:
     return text.translate(_ESCAPES)
 
 
-_GRAPHML_TYPE = {"string": "string", "int": "long", "double": "double", "boolean": "boolean", "date": "string",
-                 "list": "string"}
-_GEXF_TYPE = {"string": "string", "int": "long", "double": "double", "boolean": "boolean", "date": "string",
-              "list": "string"}
-_NEO4J_TYPE = {"string": "", "int": ":long", "double": ":double", "boolean": ":boolean", "date": ":date",
-               "list": ":string[]"}
+_GRAPHML_TYPE = {
+    "string": "string",
+    "int": "long",
+    "double": "double",
+    "boolean": "boolean",
+    "date": "string",
+    "list": "string",
+}
+_GEXF_TYPE = {
+    "string": "string",
+    "int": "long",
+    "double": "double",
+    "boolean": "boolean",
+    "date": "string",
+    "list": "string",
+}
+_NEO4J_TYPE = {
+    "string": "",
+    "int": ":long",
+    "double": ":double",
+    "boolean": ":boolean",
+    "date": ":date",
+    "list": ":string[]",
+}
 
 
 # -- writers --------------------------------------------------------------------------------------
@@ -214,17 +247,22 @@ def _graphml(out: IO[str], g: GraphStream) -> None:
     nid = {name: f"n{i}" for i, name in enumerate(nattrs)}
     eid = {name: f"e{i}" for i, name in enumerate(eattrs)}
     w = out.write
-    w('<?xml version="1.0" encoding="utf-8"?>\n<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
-      'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
-      'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n')
+    w(
+        '<?xml version="1.0" encoding="utf-8"?>\n<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+        'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
+    )
     for name, kind in nattrs.items():
         w(f'<key id="{nid[name]}" for="node" attr.name="{_esc(name)}" attr.type="{_GRAPHML_TYPE[kind]}"/>\n')
     for name, kind in eattrs.items():
         w(f'<key id="{eid[name]}" for="edge" attr.name="{_esc(name)}" attr.type="{_GRAPHML_TYPE[kind]}"/>\n')
     w('<graph edgedefault="directed">\n')
     for node_id, label, caption, props in g.nodes():
-        parts = [f'<node id="{_esc(node_id)}">', f'<data key="{nid["label"]}">{_esc(caption)}</data>',
-                 f'<data key="{nid["type"]}">{label}</data>']
+        parts = [
+            f'<node id="{_esc(node_id)}">',
+            f'<data key="{nid["label"]}">{_esc(caption)}</data>',
+            f'<data key="{nid["type"]}">{label}</data>',
+        ]
         for k, v in props.items():
             t = _text(v, nattrs.get(k, "string"))
             if t is not None and k in nid:
@@ -232,8 +270,10 @@ def _graphml(out: IO[str], g: GraphStream) -> None:
         w("".join(parts) + "</node>\n")
         g.node_count += 1
     for i, (rtype, src, dst, props) in enumerate(g.edges()):
-        parts = [f'<edge id="r{i}" source="{_esc(src)}" target="{_esc(dst)}">',
-                 f'<data key="{eid["type"]}">{rtype}</data>']
+        parts = [
+            f'<edge id="r{i}" source="{_esc(src)}" target="{_esc(dst)}">',
+            f'<data key="{eid["type"]}">{rtype}</data>',
+        ]
         for k, v in props.items():
             t = _text(v, eattrs.get(k, "string"))
             if t is not None and k in eid:
@@ -249,8 +289,10 @@ def _gexf(out: IO[str], g: GraphStream) -> None:
     nid = {name: str(i) for i, name in enumerate(nattrs)}
     eid = {name: str(i) for i, name in enumerate(eattrs)}
     w = out.write
-    w('<?xml version="1.0" encoding="utf-8"?>\n<gexf xmlns="http://www.gexf.net/1.2draft" version="1.2">\n'
-      '<graph defaultedgetype="directed" mode="static">\n<attributes class="node" mode="static">\n')
+    w(
+        '<?xml version="1.0" encoding="utf-8"?>\n<gexf xmlns="http://www.gexf.net/1.2draft" version="1.2">\n'
+        '<graph defaultedgetype="directed" mode="static">\n<attributes class="node" mode="static">\n'
+    )
     for name, kind in nattrs.items():
         w(f'<attribute id="{nid[name]}" title="{_esc(name)}" type="{_GEXF_TYPE[kind]}"/>\n')
     w('</attributes>\n<attributes class="edge" mode="static">\n')
@@ -263,7 +305,9 @@ def _gexf(out: IO[str], g: GraphStream) -> None:
             t = _text(v, nattrs.get(k, "string"))
             if t is not None and k in nid:
                 vals.append(f'<attvalue for="{nid[k]}" value="{_esc(t)}"/>')
-        w(f'<node id="{_esc(node_id)}" label="{_esc(caption)}"><attvalues>{"".join(vals)}</attvalues></node>\n')
+        w(
+            f'<node id="{_esc(node_id)}" label="{_esc(caption)}"><attvalues>{"".join(vals)}</attvalues></node>\n'
+        )
         g.node_count += 1
     w("</nodes>\n<edges>\n")
     for i, (rtype, src, dst, props) in enumerate(g.edges()):
@@ -272,8 +316,10 @@ def _gexf(out: IO[str], g: GraphStream) -> None:
             t = _text(v, eattrs.get(k, "string"))
             if t is not None and k in eid:
                 vals.append(f'<attvalue for="{eid[k]}" value="{_esc(t)}"/>')
-        w(f'<edge id="{i}" source="{_esc(src)}" target="{_esc(dst)}" label="{rtype}">'
-          f'<attvalues>{"".join(vals)}</attvalues></edge>\n')
+        w(
+            f'<edge id="{i}" source="{_esc(src)}" target="{_esc(dst)}" label="{rtype}">'
+            f"<attvalues>{''.join(vals)}</attvalues></edge>\n"
+        )
         g.edge_count += 1
     w("</edges>\n</graph>\n</gexf>\n")
 
@@ -301,7 +347,14 @@ def _csv(folder: Path, g: GraphStream, neo4j_flavour: bool) -> None:
         else:
             w.writerow(["Id", "Label", "type", *nfields])
         for node_id, label, caption, props in g.nodes():
-            w.writerow([node_id, label, caption, *(_csv_value(props.get(k), nattrs[k], neo4j_flavour) for k in nfields)])
+            w.writerow(
+                [
+                    node_id,
+                    label,
+                    caption,
+                    *(_csv_value(props.get(k), nattrs[k], neo4j_flavour) for k in nfields),
+                ]
+            )
             g.node_count += 1
     with _private(folder / "edges.csv") as f:
         w = csv.writer(f, lineterminator="\n")
@@ -311,7 +364,11 @@ def _csv(folder: Path, g: GraphStream, neo4j_flavour: bool) -> None:
             w.writerow(["Source", "Target", "Type", "Id", "Label", *efields])
         for i, (rtype, src, dst, props) in enumerate(g.edges()):
             values = [_csv_value(props.get(k), eattrs[k], neo4j_flavour) for k in efields]
-            w.writerow([src, dst, rtype, *values] if neo4j_flavour else [src, dst, "Directed", f"r{i}", rtype, *values])
+            w.writerow(
+                [src, dst, rtype, *values]
+                if neo4j_flavour
+                else [src, dst, "Directed", f"r{i}", rtype, *values]
+            )
             g.edge_count += 1
 
 

@@ -14,8 +14,11 @@ from pydantic import BaseModel, ValidationError
 __all__ = ["describe_errors", "type_name"]
 
 _TYPE_NAMES = {
-    "int": ("整数", "an integer"), "float": ("数值", "a number"), "bool": ("是/否（true/false）", "true or false"),
-    "date": ("日期（2024-03-05 或 2024年3月5日）", "a date (2024-03-05)"), "str": ("文本", "text"),
+    "int": ("整数", "an integer"),
+    "float": ("数值", "a number"),
+    "bool": ("是/否（true/false）", "true or false"),
+    "date": ("日期（2024-03-05 或 2024年3月5日）", "a date (2024-03-05)"),
+    "str": ("文本", "text"),
 }
 
 
@@ -85,8 +88,11 @@ def describe_errors(query: str, model: type[BaseModel], raw: dict[str, Any], e: 
     if bad:
         parts.append(f"参数值有误 / bad value(s): {'; '.join(bad)}")
     valid = ", ".join(known) or "（无 / none）"
-    return (f"查询 {query} 的参数有误 / bad parameters for {query}: " + " | ".join(parts)
-            + f" —— 可用参数 / valid parameters: {valid}（kg query describe {query}）")
+    return (
+        f"查询 {query} 的参数有误 / bad parameters for {query}: "
+        + " | ".join(parts)
+        + f" —— 可用参数 / valid parameters: {valid}（kg query describe {query}）"
+    )
 
 
 _MSG = {

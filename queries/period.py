@@ -18,8 +18,16 @@ from graph.errors import QueryParamError
 from graph.schema import NODE_SPECS
 from queries.common import run_cypher
 
-__all__ = ["Window", "data_as_of", "data_presence", "has_domain_data", "empty_database_message", "resolve_window",
-           "STALE_DATA_DAYS", "EMPTY_EXIT_CODE"]
+__all__ = [
+    "Window",
+    "data_as_of",
+    "data_presence",
+    "has_domain_data",
+    "empty_database_message",
+    "resolve_window",
+    "STALE_DATA_DAYS",
+    "EMPTY_EXIT_CODE",
+]
 
 EMPTY_EXIT_CODE = 3
 """Exit code of ``kg query run`` when the database holds no domain data (scripts notice)."""
@@ -28,8 +36,16 @@ STALE_DATA_DAYS = 30
 """An ``as_of`` more than this many days after the data's own date gets a note: later records
 were not loaded, so anything "overdue" or "not visited lately" may only be missing."""
 
-NODE_COUNT_FIELDS = ("units", "party_orgs", "officers", "clues", "cases", "inspections", "rectifications",
-                     "responsibilities")
+NODE_COUNT_FIELDS = (
+    "units",
+    "party_orgs",
+    "officers",
+    "clues",
+    "cases",
+    "inspections",
+    "rectifications",
+    "responsibilities",
+)
 assert len(NODE_COUNT_FIELDS) == len(NODE_SPECS)
 
 
@@ -56,9 +72,11 @@ def empty_database_message(settings: Any) -> str:
         where = f"NEO4J_URI={settings.neo4j_uri}（数据库 {settings.neo4j_database}）"
     else:
         where = f"内置数据库 KG_VAR_DIR={settings.kg_var_dir}，KG_NEO4J_PORT={settings.kg_neo4j_port}"
-    return (f"数据库为空：{where} 中没有任何业务数据（单位、民警、线索……）；请检查 KG_VAR_DIR / NEO4J_URI 是否指向"
-            f"已导入数据的库，或先运行 kg ingest DIR / the database holds no domain data: check KG_VAR_DIR / "
-            f"NEO4J_URI, or load data with kg ingest DIR")
+    return (
+        f"数据库为空：{where} 中没有任何业务数据（单位、民警、线索……）；请检查 KG_VAR_DIR / NEO4J_URI 是否指向"
+        f"已导入数据的库，或先运行 kg ingest DIR / the database holds no domain data: check KG_VAR_DIR / "
+        f"NEO4J_URI, or load data with kg ingest DIR"
+    )
 
 
 @dataclass
@@ -73,19 +91,31 @@ class Window:
     notes: list[str] = field(default_factory=list)
 
     def period(self) -> dict[str, Any]:
-        return {"date_from": self.date_from.isoformat() if self.date_from else None,
-                "date_to": self.date_to.isoformat()}
+        return {
+            "date_from": self.date_from.isoformat() if self.date_from else None,
+            "date_to": self.date_to.isoformat(),
+        }
 
     def label(self) -> str:
         return f"{self.date_from.isoformat() if self.date_from else '最早记录'}~{self.date_to.isoformat()}"
 
     def summary(self) -> dict[str, Any]:
-        return {"as_of": self.as_of.isoformat(), "data_as_of": self.data_date.isoformat() if self.data_date else None}
+        return {
+            "as_of": self.as_of.isoformat(),
+            "data_as_of": self.data_date.isoformat() if self.data_date else None,
+        }
 
 
-def resolve_window(driver: neo4j.Driver, database: str, *, as_of: dt.date | None, date_from: dt.date | None = None,
-                   date_to: dt.date | None = None, default_days: int | None = None,
-                   default_from: dt.date | None = None) -> Window:
+def resolve_window(
+    driver: neo4j.Driver,
+    database: str,
+    *,
+    as_of: dt.date | None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    default_days: int | None = None,
+    default_from: dt.date | None = None,
+) -> Window:
     """Fill in the defaults: ``as_of`` = the data's date (today when the graph has no dated record),
     ``date_to`` = ``as_of``, ``date_from`` = ``default_from``, else ``default_days`` days up to
     ``date_to``, else no lower bound. Notes say when the dates rest on missing data."""
@@ -96,8 +126,10 @@ def resolve_window(driver: neo4j.Driver, database: str, *, as_of: dt.date | None
             notes.append("图中没有任何带日期的业务数据（线索、案件、走访、检查），截至日期按今天计算。")
         as_of = data_date or dt.date.today()
     elif data_date is not None and (as_of - data_date).days > STALE_DATA_DAYS:
-        notes.append(f"截至日期 {as_of.isoformat()} 晚于数据截至日期 {data_date.isoformat()}："
-                     "此后的记录没有导入，逾期、久未走访等判断可能只是数据缺失。")
+        notes.append(
+            f"截至日期 {as_of.isoformat()} 晚于数据截至日期 {data_date.isoformat()}："
+            "此后的记录没有导入，逾期、久未走访等判断可能只是数据缺失。"
+        )
     end = date_to or as_of
     if date_from is not None:
         start: dt.date | None = date_from
@@ -108,6 +140,8 @@ def resolve_window(driver: neo4j.Driver, database: str, *, as_of: dt.date | None
     else:
         start = None
     if start is not None and start > end:
-        raise QueryParamError(f"统计起始日期 {start.isoformat()} 晚于截止日期 {end.isoformat()} / "
-                              f"date_from {start.isoformat()} is after date_to {end.isoformat()}")
+        raise QueryParamError(
+            f"统计起始日期 {start.isoformat()} 晚于截止日期 {end.isoformat()} / "
+            f"date_from {start.isoformat()} is after date_to {end.isoformat()}"
+        )
     return Window(as_of=as_of, date_to=end, date_from=start, data_date=data_date, notes=notes)

@@ -64,15 +64,15 @@ class NoParams(BaseModel):
 @dataclass(frozen=True)
 class QueryDef:
     name: str
-    title: str                       # Chinese
-    description: str                 # Chinese, one paragraph
+    title: str  # Chinese
+    description: str  # Chinese, one paragraph
     params: type[BaseModel]
     run: Callable[[neo4j.Driver, str, Any], QueryResult]
     scopes: frozenset[str] = field(default_factory=frozenset)  # schema scopes the result touches
-    entity: str | None = None        # label when the query is about one entity (its key is required)
-    aggregate: bool = False          # counts and rates only, no individual's data (leaders may run it)
-    columns: tuple[str, ...] = ()    # result columns, in order
-    cypher: tuple[str, ...] = ()     # the .cypher files the query runs (checked against ``params``)
+    entity: str | None = None  # label when the query is about one entity (its key is required)
+    aggregate: bool = False  # counts and rates only, no individual's data (leaders may run it)
+    columns: tuple[str, ...] = ()  # result columns, in order
+    cypher: tuple[str, ...] = ()  # the .cypher files the query runs (checked against ``params``)
 
     def validate(self, raw: dict[str, Any]) -> BaseModel:
         """Validate raw parameters; errors become a QueryParamError in Chinese and English."""
@@ -156,12 +156,20 @@ def load_cypher(name: str) -> CypherFile:
     def _split(value: str | None) -> tuple[str, ...]:
         return tuple(p.strip() for p in (value or "").split(",") if p.strip())
 
-    cf = CypherFile(name=name, title=head["title"], description=head["description"],
-                    columns=_split(head.get("columns")), internal=frozenset(_split(head.get("internal"))),
-                    templates=frozenset(_split(head.get("template"))), text=text)
+    cf = CypherFile(
+        name=name,
+        title=head["title"],
+        description=head["description"],
+        columns=_split(head.get("columns")),
+        internal=frozenset(_split(head.get("internal"))),
+        templates=frozenset(_split(head.get("template"))),
+        text=text,
+    )
     used_slots = set(_TEMPLATE.findall(text))
     if used_slots != set(cf.templates):
-        raise ValueError(f"{path}: template slots used {sorted(used_slots)} ≠ declared {sorted(cf.templates)}")
+        raise ValueError(
+            f"{path}: template slots used {sorted(used_slots)} ≠ declared {sorted(cf.templates)}"
+        )
     return cf
 
 
@@ -200,5 +208,6 @@ def get_query(name: str) -> QueryDef:
     try:
         return _QUERIES[name]
     except KeyError:
-        raise NotFound(f"没有名为 {name!r} 的查询 / no query named {name!r}; "
-                       f"可用 / known: {', '.join(sorted(_QUERIES))}") from None
+        raise NotFound(
+            f"没有名为 {name!r} 的查询 / no query named {name!r}; 可用 / known: {', '.join(sorted(_QUERIES))}"
+        ) from None

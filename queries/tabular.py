@@ -31,7 +31,16 @@ from pydantic import BaseModel
 
 from queries.columns import TYPE_TITLES, ColumnSpec, columns_for, summary_title
 
-__all__ = ["Export", "Sheet", "build_export", "summary_parts", "cell_text", "neutralise", "write_csv", "write_xlsx"]
+__all__ = [
+    "Export",
+    "Sheet",
+    "build_export",
+    "summary_parts",
+    "cell_text",
+    "neutralise",
+    "write_csv",
+    "write_xlsx",
+]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 LIST_SEP = "、"
@@ -59,12 +68,12 @@ class Export:
     query: str
     title: str
     description: str
-    params: list[tuple[str, str, Any]]        # (name, Chinese title, value used)
+    params: list[tuple[str, str, Any]]  # (name, Chinese title, value used)
     table: Sheet
     period: dict[str, Any] = field(default_factory=dict)
     data_as_of: dt.date | None = None
     notes: list[str] = field(default_factory=list)
-    summary_items: list[tuple[str, Any]] = field(default_factory=list)   # (title, scalar)
+    summary_items: list[tuple[str, Any]] = field(default_factory=list)  # (title, scalar)
     summary_tables: list[Sheet] = field(default_factory=list)
 
 
@@ -139,8 +148,7 @@ def _param_list(params: BaseModel | Mapping[str, Any] | None) -> list[tuple[str,
         return []
     if isinstance(params, BaseModel):
         fields = type(params).model_fields
-        return [(name, fields[name].title or name, _join(getattr(params, name)))
-                for name in fields]
+        return [(name, fields[name].title or name, _join(getattr(params, name))) for name in fields]
     return [(str(k), str(k), _join(v)) for k, v in params.items()]
 
 
@@ -184,16 +192,27 @@ def summary_parts(summary: Mapping[str, Any], query: str) -> tuple[list[tuple[st
             cols = [first, *(ColumnSpec(name=k, title=summary_title(k), type="int") for k in inner)]
             tables.append(Sheet(title, cols, [{"_key": k, **dict(v)} for k, v in value.items()]))
         elif isinstance(value, Mapping) and all(_is_scalar(v) for v in value.values()):
-            cols = [ColumnSpec(name="_key", title="项目"), ColumnSpec(name="_value", title="数值", type="int")]
+            cols = [
+                ColumnSpec(name="_key", title="项目"),
+                ColumnSpec(name="_value", title="数值", type="int"),
+            ]
             tables.append(Sheet(title, cols, [{"_key": k, "_value": v} for k, v in value.items()]))
         else:
             items.append((title, _join(value)))
     return items, tables
 
 
-def build_export(query: str, title: str, description: str, result: Any, *,
-                 params: BaseModel | Mapping[str, Any] | None = None, rows: list[dict[str, Any]] | None = None,
-                 data_as_of: dt.date | None = None, columns: list[str] | None = None) -> Export:
+def build_export(
+    query: str,
+    title: str,
+    description: str,
+    result: Any,
+    *,
+    params: BaseModel | Mapping[str, Any] | None = None,
+    rows: list[dict[str, Any]] | None = None,
+    data_as_of: dt.date | None = None,
+    columns: list[str] | None = None,
+) -> Export:
     """An ``Export`` of a ``QueryResult``. ``rows`` replaces the result's rows (the API passes
     masked rows); ``columns`` chooses and orders columns (default: the result's, then any other
     key the rows carry)."""
@@ -204,9 +223,18 @@ def build_export(query: str, title: str, description: str, result: Any, *,
             names += [k for k in row if k not in names]
     table = Sheet(_sheet_name(title, set()), columns_for(query, names), rows)
     items, tables = summary_parts(result.summary or {}, query)
-    return Export(query=query, title=title, description=description, params=_param_list(params), table=table,
-                  period=dict(result.period or {}), data_as_of=data_as_of, notes=list(result.notes or []),
-                  summary_items=items, summary_tables=tables)
+    return Export(
+        query=query,
+        title=title,
+        description=description,
+        params=_param_list(params),
+        table=table,
+        period=dict(result.period or {}),
+        data_as_of=data_as_of,
+        notes=list(result.notes or []),
+        summary_items=items,
+        summary_tables=tables,
+    )
 
 
 # -- CSV -----------------------------------------------------------------------------------------
@@ -271,8 +299,15 @@ def _write_table(ws: Any, sheet: Sheet, headers: str) -> None:
         for j, c in enumerate(sheet.columns, start=1):
             value, fmt = _typed(row.get(c.name), c)
             _put(ws, i, j, value, fmt)
-            shown = 10 if fmt == DATE_FORMAT else len(f"{value:.1%}") if fmt == PERCENT_FORMAT else \
-                display_width(str(value)) if value is not None else 0
+            shown = (
+                10
+                if fmt == DATE_FORMAT
+                else len(f"{value:.1%}")
+                if fmt == PERCENT_FORMAT
+                else display_width(str(value))
+                if value is not None
+                else 0
+            )
             widths[j - 1] = max(widths[j - 1], shown)
     _fit(ws, widths)
     ws.freeze_panes = "A2"
@@ -294,14 +329,20 @@ def _write_about(ws: Any, export: Export, headers: str) -> None:
         if head:
             cell.font = bold
         if value is not None:
-            _put(ws, r, 2, value, fmt).alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
+            _put(ws, r, 2, value, fmt).alignment = Alignment(
+                wrap_text=True, vertical="top", horizontal="left"
+            )
         r += 1
 
     line("查询", export.title, head=True)
     line("名称", export.query)
     line("说明", export.description)
     line("导出时间", dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
-    line("数据截至", export.data_as_of or "（图中没有带日期的数据）", fmt=DATE_FORMAT if export.data_as_of else None)
+    line(
+        "数据截至",
+        export.data_as_of or "（图中没有带日期的数据）",
+        fmt=DATE_FORMAT if export.data_as_of else None,
+    )
     if export.period:
         line("统计期", f"{export.period.get('date_from') or '…'} ~ {export.period.get('date_to') or '…'}")
     r += 1
@@ -322,7 +363,9 @@ def _write_about(ws: Any, export: Export, headers: str) -> None:
         _put(ws, r, j, label).font = bold
     r += 1
     for c in export.table.columns:
-        for j, value in enumerate((c.title, c.name, TYPE_TITLES.get(c.type, c.type), c.unit, c.meaning), start=1):
+        for j, value in enumerate(
+            (c.title, c.name, TYPE_TITLES.get(c.type, c.type), c.unit, c.meaning), start=1
+        ):
             _put(ws, r, j, value)
         r += 1
     _print_setup(ws)

@@ -1,4 +1,4 @@
-"""Shared fixtures. Integration tests talk to a real Neo4j; see tests/neo4j_fixtures.py."""
+"""Shared fixtures. Integration tests talk to a real Neo4j; see graph/testing.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from graph.constraints import apply_schema
 from graph.server import EmbeddedServer
 from graph.settings import Settings
-from tests.neo4j_fixtures import driver_for, external_settings, settings_for, start_test_server, wipe
+from graph.testing import driver_for, external_settings, settings_for, start_test_server, wipe
 
 
 @pytest.fixture(scope="session")
@@ -72,13 +72,16 @@ def city_settings(city_server: EmbeddedServer) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def city_ingest(city_settings: Settings, city_sample: tuple[Path, dict[str, Any]]) -> Iterator[tuple[neo4j.Driver, Any]]:
+def city_ingest(
+    city_settings: Settings, city_sample: tuple[Path, dict[str, Any]]
+) -> Iterator[tuple[neo4j.Driver, Any]]:
     """The driver on the loaded city sample and the ``IngestReport`` of loading it."""
     from ingest.job import run_ingest
 
     folder, _ = city_sample
-    drv = neo4j.GraphDatabase.driver(city_settings.neo4j_uri or "",
-                                     auth=(city_settings.neo4j_user, city_settings.neo4j_password or ""))
+    drv = neo4j.GraphDatabase.driver(
+        city_settings.neo4j_uri or "", auth=(city_settings.neo4j_user, city_settings.neo4j_password or "")
+    )
     try:
         drv.verify_connectivity()
         apply_schema(drv, city_settings.neo4j_database)

@@ -45,5 +45,9 @@ def auth(secret: str, purpose: str | None = None) -> dict[str, str]:
 
 def access_records(client: TestClient, graph: neo4j.Driver, database: str) -> list[dict[str, Any]]:
     assert client.app.state.audit.flush()  # type: ignore[attr-defined]
-    return [dict(r["a"]) for r in graph.execute_query(
-        "MATCH (a:AccessRecord) RETURN a ORDER BY a.at", database_=database).records]
+    return [
+        dict(r["a"])
+        for r in graph.execute_query(
+            "MATCH (a:AccessRecord) RETURN a ORDER BY a.at", database_=database
+        ).records
+    ]

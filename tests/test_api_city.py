@@ -31,7 +31,7 @@ from viz.views import get_view
 pytestmark = pytest.mark.neo4j
 
 ROLES_FILE = Path(__file__).resolve().parents[1] / "api" / "roles.toml"
-PURPOSE_LABELS = {"Clue", "Case"}          # reading one clue's or case's details needs a purpose
+PURPOSE_LABELS = {"Clue", "Case"}  # reading one clue's or case's details needs a purpose
 PERSONAL_LABELS = {s.label for s in NODE_SPECS if s.personal_fields}
 SCOPE_OF_LABEL = {s.label: s.scope for s in NODE_SPECS}
 SCOPE_OF_REL = {s.type: s.scope for s in REL_SPECS}
@@ -81,8 +81,11 @@ class RoleRow:
             return False
         if self.aggregate_only and not aggregate:
             return False
-        filtered = {s for s, f in (("clues", self.clue_sources), ("inspections", self.inspection_kinds))
-                    if f is not None}
+        filtered = {
+            s
+            for s, f in (("clues", self.clue_sources), ("inspections", self.inspection_kinds))
+            if f is not None
+        }
         return aggregate or not (scopes & filtered)
 
 
@@ -93,11 +96,15 @@ def role_table() -> dict[str, RoleRow]:
     for name, r in data.items():
         scopes = frozenset(r.get("scopes", []))
         out[name] = RoleRow(
-            name=name, endpoints=frozenset(r.get("endpoints", [])), scopes=scopes,
-            personal=frozenset(r.get("personal", scopes)), mask_names=frozenset(r.get("mask_names", [])),
+            name=name,
+            endpoints=frozenset(r.get("endpoints", [])),
+            scopes=scopes,
+            personal=frozenset(r.get("personal", scopes)),
+            mask_names=frozenset(r.get("mask_names", [])),
             aggregate_only=bool(r.get("aggregate_only", False)),
             clue_sources=frozenset(r["clue_sources"]) if "clue_sources" in r else None,
-            inspection_kinds=frozenset(r["inspection_kinds"]) if "inspection_kinds" in r else None)
+            inspection_kinds=frozenset(r["inspection_kinds"]) if "inspection_kinds" in r else None,
+        )
     return out
 
 
@@ -115,21 +122,29 @@ def _raw(node: neo4j.graph.Node, found_by_kind: str | None = None) -> dict[str, 
     label = next(lbl for lbl in node.labels if lbl in SCOPE_OF_LABEL)
     spec = node_spec(label)
     props = {k: _plain(v) for k, v in dict(node).items()}
-    return {"label": label, "key": str(props[spec.key]), "id": f"{label}:{props[spec.key]}", "props": props,
-            "found_by_kind": found_by_kind}
+    return {
+        "label": label,
+        "key": str(props[spec.key]),
+        "id": f"{label}:{props[spec.key]}",
+        "props": props,
+        "found_by_kind": found_by_kind,
+    }
 
 
 def _raw_nodes(driver: neo4j.Driver, database: str, cypher: str, **params: Any) -> list[dict[str, Any]]:
     """Rows of ``RETURN n`` as raw entities, with the kind of the inspection that found a rectification."""
     records, _, _ = driver.execute_query(
         f"{cypher} OPTIONAL MATCH (n)-[:FOUND_BY]->(i:Inspection) RETURN n, min(i.kind) AS kind",
-        **params, database_=database, routing_="r")
+        **params,
+        database_=database,
+        routing_="r",
+    )
     return [_raw(r["n"], r["kind"]) for r in records]
 
 
 @dataclass
 class Sample:
-    entities: list[dict[str, Any]]                          # one or more per label
+    entities: list[dict[str, Any]]  # one or more per label
     officer: dict[str, Any]
     unit: dict[str, Any]
     neighbours: dict[str, list[tuple[str, dict[str, Any]]]]  # entity id → (rel type, raw neighbour)
@@ -138,45 +153,75 @@ class Sample:
     officer_names: dict[str, str]
 
 
-def _neighbours(driver: neo4j.Driver, db: str, label: str, key_field: str, key: str) -> list[tuple[str, dict[str, Any]]]:
+def _neighbours(
+    driver: neo4j.Driver, db: str, label: str, key_field: str, key: str
+) -> list[tuple[str, dict[str, Any]]]:
     records, _, _ = driver.execute_query(
         f"MATCH (c:{q(label)} {{{q(key_field)}: $key}})-[r]-(n) OPTIONAL MATCH (n)-[:FOUND_BY]->(i:Inspection) "
-        "RETURN type(r) AS t, n, min(i.kind) AS kind", key=key, database_=db, routing_="r")
+        "RETURN type(r) AS t, n, min(i.kind) AS kind",
+        key=key,
+        database_=db,
+        routing_="r",
+    )
     return [(r["t"], _raw(r["n"], r["kind"])) for r in records]
 
 
 def read_sample(driver: neo4j.Driver, db: str) -> Sample:
     # An officer with many kinds of neighbours (clues, a case, postings, liaison, duties), few enough
     # to fit in one page of neighbours.
-    officer = _raw_nodes(driver, db, """
+    officer = _raw_nodes(
+        driver,
+        db,
+        """
         MATCH (o:Officer)-[r]-(m) WITH o, count(r) AS degree, count(DISTINCT type(r)) AS kinds,
               count(DISTINCT CASE WHEN m:Clue THEN m.source END) AS sources
         WHERE degree <= 150 WITH o AS n, kinds, sources ORDER BY kinds DESC, sources DESC, n.badge_no LIMIT 1
-        WITH n""")[0]
-    unit = _raw_nodes(driver, db, """
+        WITH n""",
+    )[0]
+    unit = _raw_nodes(
+        driver,
+        db,
+        """
         MATCH (u:Unit)-[r]-(m) WITH u, count(r) AS degree, count(DISTINCT type(r)) AS kinds,
               count(DISTINCT CASE WHEN m:Rectification THEN 1 END) AS rects
         WHERE degree <= 150 AND EXISTS { (u)<-[:SERVES_IN]-(:Officer) }
-        WITH u AS n, kinds, rects ORDER BY kinds DESC, rects DESC, n.code LIMIT 1 WITH n""")[0]
+        WITH u AS n, kinds, rects ORDER BY kinds DESC, rects DESC, n.code LIMIT 1 WITH n""",
+    )[0]
     entities: list[dict[str, Any]] = [officer, unit]
     for label in ("PartyOrg", "Case", "Responsibility"):
         key = node_spec(label).key
         entities += _raw_nodes(driver, db, f"MATCH (n:{q(label)}) WITH n ORDER BY n.{q(key)} LIMIT 1 WITH n")
     # One clue per source, one inspection per kind, one rectification per kind of finding inspection:
     # the row filters of roles.toml are tried on each.
-    entities += _raw_nodes(driver, db, "MATCH (n:Clue) WITH n.source AS s, min(n.clue_no) AS k "
-                                       "MATCH (n:Clue {clue_no: k}) WITH n")
-    entities += _raw_nodes(driver, db, "MATCH (n:Inspection) WITH n.kind AS s, min(n.code) AS k "
-                                       "MATCH (n:Inspection {code: k}) WITH n")
-    entities += _raw_nodes(driver, db, "MATCH (n:Rectification)-[:FOUND_BY]->(i:Inspection) "
-                                       "WITH i.kind AS s, min(n.code) AS k MATCH (n:Rectification {code: k}) WITH n")
+    entities += _raw_nodes(
+        driver,
+        db,
+        "MATCH (n:Clue) WITH n.source AS s, min(n.clue_no) AS k MATCH (n:Clue {clue_no: k}) WITH n",
+    )
+    entities += _raw_nodes(
+        driver,
+        db,
+        "MATCH (n:Inspection) WITH n.kind AS s, min(n.code) AS k MATCH (n:Inspection {code: k}) WITH n",
+    )
+    entities += _raw_nodes(
+        driver,
+        db,
+        "MATCH (n:Rectification)-[:FOUND_BY]->(i:Inspection) "
+        "WITH i.kind AS s, min(n.code) AS k MATCH (n:Rectification {code: k}) WITH n",
+    )
     assert {e["label"] for e in entities} == {s.label for s in NODE_SPECS}
-    neighbours = {officer["id"]: _neighbours(driver, db, "Officer", "badge_no", officer["key"]),
-                  unit["id"]: _neighbours(driver, db, "Unit", "code", unit["key"])}
+    neighbours = {
+        officer["id"]: _neighbours(driver, db, "Officer", "badge_no", officer["key"]),
+        unit["id"]: _neighbours(driver, db, "Unit", "code", unit["key"]),
+    }
     clues = [n for t, n in neighbours[officer["id"]] if t == "CONCERNS"]
     rects = [n for t, n in neighbours[unit["id"]] if t == "ISSUED_TO"]
-    names = {r["k"]: r["name"] for r in driver.execute_query(
-        "MATCH (o:Officer) RETURN o.badge_no AS k, o.name AS name", database_=db, routing_="r").records}
+    names = {
+        r["k"]: r["name"]
+        for r in driver.execute_query(
+            "MATCH (o:Officer) RETURN o.badge_no AS k, o.name AS name", database_=db, routing_="r"
+        ).records
+    }
     return Sample(entities, officer, unit, neighbours, clues, rects, names)
 
 
@@ -189,7 +234,7 @@ def entity_status(role: RoleRow, raw: dict[str, Any], purpose: str | None) -> in
     if raw["label"] in PURPOSE_LABELS and not purpose:
         return 400
     if alias_only(role, raw["label"]):
-        return 404   # this role names officers only by the alias the API hands out
+        return 404  # this role names officers only by the alias the API hands out
     return 200 if role.sees(raw) else 404
 
 
@@ -246,7 +291,9 @@ class Caller:
 
 
 @pytest.fixture(scope="module")
-def city(city_driver: neo4j.Driver, city_settings: Settings) -> Iterator[tuple[TestClient, dict[str, Caller], Sample]]:
+def city(
+    city_driver: neo4j.Driver, city_settings: Settings
+) -> Iterator[tuple[TestClient, dict[str, Caller], Sample]]:
     db = city_settings.neo4j_database
     sample = read_sample(city_driver, db)
     callers: dict[str, Caller] = {}
@@ -258,10 +305,12 @@ def city(city_driver: neo4j.Driver, city_settings: Settings) -> Iterator[tuple[T
             yield client, callers, sample
     finally:
         ids = [c.token_id for c in callers.values()]
-        city_driver.execute_query("MATCH (a:AccessRecord) WHERE a.token_id IN $ids DETACH DELETE a",
-                                  ids=ids, database_=db)
-        city_driver.execute_query("MATCH (t:ApiToken) WHERE t.token_id IN $ids DETACH DELETE t",
-                                  ids=ids, database_=db)
+        city_driver.execute_query(
+            "MATCH (a:AccessRecord) WHERE a.token_id IN $ids DETACH DELETE a", ids=ids, database_=db
+        )
+        city_driver.execute_query(
+            "MATCH (t:ApiToken) WHERE t.token_id IN $ids DETACH DELETE t", ids=ids, database_=db
+        )
 
 
 class Log:
@@ -271,12 +320,15 @@ class Log:
         self.reads: Counter[tuple[str, str, str, str | None, tuple[str, ...]]] = Counter()
         self.denials: Counter[tuple[str, str, str, int]] = Counter()
 
-    def expect(self, caller: Caller, endpoint: str, status: int, purpose: str | None, ids: tuple[str, ...]) -> None:
+    def expect(
+        self, caller: Caller, endpoint: str, status: int, purpose: str | None, ids: tuple[str, ...]
+    ) -> None:
         if status == 200 and ids:
             self.reads[(caller.token_id, caller.role.name, endpoint, purpose, ids)] += 1
         elif status in (400, 403):
-            self.denials[(caller.token_id, endpoint, "forbidden" if status == 403 else "purpose_required",
-                          status)] += 1
+            self.denials[
+                (caller.token_id, endpoint, "forbidden" if status == 403 else "purpose_required", status)
+            ] += 1
 
 
 # -- the matrix -----------------------------------------------------------------------------------------
@@ -285,9 +337,9 @@ class Log:
 def test_role_matrix_on_city_sample(city: tuple[TestClient, dict[str, Caller], Sample]) -> None:
     client, callers, sample = city
     log = Log()
-    statuses: dict[tuple[str, str], tuple[int, int]] = {}   # (role, request) → (got, want)
-    view_ids: dict[frozenset[str], tuple[str, ...]] = {}     # scopes → personal ids in the unit view
-    assert list(callers)[0] == "strict_office"              # all scopes, names in clear: seen first
+    statuses: dict[tuple[str, str], tuple[int, int]] = {}  # (role, request) → (got, want)
+    view_ids: dict[frozenset[str], tuple[str, ...]] = {}  # scopes → personal ids in the unit view
+    assert list(callers)[0] == "strict_office"  # all scopes, names in clear: seen first
 
     def got(c: Caller, what: str, status: int, want: int) -> bool:
         statuses[(c.role.name, what)] = (status, want)
@@ -299,9 +351,12 @@ def test_role_matrix_on_city_sample(city: tuple[TestClient, dict[str, Caller], S
 
         # Entities, one or more of every type; clues and cases with and without a purpose.
         for raw in sample.entities:
-            for purpose in ([None, PURPOSE] if raw["label"] in PURPOSE_LABELS else [None]):
-                r = client.get(f"/entities/{raw['label']}/{raw['key']}", headers=c.headers,
-                               params={"purpose": purpose} if purpose else {})
+            for purpose in [None, PURPOSE] if raw["label"] in PURPOSE_LABELS else [None]:
+                r = client.get(
+                    f"/entities/{raw['label']}/{raw['key']}",
+                    headers=c.headers,
+                    params={"purpose": purpose} if purpose else {},
+                )
                 want = entity_status(role, raw, purpose)
                 log.expect(c, "/entities/{type}/{key}", want, purpose, personal([raw["id"]]))
                 if got(c, f"entity {raw['id']} purpose={bool(purpose)}", r.status_code, want):
@@ -310,18 +365,26 @@ def test_role_matrix_on_city_sample(city: tuple[TestClient, dict[str, Caller], S
         # Neighbours of an officer and of a unit: only visible entities through readable relationships.
         # (with a purpose: an officer's neighbourhood holds his clues and cases)
         for centre in (sample.officer, sample.unit):
-            r = client.get(f"/entities/{centre['label']}/{centre['key']}/neighbors", headers=c.headers,
-                           params={"purpose": PURPOSE})
+            r = client.get(
+                f"/entities/{centre['label']}/{centre['key']}/neighbors",
+                headers=c.headers,
+                params={"purpose": PURPOSE},
+            )
             want = 200 if role.can("entities") and role.reads(centre["label"]) else 403
             if alias_only(role, centre["label"]) and want == 200:
                 want = 404
             if got(c, f"neighbors {centre['id']}", r.status_code, want):
                 body = r.json()
-                expected = {n["id"]: n for t, n in sample.neighbours[centre["id"]] if role.reads_rel(t) and role.sees(n)}
+                expected = {
+                    n["id"]: n
+                    for t, n in sample.neighbours[centre["id"]]
+                    if role.reads_rel(t) and role.sees(n)
+                }
                 shown = {n["id"] for n in body["nodes"] if not alias_only(role, n["type"])}
                 assert shown == {i for i in expected if not alias_only(role, expected[i]["label"])}, role.name
                 assert sum(alias_only(role, n["type"]) for n in body["nodes"]) == sum(
-                    alias_only(role, n["label"]) for n in expected.values()), role.name
+                    alias_only(role, n["label"]) for n in expected.values()
+                ), role.name
                 assert body["truncated"] is False
                 check_masking(role, body["center"], centre, PURPOSE)
                 for n in body["nodes"]:
@@ -330,8 +393,9 @@ def test_role_matrix_on_city_sample(city: tuple[TestClient, dict[str, Caller], S
                 ids = {n["id"] for n in body["nodes"]} | {body["center"]["id"]}
                 for e in body["edges"]:
                     assert role.reads_rel(e["type"]) and {e["from"], e["to"]} <= ids
-                log.expect(c, "/entities/{type}/{key}/neighbors", 200, PURPOSE,
-                           personal([centre["id"], *expected]))
+                log.expect(
+                    c, "/entities/{type}/{key}/neighbors", 200, PURPOSE, personal([centre["id"], *expected])
+                )
             else:
                 log.expect(c, "/entities/{type}/{key}/neighbors", want, PURPOSE, ())
 
@@ -343,7 +407,9 @@ def test_role_matrix_on_city_sample(city: tuple[TestClient, dict[str, Caller], S
             items = r.json()["items"]
             ids = [i["id"] for i in items]
             # a role that sees names masked cannot search by them (leaders find no officer)
-            assert (sample.officer["id"] in ids) == (role.reads("Officer") and not alias_only(role, "Officer"))
+            assert (sample.officer["id"] in ids) == (
+                role.reads("Officer") and not alias_only(role, "Officer")
+            )
             assert not any(i["type"] == "Officer" for i in items) or not alias_only(role, "Officer")
             assert all(role.reads(i["type"]) for i in items), role.name
             for i in items:
@@ -356,19 +422,35 @@ def test_role_matrix_on_city_sample(city: tuple[TestClient, dict[str, Caller], S
         # Relationships: the clues about the officer (personal), the rectifications issued to the unit.
         want = 200 if role.can("relationships") else 403
         for params, rel, ends, others in (
-                ({"type": "CONCERNS", "to": sample.officer["id"]}, "CONCERNS", ("Clue", "Officer"),
-                 sample.clues_of_officer),
-                ({"type": "ISSUED_TO", "to": sample.unit["id"]}, "ISSUED_TO", ("Rectification", "Unit"),
-                 sample.rects_of_unit)):
-            r = client.get("/relationships", params={**params, "limit": 1000, "purpose": PURPOSE}, headers=c.headers)
+            (
+                {"type": "CONCERNS", "to": sample.officer["id"]},
+                "CONCERNS",
+                ("Clue", "Officer"),
+                sample.clues_of_officer,
+            ),
+            (
+                {"type": "ISSUED_TO", "to": sample.unit["id"]},
+                "ISSUED_TO",
+                ("Rectification", "Unit"),
+                sample.rects_of_unit,
+            ),
+        ):
+            r = client.get(
+                "/relationships", params={**params, "limit": 1000, "purpose": PURPOSE}, headers=c.headers
+            )
             if got(c, f"relationships {rel}", r.status_code, want):
                 items = r.json()["items"]
                 readable = role.reads_rel(rel) and all(role.reads(lbl) for lbl in ends)
                 pairs = {(n["id"], params["to"]) for n in others if readable and role.sees(n)}
                 assert {(e["from"], e["to"]) for e in items} == pairs, (role.name, rel)
                 assert len(items) == sum(1 for n in others if readable and role.sees(n)), (role.name, rel)
-                log.expect(c, "/relationships", 200, PURPOSE,
-                           personal([x for e in items for x in (e["from"], e["to"])]))
+                log.expect(
+                    c,
+                    "/relationships",
+                    200,
+                    PURPOSE,
+                    personal([x for e in items for x in (e["from"], e["to"])]),
+                )
             else:
                 log.expect(c, "/relationships", want, PURPOSE, ())
 
@@ -376,7 +458,8 @@ def test_role_matrix_on_city_sample(city: tuple[TestClient, dict[str, Caller], S
         r = client.get("/queries", headers=c.headers)
         if got(c, "queries", r.status_code, 200 if role.can("queries") else 403):
             assert {i["name"] for i in r.json()["items"]} == {
-                q.name for q in all_queries() if role.may_run(frozenset(q.scopes), q.aggregate)}, role.name
+                q.name for q in all_queries() if role.may_run(frozenset(q.scopes), q.aggregate)
+            }, role.name
         else:
             log.expect(c, "/queries", 403, None, ())
         agg = get_query(AGGREGATE_QUERY)
@@ -389,8 +472,9 @@ def test_role_matrix_on_city_sample(city: tuple[TestClient, dict[str, Caller], S
         log.expect(c, f"/queries/{AGGREGATE_QUERY}", want, None, ())
         rows = get_query(ROW_QUERY)
         assert not rows.aggregate
-        r = client.post(f"/queries/{ROW_QUERY}", json={"unit_code": sample.unit["key"], "depth": 1},
-                        headers=c.headers)
+        r = client.post(
+            f"/queries/{ROW_QUERY}", json={"unit_code": sample.unit["key"], "depth": 1}, headers=c.headers
+        )
         want = 200 if role.can("queries") and role.may_run(frozenset(rows.scopes), False) else 403
         if got(c, f"query {ROW_QUERY}", r.status_code, want):
             body = r.json()
@@ -405,13 +489,17 @@ def test_role_matrix_on_city_sample(city: tuple[TestClient, dict[str, Caller], S
         view_scopes: set[str] = set()
         for qn in get_view(VIEW).queries:
             view_scopes |= set(get_query(qn).scopes)
-        r = client.get(f"/views/{VIEW}", params={"unit_code": sample.unit["key"], "purpose": PURPOSE},
-                       headers=c.headers)
+        r = client.get(
+            f"/views/{VIEW}", params={"unit_code": sample.unit["key"], "purpose": PURPOSE}, headers=c.headers
+        )
         want = 200 if role.can("views") and view_scopes <= role.scopes else 403
         if got(c, f"view {VIEW}", r.status_code, want):
             nodes = [n for n in r.json()["nodes"] if not n.get("aggregate")]
-            assert all(role.sees({"label": n["type"], "props": n["props"], "found_by_kind": None})
-                       for n in nodes if n["type"] != "Rectification")
+            assert all(
+                role.sees({"label": n["type"], "props": n["props"], "found_by_kind": None})
+                for n in nodes
+                if n["type"] != "Rectification"
+            )
             officers = [n for n in nodes if n["type"] == "Officer"]
             assert officers, "the unit view shows its officers"
             for n in officers:
@@ -422,7 +510,9 @@ def test_role_matrix_on_city_sample(city: tuple[TestClient, dict[str, Caller], S
                     assert n["props"]["name"] == sample.officer_names[n["key"]]
                 for f in node_spec("Officer").personal_fields & set(n["props"]):
                     assert ("*" in str(n["props"][f])) != ("officers" in role.personal), (role.name, f)
-            if alias_only(role, "Officer"):  # the record names the real ids: those a role of the same scopes saw
+            if alias_only(
+                role, "Officer"
+            ):  # the record names the real ids: those a role of the same scopes saw
                 shown = view_ids[role.scopes]
             else:
                 shown = view_ids.setdefault(role.scopes, personal([n["id"] for n in nodes]))
@@ -439,9 +529,14 @@ def test_role_matrix_on_city_sample(city: tuple[TestClient, dict[str, Caller], S
     wrong = {k: v for k, v in statuses.items() if v[0] != v[1]}
     assert not wrong, f"(role, request): (got, expected) {wrong}"
     # Every role got through somewhere and was refused somewhere (the table is not trivial).
-    assert all(any(g == 200 for (r, w), (g, _) in statuses.items() if r == role and w != "health")
-               for role in ROLES)
-    assert all(any(g == 403 for (r, _), (g, _) in statuses.items() if r == role) for role in ROLES if role != "strict_office")
+    assert all(
+        any(g == 200 for (r, w), (g, _) in statuses.items() if r == role and w != "health") for role in ROLES
+    )
+    assert all(
+        any(g == 403 for (r, _), (g, _) in statuses.items() if r == role)
+        for role in ROLES
+        if role != "strict_office"
+    )
 
     # The access log: one record per personal-data read (who, role, endpoint, purpose, keys) and
     # one per refusal; nothing for reads without personal data or for aggregates.
@@ -456,8 +551,9 @@ def test_role_matrix_on_city_sample(city: tuple[TestClient, dict[str, Caller], S
             assert rec["token_id"] == c.token_id and rec["role"] == c.role.name
             assert rec["name"] == f"城市矩阵-{c.role.name}"
             if rec["outcome"] == "ok":
-                reads[(rec["token_id"], rec["role"], rec["endpoint"], rec["purpose"],
-                       tuple(rec["entity_ids"]))] += 1
+                reads[
+                    (rec["token_id"], rec["role"], rec["endpoint"], rec["purpose"], tuple(rec["entity_ids"]))
+                ] += 1
             else:
                 denials[(rec["token_id"], rec["endpoint"], rec["outcome"], rec["status"])] += 1
     assert reads == log.reads

@@ -30,8 +30,15 @@ pytestmark = pytest.mark.neo4j
 # clue's or case's details are read without a purpose (调阅事由), 422 for an opaque cursor that is
 # not ours or since > until, 409 for a step the order's state does not allow (or an order number
 # already taken). Everything else the default list says.
-CONFIG = SchemathesisConfig.from_dict({"checks": {"positive_data_acceptance": {
-    "expected-statuses": ["2xx", "3xx", "400", "401", "403", "404", "409", "422"]}}})
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        "checks": {
+            "positive_data_acceptance": {
+                "expected-statuses": ["2xx", "3xx", "400", "401", "403", "404", "409", "422"]
+            }
+        }
+    }
+)
 APP = create_app(Settings(neo4j_uri="bolt://127.0.0.1:9"))
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG)
 
@@ -52,13 +59,20 @@ def token(db: neo4j.Driver, db_settings: Settings) -> Iterator[str]:
 
 @schema.parametrize()
 # Derandomized so CI is repeatable; KG_SCHEMATHESIS_EXAMPLES=500 KG_SCHEMATHESIS_RANDOM=1 explores further.
-@settings(max_examples=int(os.environ.get("KG_SCHEMATHESIS_EXAMPLES", "25")), deadline=None,
-          derandomize=os.environ.get("KG_SCHEMATHESIS_RANDOM") != "1",
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.filter_too_much])
+@settings(
+    max_examples=int(os.environ.get("KG_SCHEMATHESIS_EXAMPLES", "25")),
+    deadline=None,
+    derandomize=os.environ.get("KG_SCHEMATHESIS_RANDOM") != "1",
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
 def test_openapi_conformance(case: schemathesis.Case, token: str) -> None:
     # negative_data_rejection is left out: a query parameter given twice (?as_of=…&as_of=…) is
     # taken by its last value, as FastAPI does everywhere, which that check counts as accepting
     # invalid data. Every other check (no 5xx, response schemas, status codes) applies.
-    case.call_and_validate(headers={"Authorization": f"Bearer {token}"},
-                           excluded_checks=[negative_data_rejection])
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {token}"}, excluded_checks=[negative_data_rejection]
+    )

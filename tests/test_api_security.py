@@ -56,10 +56,20 @@ def test_mask_values() -> None:
     assert mask_name("张伟") == "张**" and mask_name("欧阳明华") == "欧**"  # the length is not shown
 
 
-OFFICER = {"id": "Officer:010001", "type": "Officer", "key": "010001", "caption": "张伟",
-           "props": {"badge_no": "010001", "name": "张伟", "phone": "13812345678", "rank": "科员"}}
-CLUE = {"id": "Clue:C1", "type": "Clue", "key": "C1", "caption": "C1",
-        "props": {"clue_no": "C1", "source": "信访举报", "summary": "反映收受财物一事"}}
+OFFICER = {
+    "id": "Officer:010001",
+    "type": "Officer",
+    "key": "010001",
+    "caption": "张伟",
+    "props": {"badge_no": "010001", "name": "张伟", "phone": "13812345678", "rank": "科员"},
+}
+CLUE = {
+    "id": "Clue:C1",
+    "type": "Clue",
+    "key": "C1",
+    "caption": "C1",
+    "props": {"clue_no": "C1", "source": "信访举报", "summary": "反映收受财物一事"},
+}
 UNIT = {"id": "Unit:U1", "type": "Unit", "key": "U1", "caption": "城东分局", "props": {"code": "U1"}}
 
 
@@ -78,10 +88,22 @@ def test_mask_entity_by_role_and_purpose() -> None:
 def test_visibility_and_filter_graph() -> None:
     assert entity_visible(CLUE, who("petition")) and not entity_visible(CLUE, who("audit"))
     assert not entity_visible(OFFICER, who("petition"))
-    edges = [{"id": "CONCERNS:Clue:C1->Officer:010001:0", "type": "CONCERNS", "from": "Clue:C1",
-              "to": "Officer:010001", "props": {}},
-             {"id": "CONCERNS_UNIT:Clue:C1->Unit:U1:0", "type": "CONCERNS_UNIT", "from": "Clue:C1",
-              "to": "Unit:U1", "props": {}}]
+    edges = [
+        {
+            "id": "CONCERNS:Clue:C1->Officer:010001:0",
+            "type": "CONCERNS",
+            "from": "Clue:C1",
+            "to": "Officer:010001",
+            "props": {},
+        },
+        {
+            "id": "CONCERNS_UNIT:Clue:C1->Unit:U1:0",
+            "type": "CONCERNS_UNIT",
+            "from": "Clue:C1",
+            "to": "Unit:U1",
+            "props": {},
+        },
+    ]
     nodes, kept = filter_graph([OFFICER, CLUE, UNIT], edges, who("petition"))
     assert [n["id"] for n in nodes] == ["Clue:C1", "Unit:U1"]
     assert [e["type"] for e in kept] == ["CONCERNS_UNIT"]

@@ -23,18 +23,31 @@ def test_kind_outranks_risk_and_size() -> None:
 
 
 def test_reason_names_kind_and_units_not_people() -> None:
-    row = {"kind": "窝案", "risk": 6, "size": 5, "unit_names": ["江北分局城关派出所"], "cases": ["A"],
-           "clues": ["X", "Y"], "leaders": ["张三（0001）"], "high_risk_posts": [], "officers": ["0001"]}
+    row = {
+        "kind": "窝案",
+        "risk": 6,
+        "size": 5,
+        "unit_names": ["江北分局城关派出所"],
+        "cases": ["A"],
+        "clues": ["X", "Y"],
+        "leaders": ["张三（0001）"],
+        "high_risk_posts": [],
+        "officers": ["0001"],
+    }
     reason = cluster_reason(row)
     assert reason.startswith("窝案：") and "江北分局城关派出所" in reason and "1 案 2 线索" in reason
     assert "含领导干部 1 人" in reason and "张三" not in reason
 
 
 @pytest.mark.neo4j
-def test_planted_nests_rank_first_on_the_sample(city_driver: neo4j.Driver, city_settings: Settings,
-                                                city_sample: tuple[Any, dict[str, Any]]) -> None:
-    rows = get_query("risk_clusters").execute(city_driver, city_settings.neo4j_database,
-                                              {"as_of": "2026-06-30", "limit": 500}).rows
+def test_planted_nests_rank_first_on_the_sample(
+    city_driver: neo4j.Driver, city_settings: Settings, city_sample: tuple[Any, dict[str, Any]]
+) -> None:
+    rows = (
+        get_query("risk_clusters")
+        .execute(city_driver, city_settings.neo4j_database, {"as_of": "2026-06-30", "limit": 500})
+        .rows
+    )
     kinds = [r["kind"] for r in rows]
     assert kinds == sorted(kinds, key=["窝案", "串案", "关联"].index)
     nests = [c for c in city_sample[1]["clusters"] if c["kind"] == "窝案"]

@@ -14,7 +14,7 @@ from graph.constraints import apply_schema, existing_schema, schema_statements
 from graph.db import open_driver
 from graph.errors import Neo4jUnavailable
 from graph.settings import REPO_ROOT, Settings
-from tests.neo4j_fixtures import free_port, start_test_server
+from graph.testing import free_port, start_test_server
 
 
 def test_schema_apply_is_idempotent_and_constraints_exist(db: neo4j.Driver, db_settings: Settings) -> None:
@@ -24,9 +24,13 @@ def test_schema_apply_is_idempotent_and_constraints_exist(db: neo4j.Driver, db_s
 
 
 def test_unique_constraint_rejects_a_duplicate_key(db: neo4j.Driver, db_settings: Settings) -> None:
-    db.execute_query("CREATE (:Officer {badge_no: '010001', name: '张三'})", database_=db_settings.neo4j_database)
+    db.execute_query(
+        "CREATE (:Officer {badge_no: '010001', name: '张三'})", database_=db_settings.neo4j_database
+    )
     with pytest.raises(ConstraintError):
-        db.execute_query("CREATE (:Officer {badge_no: '010001', name: '李四'})", database_=db_settings.neo4j_database)
+        db.execute_query(
+            "CREATE (:Officer {badge_no: '010001', name: '李四'})", database_=db_settings.neo4j_database
+        )
 
 
 def test_server_agent_is_neo4j_5_26(db: neo4j.Driver) -> None:
@@ -38,8 +42,13 @@ def test_wrong_uri_gives_a_clear_error_not_a_traceback() -> None:
     with pytest.raises(Neo4jUnavailable, match="无法连接 Neo4j"):
         open_driver(bad)
     env = {**os.environ, "NEO4J_URI": bad.neo4j_uri or "", "NEO4J_PASSWORD": "x"}
-    out = subprocess.run([sys.executable, "-m", "kg", "schema", "apply"], env=env, cwd=REPO_ROOT,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "kg", "schema", "apply"],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 2
     assert "无法连接 Neo4j" in out.stderr and "Traceback" not in out.stderr
 
@@ -65,7 +74,10 @@ def test_start_stop_status_and_store_survives_a_restart(tmp_path) -> None:
             rec = drv.execute_query("MATCH (u:Unit {code: 'U1'}) RETURN u.name AS name").records
         assert [r["name"] for r in rec] == ["测试单位"]
         # The default password never works: authentication stays on with the generated one.
-        with neo4j.GraphDatabase.driver(server.uri, auth=("neo4j", "neo4j")) as drv, pytest.raises(neo4j.exceptions.AuthError):
+        with (
+            neo4j.GraphDatabase.driver(server.uri, auth=("neo4j", "neo4j")) as drv,
+            pytest.raises(neo4j.exceptions.AuthError),
+        ):
             drv.verify_connectivity()
     finally:
         server.stop()

@@ -17,7 +17,7 @@ import pytest
 from graph.db import NEW_STORE_MARK, store_is_new
 from graph.server import EmbeddedServer
 from graph.settings import REPO_ROOT, Settings
-from tests.neo4j_fixtures import free_port
+from graph.testing import free_port
 
 pytestmark = pytest.mark.neo4j
 
@@ -25,23 +25,36 @@ OFFICERS = 12_000
 
 
 def _kg(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kg", *args], env=env, cwd=REPO_ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "kg", *args],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def _big_folder(folder: Path) -> None:
     folder.mkdir()
     (folder / "units.csv").write_text("单位编码\nU1\n", encoding="utf-8")
-    (folder / "officers.csv").write_text("警号\n" + "".join(f"{n:06d}\n" for n in range(OFFICERS)), encoding="utf-8")
-    (folder / "postings.csv").write_text("警号,单位编码\n" + "".join(f"{n:06d},U1\n" for n in range(OFFICERS)),
-                                         encoding="utf-8")
+    (folder / "officers.csv").write_text(
+        "警号\n" + "".join(f"{n:06d}\n" for n in range(OFFICERS)), encoding="utf-8"
+    )
+    (folder / "postings.csv").write_text(
+        "警号,单位编码\n" + "".join(f"{n:06d},U1\n" for n in range(OFFICERS)), encoding="utf-8"
+    )
 
 
 def test_new_store_notice_kill_mid_ingest_interrupted_run_and_resume(tmp_path: Path) -> None:
     var = tmp_path / "var"
-    env = {**os.environ, "KG_VAR_DIR": str(var), "KG_NEO4J_PORT": str(free_port()),
-           "KG_NEO4J_HEAP": os.environ.get("KG_TEST_HEAP", "512m"),
-           "KG_NEO4J_PAGECACHE": os.environ.get("KG_TEST_PAGECACHE", "128m")}
+    env = {
+        **os.environ,
+        "KG_VAR_DIR": str(var),
+        "KG_NEO4J_PORT": str(free_port()),
+        "KG_NEO4J_HEAP": os.environ.get("KG_TEST_HEAP", "512m"),
+        "KG_NEO4J_PAGECACHE": os.environ.get("KG_TEST_PAGECACHE", "128m"),
+    }
     env.pop("NEO4J_URI", None)
     settings = Settings(kg_var_dir=var, kg_neo4j_port=int(env["KG_NEO4J_PORT"]), _env_file=None)  # type: ignore[call-arg]
     server = EmbeddedServer.from_settings(settings)
@@ -57,8 +70,14 @@ def test_new_store_notice_kill_mid_ingest_interrupted_run_and_resume(tmp_path: P
         # 2. Neo4j dies while the ingest writes.
         big = tmp_path / "big"
         _big_folder(big)
-        proc = subprocess.Popen([sys.executable, "-m", "kg", "ingest", str(big), "--quiet", "--batch-size", "50"],
-                                env=env, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kg", "ingest", str(big), "--quiet", "--batch-size", "50"],
+            env=env,
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         with neo4j.GraphDatabase.driver(server.uri, auth=server.auth()) as drv:
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
@@ -84,12 +103,15 @@ def test_new_store_notice_kill_mid_ingest_interrupted_run_and_resume(tmp_path: P
         again = _kg(env, "ingest", str(big), "--quiet")
         assert again.returncode == 0, again.stderr
         with neo4j.GraphDatabase.driver(server.uri, auth=server.auth()) as drv:
-            runs = {r["id"]: r["s"] for r in drv.execute_query(
-                "MATCH (r:IngestRun) RETURN r.run_id AS id, r.status AS s").records}
+            runs = {
+                r["id"]: r["s"]
+                for r in drv.execute_query("MATCH (r:IngestRun) RETURN r.run_id AS id, r.status AS s").records
+            }
             assert runs[run_id[0]["id"]] == "interrupted"
             assert sorted(runs.values()) == ["completed", "interrupted"]
-            counts = drv.execute_query("MATCH (o:Officer) WITH count(o) AS o "
-                                       "MATCH ()-[s:SERVES_IN]->() RETURN o, count(s) AS s").records[0]
+            counts = drv.execute_query(
+                "MATCH (o:Officer) WITH count(o) AS o MATCH ()-[s:SERVES_IN]->() RETURN o, count(s) AS s"
+            ).records[0]
             assert (counts["o"], counts["s"]) == (OFFICERS, OFFICERS)
         assert not store_is_new(settings)  # loaded since: no longer the empty store just created
     finally:

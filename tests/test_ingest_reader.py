@@ -21,8 +21,14 @@ REPO = Path(__file__).resolve().parent.parent
 
 def test_headers_accept_english_names_chinese_titles_and_aliases() -> None:
     idx = header_index(Posting)
-    for header, field in [("badge_no", "badge_no"), ("警号", "badge_no"), ("任职日期", "start_date"),
-                          ("起始日期", "start_date"), ("开始日期", "start_date"), ("Unit_Code", "unit_code")]:
+    for header, field in [
+        ("badge_no", "badge_no"),
+        ("警号", "badge_no"),
+        ("任职日期", "start_date"),
+        ("起始日期", "start_date"),
+        ("开始日期", "start_date"),
+        ("Unit_Code", "unit_code"),
+    ]:
         assert idx[normalise_header(header)] == field
     assert header_index(Officer)[normalise_header(" \ufeff警 号* ")] == "badge_no"
     assert normalise_header("ＢＡＤＧＥ＿ＮＯ") == "badge_no"  # full-width letters
@@ -72,7 +78,10 @@ def test_xlsx_numbers_dates_and_blank_rows(tmp_path: Path) -> None:
     ws.append(["010002", "李娜", "科员", None, None])
     wb.save(tmp_path / "officers.xlsx")
     table = read_table(tmp_path / "officers.xlsx", SPECS["officers"])
-    assert table.rows == [(2, ["10001", "张伟", "处级", "1980", "是"]), (4, ["010002", "李娜", "科员", "", ""])]
+    assert table.rows == [
+        (2, ["10001", "张伟", "处级", "1980", "是"]),
+        (4, ["010002", "李娜", "科员", "", ""]),
+    ]
     valid, rejects = validate_table(table, SPECS["officers"])
     assert not rejects and valid[0].record.high_risk_post is True  # type: ignore[attr-defined]
     wb = openpyxl.Workbook()

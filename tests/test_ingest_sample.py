@@ -15,8 +15,9 @@ from ingest.job import run_ingest
 pytestmark = pytest.mark.neo4j
 
 
-def test_sample_dirty_folder_matches_its_expected_counts(db: neo4j.Driver, db_settings: Settings,
-                                                         tmp_path: Path) -> None:
+def test_sample_dirty_folder_matches_its_expected_counts(
+    db: neo4j.Driver, db_settings: Settings, tmp_path: Path
+) -> None:
     sample.generate(tmp_path / "city", scale="city")
     dirty = tmp_path / "city" / "dirty"
     expected = json.loads((dirty / "expected.json").read_text(encoding="utf-8"))
@@ -27,5 +28,11 @@ def test_sample_dirty_folder_matches_its_expected_counts(db: neo4j.Driver, db_se
     for stem, exp in expected["files"].items():
         got = report.files[stem]
         assert (got.path, got.encoding, got.read, got.loaded, got.rejected, got.duplicates) == (
-            exp["file"], exp["encoding"], exp["read"], exp["loaded"], exp["rejected"], exp["duplicates"]), stem
+            exp["file"],
+            exp["encoding"],
+            exp["read"],
+            exp["loaded"],
+            exp["rejected"],
+            exp["duplicates"],
+        ), stem
         assert sorted(r.line for r in report.rejects if r.file == exp["file"]) == exp["reject_lines"], stem

@@ -23,14 +23,20 @@ def run(driver: neo4j.Driver, key: dict[str, Any], name: str, **params: Any) -> 
 
 @pytest.mark.parametrize("algorithm", ["leiden", "louvain"])
 def test_planted_clusters_recovered(city_driver: neo4j.Driver, key: dict[str, Any], algorithm: str) -> None:
-    found = [set(r["officers"]) for r in run(city_driver, key, "risk_clusters", algorithm=algorithm, min_size=2,
-                                                 limit=5000).rows]
+    found = [
+        set(r["officers"])
+        for r in run(city_driver, key, "risk_clusters", algorithm=algorithm, min_size=2, limit=5000).rows
+    ]
     assert key["clusters"]
     for planted in key["clusters"]:
         officers = set(planted["officers"])
         best = max(found, key=lambda f: len(f & officers))
         inter = len(best & officers)
-        assert inter / len(best) >= 0.9 and inter / len(officers) >= 0.9, (planted["id"], sorted(best), sorted(officers))
+        assert inter / len(best) >= 0.9 and inter / len(officers) >= 0.9, (
+            planted["id"],
+            sorted(best),
+            sorted(officers),
+        )
 
 
 def test_planted_cluster_kinds(city_driver: neo4j.Driver, key: dict[str, Any]) -> None:
@@ -51,7 +57,11 @@ def test_liaison_gaps(city_driver: neo4j.Driver, key: dict[str, Any]) -> None:
 def test_supervision_gaps_and_overlaps(city_driver: neo4j.Driver, key: dict[str, Any]) -> None:
     sup = key["supervision"]
     s = run(city_driver, key, "supervision_coverage", supervision_type=sup["type"]).summary
-    for field in ("unsupervised_officers", "double_claimed_officers", "police_branches_without_discipline_staff"):
+    for field in (
+        "unsupervised_officers",
+        "double_claimed_officers",
+        "police_branches_without_discipline_staff",
+    ):
         assert set(s[field]) == set(sup[field]), field
 
 

@@ -23,19 +23,27 @@ DB = "neo4j"
 D = dt.date
 
 
-def load(driver: neo4j.Driver, nodes: dict[str, list[dict[str, Any]]],
-         rels: list[tuple[str, str, str, dict[str, Any]]]) -> None:
+def load(
+    driver: neo4j.Driver,
+    nodes: dict[str, list[dict[str, Any]]],
+    rels: list[tuple[str, str, str, dict[str, Any]]],
+) -> None:
     for label, rows in nodes.items():
         spec = node_spec(label)
-        driver.execute_query(f"UNWIND $rows AS row MERGE (n:{q(label)} {{{q(spec.key)}: row[$key]}}) SET n += row",
-                             {"rows": rows, "key": spec.key}, database_=DB)
+        driver.execute_query(
+            f"UNWIND $rows AS row MERGE (n:{q(label)} {{{q(spec.key)}: row[$key]}}) SET n += row",
+            {"rows": rows, "key": spec.key},
+            database_=DB,
+        )
     for rel_type, src, dst, props in rels:
         r = rel_spec(rel_type)
         a, b = node_spec(r.from_label), node_spec(r.to_label)
         summary = driver.execute_query(
             f"MATCH (a:{q(r.from_label)} {{{q(a.key)}: $src}}) MATCH (b:{q(r.to_label)} {{{q(b.key)}: $dst}}) "
             f"CREATE (a)-[x:{q(rel_type)}]->(b) SET x = $props",
-            {"src": src, "dst": dst, "props": props}, database_=DB).summary
+            {"src": src, "dst": dst, "props": props},
+            database_=DB,
+        ).summary
         assert summary.counters.relationships_created == 1, (rel_type, src, dst)
 
 
@@ -52,7 +60,7 @@ def has_note(result: QueryResult, *fragments: str) -> bool:
 
 @pytest.fixture(scope="module")
 def w(_db_driver: neo4j.Driver, db_settings: Any) -> Iterator[neo4j.Driver]:
-    from tests.neo4j_fixtures import wipe
+    from graph.testing import wipe
 
     wipe(_db_driver, db_settings.neo4j_database)
     world.load(_db_driver, db_settings.neo4j_database)
@@ -117,13 +125,29 @@ def test_accountability_chain_without_findings_says_so(w: neo4j.Driver) -> None:
 
 
 def test_unknown_rank_is_not_a_leader_nor_a_staff_member(db: neo4j.Driver) -> None:
-    load(db, {
-        "Unit": [{"code": "U", "name": "一所", "kind": "派出所", "level": "基层"}],
-        "Officer": [{"badge_no": "X1", "rank": "未知"}, {"badge_no": "X2"}, {"badge_no": "X3", "rank": "处级"}],
-        "Case": [{"case_no": "C1", "opened_on": D(2026, 3, 1), "violation_type": "未知"},
-                 {"case_no": "C2", "opened_on": D(2026, 4, 1), "violation_type": "廉洁纪律"}],
-    }, [("SERVES_IN", "X1", "U", {}), ("SERVES_IN", "X2", "U", {}), ("SERVES_IN", "X3", "U", {}),
-        ("INVOLVES", "C1", "X1", {}), ("INVOLVES", "C1", "X2", {}), ("INVOLVES", "C2", "X3", {})])
+    load(
+        db,
+        {
+            "Unit": [{"code": "U", "name": "一所", "kind": "派出所", "level": "基层"}],
+            "Officer": [
+                {"badge_no": "X1", "rank": "未知"},
+                {"badge_no": "X2"},
+                {"badge_no": "X3", "rank": "处级"},
+            ],
+            "Case": [
+                {"case_no": "C1", "opened_on": D(2026, 3, 1), "violation_type": "未知"},
+                {"case_no": "C2", "opened_on": D(2026, 4, 1), "violation_type": "廉洁纪律"},
+            ],
+        },
+        [
+            ("SERVES_IN", "X1", "U", {}),
+            ("SERVES_IN", "X2", "U", {}),
+            ("SERVES_IN", "X3", "U", {}),
+            ("INVOLVES", "C1", "X1", {}),
+            ("INVOLVES", "C1", "X2", {}),
+            ("INVOLVES", "C2", "X3", {}),
+        ],
+    )
     eco = run(db, "political_ecosystem")
     (row,) = eco.rows
     assert (row["officers"], row["cases"], row["leader_cases"], row["unknown_rank_officers"]) == (3, 2, 1, 2)
@@ -136,93 +160,202 @@ def test_unknown_rank_is_not_a_leader_nor_a_staff_member(db: neo4j.Driver) -> No
 
 
 def test_liaison_coverage_without_liaison_data(db: neo4j.Driver) -> None:
-    load(db, {"Unit": [{"code": "P1", "name": "一所", "kind": "派出所", "level": "基层"},
-                       {"code": "P2", "name": "二所", "kind": "派出所", "level": "基层"},
-                       {"code": "Q", "name": "某单位", "kind": "未知", "level": "未知"}],
-              "Clue": [{"clue_no": "K1", "received_on": D(2026, 1, 1)}]}, [("CONCERNS_UNIT", "K1", "P1", {})])
+    load(
+        db,
+        {
+            "Unit": [
+                {"code": "P1", "name": "一所", "kind": "派出所", "level": "基层"},
+                {"code": "P2", "name": "二所", "kind": "派出所", "level": "基层"},
+                {"code": "Q", "name": "某单位", "kind": "未知", "level": "未知"},
+            ],
+            "Clue": [{"clue_no": "K1", "received_on": D(2026, 1, 1)}],
+        },
+        [("CONCERNS_UNIT", "K1", "P1", {})],
+    )
     r = run(db, "liaison_coverage")
     s = r.summary
     assert s["coverage"] == "未导入联系基层数据"
-    assert (s["grassroots_units"], s["coverage_rate"], s["uncovered_units"], s["stale_units"]) == (2, None, [], [])
-    assert [(x["unit_code"], x["status"], x["risk"]) for x in r.rows] == [("P1", "无法判断", 1), ("P2", "无法判断", 0)]
+    assert (s["grassroots_units"], s["coverage_rate"], s["uncovered_units"], s["stale_units"]) == (
+        2,
+        None,
+        [],
+        [],
+    )
+    assert [(x["unit_code"], x["status"], x["risk"]) for x in r.rows] == [
+        ("P1", "无法判断", 1),
+        ("P2", "无法判断", 0),
+    ]
     assert has_note(r, "未导入联系基层数据") and has_note(r, "1 个单位层级未知")
 
 
 def test_liaison_without_visit_dates_is_not_stale(db: neo4j.Driver) -> None:
-    load(db, {"Unit": [{"code": "P1", "name": "一所", "kind": "派出所", "level": "基层"},
-                       {"code": "P2", "name": "二所", "kind": "派出所", "level": "基层"}],
-              "PartyOrg": [{"code": "DW", "name": "党委", "kind": "党委"}],
-              "Officer": [{"badge_no": "L1", "name": "甲"}],
-              "Clue": [{"clue_no": "K1", "received_on": D(2026, 1, 1)}]},
-         [("COMMITTEE_MEMBER_OF", "L1", "DW", {}), ("LIAISES_WITH", "L1", "P1", {})])
+    load(
+        db,
+        {
+            "Unit": [
+                {"code": "P1", "name": "一所", "kind": "派出所", "level": "基层"},
+                {"code": "P2", "name": "二所", "kind": "派出所", "level": "基层"},
+            ],
+            "PartyOrg": [{"code": "DW", "name": "党委", "kind": "党委"}],
+            "Officer": [{"badge_no": "L1", "name": "甲"}],
+            "Clue": [{"clue_no": "K1", "received_on": D(2026, 1, 1)}],
+        },
+        [("COMMITTEE_MEMBER_OF", "L1", "DW", {}), ("LIAISES_WITH", "L1", "P1", {})],
+    )
     r = run(db, "liaison_coverage", include_covered=True)
     assert {x["unit_code"]: x["status"] for x in r.rows} == {"P1": "已覆盖", "P2": "未覆盖"}
     assert r.summary["coverage_rate"] == 0.5 and has_note(r, "没有最近走访日期")
 
 
 def test_flat_unit_tree_sub_bureau_equals_unit(db: neo4j.Driver) -> None:
-    load(db, {"Unit": [{"code": "B", "name": "局", "kind": "市公安局", "level": "市级"},
-                       {"code": "P1", "name": "一所", "kind": "派出所", "level": "基层"}],
-              "Officer": [{"badge_no": "A"}, {"badge_no": "B1"}],
-              "Clue": [{"clue_no": "K1", "received_on": D(2026, 1, 1)}]},
-         [("PART_OF", "P1", "B", {}), ("SERVES_IN", "A", "P1", {}), ("SERVES_IN", "B1", "B", {}),
-          ("CONCERNS", "K1", "A", {})])
+    load(
+        db,
+        {
+            "Unit": [
+                {"code": "B", "name": "局", "kind": "市公安局", "level": "市级"},
+                {"code": "P1", "name": "一所", "kind": "派出所", "level": "基层"},
+            ],
+            "Officer": [{"badge_no": "A"}, {"badge_no": "B1"}],
+            "Clue": [{"clue_no": "K1", "received_on": D(2026, 1, 1)}],
+        },
+        [
+            ("PART_OF", "P1", "B", {}),
+            ("SERVES_IN", "A", "P1", {}),
+            ("SERVES_IN", "B1", "B", {}),
+            ("CONCERNS", "K1", "A", {}),
+        ],
+    )
     unit = run(db, "political_ecosystem")
     sub = run(db, "political_ecosystem", level="sub_bureau")
     assert [x["unit_code"] for x in sub.rows] == [x["unit_code"] for x in unit.rows]
     assert has_note(sub, "没有分局一级") and not has_note(unit, "没有分局一级")
     rated = {x["unit_code"]: (x["score"], x["rating"]) for x in unit.rows}
-    assert rated == {"P1": (85.0, "好"), "B": (None, "无数据")}  # P1: 100 clues per 100 officers (−15); B: no record
+    assert rated == {
+        "P1": (85.0, "好"),
+        "B": (None, "无数据"),
+    }  # P1: 100 clues per 100 officers (−15); B: no record
 
 
 def test_supervision_coverage_without_rules_and_with_unknown_ranks(db: neo4j.Driver) -> None:
-    load(db, {"Unit": [{"code": "U", "name": "一所", "kind": "派出所", "level": "基层"},
-                       {"code": "JW", "name": "机关纪委", "kind": "监督机构", "level": "市级"}],
-              "Officer": [{"badge_no": "A", "rank": "科员"}, {"badge_no": "X", "rank": "未知"}, {"badge_no": "Y"}]},
-         [("SERVES_IN", "A", "U", {}), ("SERVES_IN", "X", "U", {}), ("SERVES_IN", "Y", "U", {})])
+    load(
+        db,
+        {
+            "Unit": [
+                {"code": "U", "name": "一所", "kind": "派出所", "level": "基层"},
+                {"code": "JW", "name": "机关纪委", "kind": "监督机构", "level": "市级"},
+            ],
+            "Officer": [
+                {"badge_no": "A", "rank": "科员"},
+                {"badge_no": "X", "rank": "未知"},
+                {"badge_no": "Y"},
+            ],
+        },
+        [("SERVES_IN", "A", "U", {}), ("SERVES_IN", "X", "U", {}), ("SERVES_IN", "Y", "U", {})],
+    )
     bare = run(db, "supervision_coverage")
     assert bare.rows == [] and bare.summary["unsupervised_officers"] == []
     assert has_note(bare, "未导入“纪律监督”的监督关系数据") and has_note(bare, "未导入纪检委员数据")
-    load(db, {}, [("SUPERVISES", "JW", "U", {"supervision_type": "纪律监督", "rank_scope": "科级及以下",
-                                            "include_subtree": True})])
+    load(
+        db,
+        {},
+        [
+            (
+                "SUPERVISES",
+                "JW",
+                "U",
+                {"supervision_type": "纪律监督", "rank_scope": "科级及以下", "include_subtree": True},
+            )
+        ],
+    )
     r = run(db, "supervision_coverage")
     # A (科员) is claimed by JW; X and Y have no known rank, so the 科级及以下 rule cannot be judged
     assert r.summary["unsupervised_officers"] == [] and r.summary["rank_unknown_officers"] == 2
     assert has_note(r, "2 名民警职级未知")
-    load(db, {}, [("SUPERVISES", "JW", "U", {"supervision_type": "干部监督", "rank_scope": "全部",
-                                            "include_subtree": True})])
+    load(
+        db,
+        {},
+        [
+            (
+                "SUPERVISES",
+                "JW",
+                "U",
+                {"supervision_type": "干部监督", "rank_scope": "全部", "include_subtree": True},
+            )
+        ],
+    )
     cadre = run(db, "supervision_coverage", supervision_type="干部监督")
     assert cadre.summary["unsupervised_officers"] == [] and cadre.summary["rank_unknown_officers"] == 0
 
 
 def test_closed_loop_without_handling_data(db: neo4j.Driver) -> None:
-    load(db, {"Clue": [{"clue_no": "K1", "received_on": D(2026, 1, 1), "status": "已受理"},
-                       {"clue_no": "K2", "received_on": D(2026, 2, 1)}]}, [])
+    load(
+        db,
+        {
+            "Clue": [
+                {"clue_no": "K1", "received_on": D(2026, 1, 1), "status": "已受理"},
+                {"clue_no": "K2", "received_on": D(2026, 2, 1)},
+            ]
+        },
+        [],
+    )
     r = run(db, "closed_loop")
     assert r.rows == [] and r.summary["clues_without_handler"] == []
     assert has_note(r, "未导入线索承办和移送数据") and has_note(r, "未导入整改数据")
-    load(db, {"Unit": [{"code": "JW", "name": "机关纪委", "kind": "监督机构", "level": "市级"}]},
-         [("HANDLED_BY", "K1", "JW", {})])
+    load(
+        db,
+        {"Unit": [{"code": "JW", "name": "机关纪委", "kind": "监督机构", "level": "市级"}]},
+        [("HANDLED_BY", "K1", "JW", {})],
+    )
     # with handling data, K2 (status unknown: not concluded) has no handler
     assert run(db, "closed_loop").summary["clues_without_handler"] == ["K2"]
 
 
 def test_accountability_chain_shows_each_allegation(db: neo4j.Driver) -> None:
-    load(db, {"Unit": [{"code": "U", "name": "一所", "kind": "派出所", "level": "基层"}],
-              "Officer": [{"badge_no": "A", "name": "张三"}, {"badge_no": "B", "name": "李四"}],
-              "Case": [{"case_no": "C1", "opened_on": D(2026, 3, 1)}]},
-         [("SERVES_IN", "A", "U", {}),
-          ("INVOLVES", "C1", "A", {"role": "主要责任人", "allegation_category": "廉洁纪律", "allegation": "收受礼金",
-                                   "finding": "查实", "disposition": "党内警告", "disposition_form": "第二种形态"}),
-          ("INVOLVES", "C1", "A", {"role": "主要责任人", "allegation_category": "工作纪律", "allegation": "违规办案",
-                                   "finding": "不实", "finding_raw": "Unfounded"}),
-          ("INVOLVES", "C1", "B", {"allegation": "打人", "finding": "未知"})])
+    load(
+        db,
+        {
+            "Unit": [{"code": "U", "name": "一所", "kind": "派出所", "level": "基层"}],
+            "Officer": [{"badge_no": "A", "name": "张三"}, {"badge_no": "B", "name": "李四"}],
+            "Case": [{"case_no": "C1", "opened_on": D(2026, 3, 1)}],
+        },
+        [
+            ("SERVES_IN", "A", "U", {}),
+            (
+                "INVOLVES",
+                "C1",
+                "A",
+                {
+                    "role": "主要责任人",
+                    "allegation_category": "廉洁纪律",
+                    "allegation": "收受礼金",
+                    "finding": "查实",
+                    "disposition": "党内警告",
+                    "disposition_form": "第二种形态",
+                },
+            ),
+            (
+                "INVOLVES",
+                "C1",
+                "A",
+                {
+                    "role": "主要责任人",
+                    "allegation_category": "工作纪律",
+                    "allegation": "违规办案",
+                    "finding": "不实",
+                    "finding_raw": "Unfounded",
+                },
+            ),
+            ("INVOLVES", "C1", "B", {"allegation": "打人", "finding": "未知"}),
+        ],
+    )
     r = run(db, "accountability_chain", case_no="C1")
     officers = {x["id"]: x for x in r.rows if x["level"] == 1}
     assert officers["Officer:A"]["role"] == "涉案民警（主要责任人）"
-    assert (officers["Officer:A"]["allegation"], officers["Officer:A"]["finding"],
-            officers["Officer:A"]["disposition"]) == ("工作纪律：违规办案；廉洁纪律：收受礼金", "不实（Unfounded）；查实",
-                                                      "—；党内警告，第二种形态")
+    assert (
+        officers["Officer:A"]["allegation"],
+        officers["Officer:A"]["finding"],
+        officers["Officer:A"]["disposition"],
+    ) == ("工作纪律：违规办案；廉洁纪律：收受礼金", "不实（Unfounded）；查实", "—；党内警告，第二种形态")
     assert (officers["Officer:B"]["allegation"], officers["Officer:B"]["finding"]) == ("打人", "未知")
     assert len([e for e in r.edges if e["type"] == "INVOLVES"]) == 3
     assert has_note(r, "1 名涉案民警没有当前任职数据（B）") and has_note(r, "未导入分管领导数据")

@@ -15,8 +15,17 @@ from queries.commands import param_specs, parse_params
 from queries.registry import CYPHER_DIR, all_queries, get_query, load_cypher
 
 REQUIRED = {
-    "political_ecosystem", "political_ecosystem_trend", "risk_clusters", "liaison_coverage", "supervision_coverage",
-    "closed_loop", "accountability_chain", "violation_statistics", "officer_profile", "unit_overview", "path_between",
+    "political_ecosystem",
+    "political_ecosystem_trend",
+    "risk_clusters",
+    "liaison_coverage",
+    "supervision_coverage",
+    "closed_loop",
+    "accountability_chain",
+    "violation_statistics",
+    "officer_profile",
+    "unit_overview",
+    "path_between",
 }
 
 
@@ -39,9 +48,13 @@ def test_every_cypher_param_matches_its_model() -> None:
             cf = load_cypher(name)
             used_files.add(name)
             assert not (cf.internal & fields), f"{name}: internal params shadow user params"
-            assert cf.internal <= cf.params, f"{name}: declared internal but unused: {cf.internal - cf.params}"
+            assert cf.internal <= cf.params, (
+                f"{name}: declared internal but unused: {cf.internal - cf.params}"
+            )
             unknown = cf.params - fields - cf.internal
-            assert not unknown, f"{q.name}/{name}: $params not in the parameter model nor declared internal: {unknown}"
+            assert not unknown, (
+                f"{q.name}/{name}: $params not in the parameter model nor declared internal: {unknown}"
+            )
     on_disk = {p.stem for p in CYPHER_DIR.glob("*.cypher")}
     assert on_disk - used_files <= {"export_nodes", "export_rels", "data_as_of"}, on_disk - used_files
 
@@ -59,8 +72,12 @@ def test_cypher_uses_only_schema_labels_and_types() -> None:
 
 
 def test_required_keys_and_bad_params() -> None:
-    for name, key in (("accountability_chain", "case_no"), ("officer_profile", "badge_no"),
-                      ("unit_overview", "unit_code"), ("political_ecosystem_trend", "unit_code")):
+    for name, key in (
+        ("accountability_chain", "case_no"),
+        ("officer_profile", "badge_no"),
+        ("unit_overview", "unit_code"),
+        ("political_ecosystem_trend", "unit_code"),
+    ):
         q = get_query(name)
         assert q.params.model_fields[key].is_required()
         with pytest.raises(QueryParamError, match=key):
@@ -86,9 +103,21 @@ def test_param_specs_and_parse() -> None:
 
 def test_ecosystem_score_worked_example() -> None:
     cfg = load_config()
-    row = derive_rates({"officers": 4, "clues": 1, "cases": 1, "leader_cases": 1, "nest_cases": 1, "linked_cases": 0,
-                        "repeat_clue_officers": 0, "formed_involvements": 3, "first_form_involvements": 2,
-                        "overdue_rectifications": 1, "petition_clues": 1})
+    row = derive_rates(
+        {
+            "officers": 4,
+            "clues": 1,
+            "cases": 1,
+            "leader_cases": 1,
+            "nest_cases": 1,
+            "linked_cases": 0,
+            "repeat_clue_officers": 0,
+            "formed_involvements": 3,
+            "first_form_involvements": 2,
+            "overdue_rectifications": 1,
+            "petition_clues": 1,
+        }
+    )
     out = score_unit(row, cfg)
     # 100 - (15 + 20 + 7.5 + 15 + 7/3 + 5) = 35.17
     assert out["score"] == 35.2 and out["rating"] == "差"
@@ -98,12 +127,20 @@ def test_ecosystem_score_worked_example() -> None:
 
 
 def test_projection_and_communities() -> None:
-    groups = [("Case", "C1", ["a", "b", "c"]), ("Clue", "K1", ["a", "b"]), ("Case", "C2", ["x", "y"]),
-              ("Case", "C3", ["y", "z"]), ("Case", "C4", ["solo"])]
+    groups = [
+        ("Case", "C1", ["a", "b", "c"]),
+        ("Clue", "K1", ["a", "b"]),
+        ("Case", "C2", ["x", "y"]),
+        ("Case", "C3", ["y", "z"]),
+        ("Case", "C4", ["solo"]),
+    ]
     g = co_involvement_graph(groups)
     assert g["a"]["b"]["weight"] == 4.0 and "solo" in g
     for algo in (leiden, louvain):
         parts = algo(g)
         assert parts[:2] == [{"a", "b", "c"}, {"x", "y", "z"}] and parts == algo(g)
-    h = add_unit_ties(g, {"a": {"unit_code": "U"}, "x": {"unit_code": "U", "post": "p"}, "y": {"unit_code": "U", "post": "p"}})
+    h = add_unit_ties(
+        g,
+        {"a": {"unit_code": "U"}, "x": {"unit_code": "U", "post": "p"}, "y": {"unit_code": "U", "post": "p"}},
+    )
     assert h["a"]["x"]["weight"] == pytest.approx(0.2) and h["x"]["y"]["weight"] == pytest.approx(3.5)

@@ -32,9 +32,9 @@ from pydantic.fields import FieldInfo
 
 from graph.errors import NotFound
 from graph.schema import NODE_SPECS, REL_SPECS, NodeSpec, RelSpec
+from graph.testing import wipe
 from ingest.job import run_ingest
 from queries.registry import QueryResult, all_queries
-from tests.neo4j_fixtures import wipe
 from viz.views import all_views
 
 pytestmark = pytest.mark.neo4j
@@ -109,7 +109,9 @@ def export_file(draw: st.DrawFn, spec: NodeSpec | RelSpec) -> tuple[list[str], l
     fields = spec.model.model_fields
     required = [n for n, f in fields.items() if f.is_required()]
     optional = [n for n, f in fields.items() if not f.is_required() and key_field(spec, n) is None]
-    chosen = draw(st.lists(st.sampled_from(optional), unique=True, max_size=len(optional))) if optional else []
+    chosen = (
+        draw(st.lists(st.sampled_from(optional), unique=True, max_size=len(optional))) if optional else []
+    )
     columns = required + chosen
     keys: list[str | None]
     if isinstance(spec, NodeSpec):
@@ -134,7 +136,9 @@ def export_file(draw: st.DrawFn, spec: NodeSpec | RelSpec) -> tuple[list[str], l
 @st.composite
 def sparse_export(draw: st.DrawFn) -> dict[str, tuple[list[str], list[list[str]]]]:
     specs: list[NodeSpec | RelSpec] = [*NODE_SPECS, *REL_SPECS]
-    chosen = draw(st.lists(st.sampled_from(specs), unique_by=lambda s: s.file, min_size=1, max_size=len(specs)))
+    chosen = draw(
+        st.lists(st.sampled_from(specs), unique_by=lambda s: s.file, min_size=1, max_size=len(specs))
+    )
     return {s.file: draw(export_file(s)) for s in chosen}
 
 
@@ -150,8 +154,9 @@ def write_folder(folder: Path, export: dict[str, tuple[list[str], list[list[str]
 def loaded_keys(driver: neo4j.Driver) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for spec in NODE_SPECS:
-        recs = driver.execute_query(f"MATCH (n:`{spec.label}`) RETURN n[$key] AS k ORDER BY k", {"key": spec.key},
-                                    database_=DB).records
+        recs = driver.execute_query(
+            f"MATCH (n:`{spec.label}`) RETURN n[$key] AS k ORDER BY k", {"key": spec.key}, database_=DB
+        ).records
         out[spec.label] = [r["k"] for r in recs]
     return out
 
@@ -166,8 +171,10 @@ def query_calls(keys: dict[str, list[str]]) -> list[tuple[str, dict[str, Any]]]:
         if q.name == "path_between":
             a = (keys["Officer"] or ["NOPE"])[0]
             b = (keys["Unit"] or ["NOPE"])[-1]
-            calls += [(q.name, {"source": f"Officer:{a}", "target": f"Unit:{b}"}),
-                      (q.name, {"source": "Case:NOPE", "target": f"Unit:{b}"})]
+            calls += [
+                (q.name, {"source": f"Officer:{a}", "target": f"Unit:{b}"}),
+                (q.name, {"source": "Case:NOPE", "target": f"Unit:{b}"}),
+            ]
             continue
         if q.entity is not None:
             param = ENTITY_PARAM[q.entity]
@@ -175,13 +182,15 @@ def query_calls(keys: dict[str, list[str]]) -> list[tuple[str, dict[str, Any]]]:
             calls += [(q.name, {param: k}) for k in dict.fromkeys(sample)]
             continue
         calls.append((q.name, {}))
-    calls += [("political_ecosystem", {"level": "sub_bureau"}),
-              ("political_ecosystem", {"date_from": "1990-01-01", "date_to": "1990-12-31"}),
-              ("risk_clusters", {"findings": "sustained", "max_subjects": 2, "min_size": 2, "unit_ties": True}),
-              ("risk_clusters", {"cluster_id": "K1", "min_size": 2}),
-              ("liaison_coverage", {"graph": True, "include_covered": True}),
-              ("supervision_coverage", {"graph": True}),
-              ("violation_statistics_time", {"period_kind": "quarter"})]
+    calls += [
+        ("political_ecosystem", {"level": "sub_bureau"}),
+        ("political_ecosystem", {"date_from": "1990-01-01", "date_to": "1990-12-31"}),
+        ("risk_clusters", {"findings": "sustained", "max_subjects": 2, "min_size": 2, "unit_ties": True}),
+        ("risk_clusters", {"cluster_id": "K1", "min_size": 2}),
+        ("liaison_coverage", {"graph": True, "include_covered": True}),
+        ("supervision_coverage", {"graph": True}),
+        ("violation_statistics_time", {"period_kind": "quarter"}),
+    ]
     return calls
 
 
@@ -215,9 +224,17 @@ def check_everything_answers(driver: neo4j.Driver) -> None:
             continue
 
 
-@settings(max_examples=6, derandomize=True, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.data_too_large])
+@settings(
+    max_examples=6,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
 @given(export=sparse_export())
 def test_random_sparse_graphs_never_raise(db: neo4j.Driver, export: dict[str, Any]) -> None:
     wipe(db, DB)
@@ -247,8 +264,12 @@ def test_isolated_nodes_only(db: neo4j.Driver, tmp_path: Path) -> None:
 
 
 def test_every_city_unit_through_unit_overview_and_unit_view(city_driver: neo4j.Driver) -> None:
-    codes = [r["code"] for r in city_driver.execute_query("MATCH (u:Unit) RETURN u.code AS code ORDER BY code",
-                                                          database_=DB).records]
+    codes = [
+        r["code"]
+        for r in city_driver.execute_query(
+            "MATCH (u:Unit) RETURN u.code AS code ORDER BY code", database_=DB
+        ).records
+    ]
     assert {"U01SSJW", "U01SZFW"} <= set(codes)  # 市纪委监委 and 市委政法委: no head, leader or supervisor
     overview = next(q for q in all_queries() if q.name == "unit_overview")
     view = next(v for v in all_views() if v.name == "unit_view")
@@ -269,8 +290,9 @@ def test_city_old_period_rates_every_unit_no_data(city_driver: neo4j.Driver) -> 
     assert r.period == {"date_from": "1990-01-01", "date_to": "1990-12-31"}
 
 
-def test_city_risk_clusters_with_a_period_and_a_cap(city_driver: neo4j.Driver,
-                                                    city_sample: tuple[Path, dict[str, Any]]) -> None:
+def test_city_risk_clusters_with_a_period_and_a_cap(
+    city_driver: neo4j.Driver, city_sample: tuple[Path, dict[str, Any]]
+) -> None:
     q = next(q for q in all_queries() if q.name == "risk_clusters")
     r = q.execute(city_driver, DB, {"date_from": "2010-01-01", "max_subjects": 10})
     assert r.rows and r.period["date_from"] == "2010-01-01"
@@ -279,8 +301,11 @@ def test_city_risk_clusters_with_a_period_and_a_cap(city_driver: neo4j.Driver,
     # the city's archive holds one mass complaint (14 officers): it is skipped and named; the planted clusters stand
     import csv
     from collections import Counter
+
     with (city_sample[0] / "clue_subjects.csv").open(encoding="utf-8", newline="") as f:
-        named = Counter(row["clue_no"] for row in {(r["clue_no"], r["badge_no"]): r for r in csv.DictReader(f)}.values())
+        named = Counter(
+            row["clue_no"] for row in {(r["clue_no"], r["badge_no"]): r for r in csv.DictReader(f)}.values()
+        )
     mass = sorted(k for k, n in named.items() if n > 10)
     assert len(mass) == 1
     assert [(m["key"], m["officers"]) for m in r.summary["skipped_mass"]] == [(mass[0], named[mass[0]])]

@@ -44,12 +44,15 @@ def test_describe_lists_parameters_and_columns() -> None:
     assert "群组编号  cluster_id  编码（文本）" in text and "date_from  日期" in text
 
 
-@pytest.mark.parametrize(("name", "raw", "expected"), [
-    ("closed_loop", {"dayz": "3"}, ["未知参数", "dayz", "did you mean: days"]),
-    ("closed_loop", {"days": "abc"}, ["days='abc'", "应为整数", "expected an integer"]),
-    ("accountability_chain", {}, ["缺少必填参数", "case_no（案件编号）"]),
-    ("risk_clusters", {"algorithm": "x"}, ["leiden、louvain"]),
-])
+@pytest.mark.parametrize(
+    ("name", "raw", "expected"),
+    [
+        ("closed_loop", {"dayz": "3"}, ["未知参数", "dayz", "did you mean: days"]),
+        ("closed_loop", {"days": "abc"}, ["days='abc'", "应为整数", "expected an integer"]),
+        ("accountability_chain", {}, ["缺少必填参数", "case_no（案件编号）"]),
+        ("risk_clusters", {"algorithm": "x"}, ["leiden、louvain"]),
+    ],
+)
 def test_parameter_errors_are_bilingual(name: str, raw: dict[str, str], expected: list[str]) -> None:
     with pytest.raises(QueryParamError) as e:
         get_query(name).validate(raw)
@@ -60,13 +63,22 @@ def test_parameter_errors_are_bilingual(name: str, raw: dict[str, str], expected
 def test_summary_becomes_tables_and_lists_are_joined() -> None:
     result = QueryResult(
         columns=["issue", "key", "date", "units"],
-        rows=[{"issue": "移送未反馈", "key": "XS1", "date": "2026-01-05", "units": ["U01J08", "U02"]},
-              {"issue": "无承办", "key": "XS2", "date": None, "units": []}],
-        summary={"days": 30, "by_unit": {"U01J08": {"移送未反馈": 1, "无承办": 0}},
-                 "overdue_transfers": ["XS1"], "ratings": {"好": 2}},
-        notes=["没有反馈日期的数据"], period={"date_from": "2025-07-01", "date_to": "2026-06-30"})
-    export = build_export("closed_loop", "线索闭环管理", "说明", result, params={"days": 30},
-                          data_as_of=dt.date(2026, 6, 30))
+        rows=[
+            {"issue": "移送未反馈", "key": "XS1", "date": "2026-01-05", "units": ["U01J08", "U02"]},
+            {"issue": "无承办", "key": "XS2", "date": None, "units": []},
+        ],
+        summary={
+            "days": 30,
+            "by_unit": {"U01J08": {"移送未反馈": 1, "无承办": 0}},
+            "overdue_transfers": ["XS1"],
+            "ratings": {"好": 2},
+        },
+        notes=["没有反馈日期的数据"],
+        period={"date_from": "2025-07-01", "date_to": "2026-06-30"},
+    )
+    export = build_export(
+        "closed_loop", "线索闭环管理", "说明", result, params={"days": 30}, data_as_of=dt.date(2026, 6, 30)
+    )
     lines = write_csv(export).decode("utf-8").splitlines()
     assert lines[0] == "\ufeff问题类型,线索或整改编号,日期,所涉单位"
     assert lines[1] == "移送未反馈,XS1,2026-01-05,U01J08、U02"
@@ -78,7 +90,11 @@ def test_summary_becomes_tables_and_lists_are_joined() -> None:
     assert [c.value for c in wb["按单位汇总"][2]] == ["U01J08", 1, 0]
     about = {r[0]: r[1] for r in wb["说明"].iter_rows(values_only=True) if r[0]}
     assert about["查询"] == "线索闭环管理" and about["数据截至"].date() == dt.date(2026, 6, 30)
-    assert about["统计期"] == "2025-07-01 ~ 2026-06-30" and about["days"] == "30" and about["反馈期限（天）"] == 30
+    assert (
+        about["统计期"] == "2025-07-01 ~ 2026-06-30"
+        and about["days"] == "30"
+        and about["反馈期限（天）"] == 30
+    )
     assert "没有反馈日期的数据" in [r[1] for r in wb["说明"].iter_rows(values_only=True)]
 
 
@@ -91,8 +107,18 @@ def test_ingest_summary_readable_at_80_columns() -> None:
 
     report = IngestReport("20261127T1105-abc123", "city", dt.datetime.now().astimezone())
     for stem, typ, n in (("officers", "Officer", 12081), ("clue_transfers", "TRANSFERRED_TO", 1510)):
-        report.files[stem] = FileReport(stem, "node", typ, path=f"{stem}.csv", encoding="utf-8-sig", read=n,
-                                        loaded=n - 3, rejected=3, duplicates=1, unknown_columns=["备注"])
+        report.files[stem] = FileReport(
+            stem,
+            "node",
+            typ,
+            path=f"{stem}.csv",
+            encoding="utf-8-sig",
+            read=n,
+            loaded=n - 3,
+            rejected=3,
+            duplicates=1,
+            unknown_columns=["备注"],
+        )
     buf = io.StringIO()
     print_summary(report, Console(file=buf, width=80))
     text = buf.getvalue()

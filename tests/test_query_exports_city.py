@@ -43,12 +43,21 @@ def params_for(name: str, key: dict[str, Any], driver: neo4j.Driver) -> dict[str
     """Parameters that make every query return rows on the sample."""
     cluster = key["clusters"][0]
     badge = cluster["officers"][0]
-    unit = driver.execute_query("MATCH (:Officer {badge_no: $b})-[:SERVES_IN]->(u:Unit) RETURN u.code AS c LIMIT 1",
-                                b=badge).records[0]["c"]
+    unit = driver.execute_query(
+        "MATCH (:Officer {badge_no: $b})-[:SERVES_IN]->(u:Unit) RETURN u.code AS c LIMIT 1", b=badge
+    ).records[0]["c"]
     fields = get_query(name).params.model_fields
     p: dict[str, Any] = {"as_of": key["as_of"]} if "as_of" in fields else {}
-    p.update({"case_no": cluster["cases"][0], "badge_no": badge, "unit_code": unit,
-              "source": f"Officer:{badge}", "target": f"Unit:{unit}", "include_covered": True})
+    p.update(
+        {
+            "case_no": cluster["cases"][0],
+            "badge_no": badge,
+            "unit_code": unit,
+            "source": f"Officer:{badge}",
+            "target": f"Unit:{unit}",
+            "include_covered": True,
+        }
+    )
     if name == "political_ecosystem":
         p.pop("unit_code")
     return {k: v for k, v in p.items() if k in fields}
@@ -60,8 +69,14 @@ def test_every_query_xlsx_is_typed(city_driver: neo4j.Driver, key: dict[str, Any
     validated = qd.validate(params_for(name, key, city_driver))
     result = qd.run(city_driver, "neo4j", validated)
     assert result.rows or name in MAY_BE_EMPTY, name
-    export = build_export(qd.name, qd.title, qd.description, result, params=validated,
-                          data_as_of=dt.date.fromisoformat(key["as_of"]))
+    export = build_export(
+        qd.name,
+        qd.title,
+        qd.description,
+        result,
+        params=validated,
+        data_as_of=dt.date.fromisoformat(key["as_of"]),
+    )
     wb = load_workbook(io.BytesIO(write_xlsx(export)))
     assert wb.sheetnames[-1] == "说明"
     ws = wb.worksheets[0]
@@ -98,15 +113,21 @@ def test_every_query_xlsx_is_typed(city_driver: neo4j.Driver, key: dict[str, Any
 
 
 @pytest.fixture
-def cli_env(city_settings: Settings, city_driver: neo4j.Driver, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def cli_env(
+    city_settings: Settings, city_driver: neo4j.Driver, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:
     from typer.testing import CliRunner
 
     from graph.settings import get_settings
     from kg import cli
 
-    for name, value in (("NEO4J_URI", city_settings.neo4j_uri), ("NEO4J_USER", city_settings.neo4j_user),
-                        ("NEO4J_PASSWORD", city_settings.neo4j_password),
-                        ("NEO4J_DATABASE", city_settings.neo4j_database), ("COLUMNS", "80")):
+    for name, value in (
+        ("NEO4J_URI", city_settings.neo4j_uri),
+        ("NEO4J_USER", city_settings.neo4j_user),
+        ("NEO4J_PASSWORD", city_settings.neo4j_password),
+        ("NEO4J_DATABASE", city_settings.neo4j_database),
+        ("COLUMNS", "80"),
+    ):
         monkeypatch.setenv(name, value or "")
     get_settings.cache_clear()
     runner = CliRunner()
@@ -116,22 +137,63 @@ def cli_env(city_settings: Settings, city_driver: neo4j.Driver, monkeypatch: pyt
 
 def test_cli_exports_have_chinese_headers(cli_env: Any, key: dict[str, Any], tmp_path: Path) -> None:
     out = tmp_path / "f.xlsx"
-    r = cli_env("query", "run", "violation_statistics", "-p", f"as_of={key['as_of']}", "--format", "xlsx", "-o", str(out))
+    r = cli_env(
+        "query",
+        "run",
+        "violation_statistics",
+        "-p",
+        f"as_of={key['as_of']}",
+        "--format",
+        "xlsx",
+        "-o",
+        str(out),
+    )
     assert r.exit_code == 0, r.output
-    assert [c.value for c in load_workbook(out).active[1]] == ["违纪违法类型", "警种", "职级", "涉案人次", "案件数"]
+    assert [c.value for c in load_workbook(out).active[1]] == [
+        "违纪违法类型",
+        "警种",
+        "职级",
+        "涉案人次",
+        "案件数",
+    ]
     assert out.stat().st_mode & 0o777 == 0o600
     r = cli_env("query", "run", "political_ecosystem", "-p", f"as_of={key['as_of']}", "--format", "csv")
     assert r.exit_code == 0, r.output
     header = next(csv.reader(io.StringIO(r.stdout)))
     assert header[:3] == ["单位编码", "单位名称", "单位类别"] and "第一种形态占比" in header
-    r = cli_env("query", "run", "political_ecosystem", "-p", f"as_of={key['as_of']}", "--format", "csv",
-                "--headers", "en", "--columns", "unit_code,评定")
+    r = cli_env(
+        "query",
+        "run",
+        "political_ecosystem",
+        "-p",
+        f"as_of={key['as_of']}",
+        "--format",
+        "csv",
+        "--headers",
+        "en",
+        "--columns",
+        "unit_code,评定",
+    )
     assert next(csv.reader(io.StringIO(r.stdout))) == ["unit_code", "rating"]
-    r = cli_env("query", "run", "political_ecosystem", "-p", f"as_of={key['as_of']}", "--format", "json",
-                "--columns", "unit_code,rating")
+    r = cli_env(
+        "query",
+        "run",
+        "political_ecosystem",
+        "-p",
+        f"as_of={key['as_of']}",
+        "--format",
+        "json",
+        "--columns",
+        "unit_code,rating",
+    )
     body = json.loads(r.stdout)
-    assert body["columns"][1] == {"name": "rating", "title": "评定", "type": "text", "unit": "",
-                                  "meaning": "好、较好、一般、差（或无数据）"}
+    assert body["columns"][1] == {
+        "name": "rating",
+        "title": "评定",
+        "type": "text",
+        "unit": "",
+        "meaning": "好、较好、一般、差（或无数据）",
+    }
     assert set(body["rows"][0]) == {"unit_code", "rating"}
 
 
@@ -153,8 +215,13 @@ def test_cli_describe_and_parameter_errors(cli_env: Any) -> None:
     assert r.exit_code == 0 and "群组编号" in r.stdout and "min_size" in r.stdout
     # The console script turns the project's errors into a message and exit code 2 (kg.app).
     kg = Path(sys.executable).with_name("kg")
-    done = subprocess.run([str(kg), "query", "run", "closed_loop", "-p", "dayz=3"], capture_output=True, text=True,
-                          timeout=60, env={"PATH": "/usr/bin:/bin", "COLUMNS": "200"})
+    done = subprocess.run(
+        [str(kg), "query", "run", "closed_loop", "-p", "dayz=3"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": "200"},
+    )
     assert done.returncode == 2 and "did you mean: days" in done.stderr and "Traceback" not in done.stderr
     r = cli_env("query", "run", "accountability_chain")
     assert isinstance(r.exception, QueryParamError) and "缺少必填参数" in str(r.exception)
@@ -191,19 +258,39 @@ def test_openapi_validates_and_docs_are_offline(api: tuple[TestClient, str]) -> 
     assert rows["date"]["anyOf"][0] == {"type": "string", "format": "date"}
     for page in ("/docs", "/redoc"):
         html = client.get(page).text
-        refs = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)""", html) + re.findall(r"https?://[^\s\"'<>]+", html)
+        refs = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)""", html) + re.findall(
+            r"https?://[^\s\"'<>]+", html
+        )
         assert refs and not [u for u in refs if u.startswith(("http://", "https://", "//"))], (page, refs)
         for ref in re.findall(r"""(?:src|href)\s*=\s*["'](/static/[^"']+)""", html):
             assert client.get(ref).status_code == 200, ref
 
 
-def test_generated_client_calls_two_routes(api: tuple[TestClient, str], key: dict[str, Any], tmp_path: Path) -> None:
+def test_generated_client_calls_two_routes(
+    api: tuple[TestClient, str], key: dict[str, Any], tmp_path: Path
+) -> None:
     client, secret = api
     (tmp_path / "openapi.json").write_text(json.dumps(client.get("/openapi.json").json()), encoding="utf-8")
     (tmp_path / "cfg.yaml").write_text("post_hooks: []\npackage_name_override: kgclient\n", encoding="utf-8")
     tool = Path(sys.executable).with_name("openapi-python-client")
-    done = subprocess.run([str(tool), "generate", "--path", "openapi.json", "--config", "cfg.yaml", "--meta", "none",
-                           "--output-path", "kgclient"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            str(tool),
+            "generate",
+            "--path",
+            "openapi.json",
+            "--config",
+            "cfg.yaml",
+            "--meta",
+            "none",
+            "--output-path",
+            "kgclient",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     sys.path.insert(0, str(tmp_path))
     try:
@@ -215,7 +302,9 @@ def test_generated_client_calls_two_routes(api: tuple[TestClient, str], key: dic
         client.headers["Authorization"] = f"Bearer {secret}"
         client.headers["X-Access-Purpose"] = "client-test"  # closed_loop rows carry clue detail
         c.set_httpx_client(client)
-        answer = closed_loop.sync(client=c, body=models.ClosedLoopParams(days=30, as_of=dt.date.fromisoformat(key["as_of"])))
+        answer = closed_loop.sync(
+            client=c, body=models.ClosedLoopParams(days=30, as_of=dt.date.fromisoformat(key["as_of"]))
+        )
         assert isinstance(answer, models.AnswerClosedLoop), answer
         assert {r.key for r in answer.rows if r.issue == "移送未反馈"} == set(key["overdue_transfers"]["30"])
         assert answer.columns[0].title == "问题类型"

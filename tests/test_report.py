@@ -45,16 +45,19 @@ KG = str(Path(sys.executable).with_name("kg"))
 # -- unit tests ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, start, end, prev, last", [
-    ("2026Q3", dt.date(2026, 7, 1), dt.date(2026, 9, 30), "2026Q2", "2025Q3"),
-    ("2026q1", dt.date(2026, 1, 1), dt.date(2026, 3, 31), "2025Q4", "2025Q1"),
-    ("2026-07", dt.date(2026, 7, 1), dt.date(2026, 7, 31), "2026-06", "2025-07"),
-    ("2026-1", dt.date(2026, 1, 1), dt.date(2026, 1, 31), "2025-12", "2025-01"),
-    ("2024-02", dt.date(2024, 2, 1), dt.date(2024, 2, 29), "2024-01", "2023-02"),
-    ("2026H1", dt.date(2026, 1, 1), dt.date(2026, 6, 30), "2025H2", "2025H1"),
-    ("2026H2", dt.date(2026, 7, 1), dt.date(2026, 12, 31), "2026H1", "2025H2"),
-    ("2026", dt.date(2026, 1, 1), dt.date(2026, 12, 31), "2025", "2025"),
-])
+@pytest.mark.parametrize(
+    "text, start, end, prev, last",
+    [
+        ("2026Q3", dt.date(2026, 7, 1), dt.date(2026, 9, 30), "2026Q2", "2025Q3"),
+        ("2026q1", dt.date(2026, 1, 1), dt.date(2026, 3, 31), "2025Q4", "2025Q1"),
+        ("2026-07", dt.date(2026, 7, 1), dt.date(2026, 7, 31), "2026-06", "2025-07"),
+        ("2026-1", dt.date(2026, 1, 1), dt.date(2026, 1, 31), "2025-12", "2025-01"),
+        ("2024-02", dt.date(2024, 2, 1), dt.date(2024, 2, 29), "2024-01", "2023-02"),
+        ("2026H1", dt.date(2026, 1, 1), dt.date(2026, 6, 30), "2025H2", "2025H1"),
+        ("2026H2", dt.date(2026, 7, 1), dt.date(2026, 12, 31), "2026H1", "2025H2"),
+        ("2026", dt.date(2026, 1, 1), dt.date(2026, 12, 31), "2025", "2025"),
+    ],
+)
 def test_periods(text: str, start: dt.date, end: dt.date, prev: str, last: str) -> None:
     p = parse_period(text)
     assert (p.start, p.end, p.previous().code, p.last_year().code) == (start, end, prev, last)
@@ -62,11 +65,30 @@ def test_periods(text: str, start: dt.date, end: dt.date, prev: str, last: str) 
 
 def test_period_labels() -> None:
     assert [parse_period(t).label for t in ("2026Q3", "2026-07", "2026H1", "2026H2", "2026")] == [
-        "2026年第三季度", "2026年7月", "2026年上半年", "2026年下半年", "2026年"]
+        "2026年第三季度",
+        "2026年7月",
+        "2026年上半年",
+        "2026年下半年",
+        "2026年",
+    ]
 
 
-@pytest.mark.parametrize("bad", ["", "2026Q5", "2026Q0", "2026-13", "2026-00", "26Q1", "2026H3", "Q3 2026",
-                                 "1999", "2026/07", "二〇二六年"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "2026Q5",
+        "2026Q0",
+        "2026-13",
+        "2026-00",
+        "26Q1",
+        "2026H3",
+        "Q3 2026",
+        "1999",
+        "2026/07",
+        "二〇二六年",
+    ],
+)
 def test_bad_periods(bad: str) -> None:
     with pytest.raises(QueryParamError, match="统计期.*bad period"):
         parse_period(bad)
@@ -84,10 +106,26 @@ def test_change_wording() -> None:
 
 def test_numbering_resolves_references() -> None:
     s1 = Section(1, "总体情况", [Table("甲", ["指标"], []), Figure("图甲", b"")])
-    s2 = Section(2, "问题与建议", [Table.keyed("poor", "差", ["单位"], []),
-                                  Paragraph("1. 3个单位（见〔poor〕），4个（见〔missing〕）。")])
-    r = Report("通报", "2026年第二季度", "2026Q2", dt.date(2026, 4, 1), dt.date(2026, 6, 30), "办公室",
-               dt.date(2026, 7, 5), None, "全市", [s1, s2])
+    s2 = Section(
+        2,
+        "问题与建议",
+        [
+            Table.keyed("poor", "差", ["单位"], []),
+            Paragraph("1. 3个单位（见〔poor〕），4个（见〔missing〕）。"),
+        ],
+    )
+    r = Report(
+        "通报",
+        "2026年第二季度",
+        "2026Q2",
+        dt.date(2026, 4, 1),
+        dt.date(2026, 6, 30),
+        "办公室",
+        dt.date(2026, 7, 5),
+        None,
+        "全市",
+        [s1, s2],
+    )
     r.number()
     assert [b.title for b in s1.blocks if isinstance(b, Table | Figure)] == ["表1 甲", "图1 图甲"]
     assert s2.blocks[1].text == "1. 3个单位（见表2），4个。"  # type: ignore[union-attr]
@@ -95,14 +133,26 @@ def test_numbering_resolves_references() -> None:
 
 
 def test_cli_rejects_bad_input_before_neo4j(tmp_path: Path) -> None:
-    for args, words in [(["--period", "2026Q5"], "统计期"), (["--period", "2026Q2", "--format", "xls"], "xls"),
-                        (["--period", "2026Q2", "--date", "5.7"], "印发日期")]:
-        proc = subprocess.run([KG, "report", *args, "-o", str(tmp_path / "r.docx")], capture_output=True,
-                              text=True, timeout=60, env={**os.environ, "NEO4J_URI": "bolt://127.0.0.1:9"})
+    for args, words in [
+        (["--period", "2026Q5"], "统计期"),
+        (["--period", "2026Q2", "--format", "xls"], "xls"),
+        (["--period", "2026Q2", "--date", "5.7"], "印发日期"),
+    ]:
+        proc = subprocess.run(
+            [KG, "report", *args, "-o", str(tmp_path / "r.docx")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "NEO4J_URI": "bolt://127.0.0.1:9"},
+        )
         assert proc.returncode == 2, proc.stderr
         assert words in proc.stderr and "Traceback" not in proc.stderr
-    proc = subprocess.run([KG, "report", "--period", "2026Q2", "-o", str(tmp_path / "no" / "r.docx")],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [KG, "report", "--period", "2026Q2", "-o", str(tmp_path / "no" / "r.docx")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2 and "输出目录不存在" in proc.stderr
 
 
@@ -114,7 +164,10 @@ Q2 = parse_period("2026Q2")
 def _cases_opened(driver: neo4j.Driver, database: str, p: Period) -> int:
     records, _, _ = driver.execute_query(
         "MATCH (c:Case) WHERE c.opened_on >= $a AND c.opened_on <= $b RETURN count(c) AS n",
-        a=p.start, b=p.end, database_=database)
+        a=p.start,
+        b=p.end,
+        database_=database,
+    )
     return int(records[0]["n"])
 
 
@@ -151,16 +204,30 @@ def city_report(city_driver: neo4j.Driver, city_settings: Settings) -> Iterator[
 
 
 @pytest.mark.neo4j
-def test_cli_docx_has_the_period_figures(city_driver: neo4j.Driver, city_settings: Settings,
-                                         city_sample: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+def test_cli_docx_has_the_period_figures(
+    city_driver: neo4j.Driver,
+    city_settings: Settings,
+    city_sample: tuple[Path, dict[str, Any]],
+    tmp_path: Path,
+) -> None:
     _, key = city_sample
     db = city_settings.neo4j_database
     out = tmp_path / "r.docx"
-    env = {**os.environ, "NEO4J_URI": city_settings.neo4j_uri or "", "NEO4J_USER": city_settings.neo4j_user,
-           "NEO4J_PASSWORD": city_settings.neo4j_password or "", "NEO4J_DATABASE": db,
-           "KG_QUERY_TIMEOUT": SLOW_TIMEOUT}
-    proc = subprocess.run([KG, "report", "--period", "2026Q2", "--format", "docx", "-o", str(out)],
-                          capture_output=True, text=True, timeout=300, env=env)
+    env = {
+        **os.environ,
+        "NEO4J_URI": city_settings.neo4j_uri or "",
+        "NEO4J_USER": city_settings.neo4j_user,
+        "NEO4J_PASSWORD": city_settings.neo4j_password or "",
+        "NEO4J_DATABASE": db,
+        "KG_QUERY_TIMEOUT": SLOW_TIMEOUT,
+    }
+    proc = subprocess.run(
+        [KG, "report", "--period", "2026Q2", "--format", "docx", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr
     doc = Document(str(out))
     text = _docx_text(doc)
@@ -168,9 +235,16 @@ def test_cli_docx_has_the_period_figures(city_driver: neo4j.Driver, city_setting
     assert MARKING in doc.sections[0].header.paragraphs[0].text
     footer_xml = doc.sections[0].footer._element.xml
     assert "PAGE" in footer_xml and "NUMPAGES" in footer_xml
-    assert 'TOC \\o' in doc.element.xml
+    assert "TOC \\o" in doc.element.xml
     headings = [p.text for p in doc.paragraphs if p.style is not None and p.style.name == "Heading 1"]
-    assert headings == ["一、总体情况", "二、政治生态", "三、风险研判", "四、监督与联系覆盖", "五、闭环管理", "六、问题与建议"]
+    assert headings == [
+        "一、总体情况",
+        "二、政治生态",
+        "三、风险研判",
+        "四、监督与联系覆盖",
+        "五、闭环管理",
+        "六、问题与建议",
+    ]
     assert "全面从严管党治警领导小组办公室" in text
     # key figures: cases against direct counts, this period vs the previous and last year
     main = {r[0]: r for r in _table(doc, "指标")}
@@ -182,10 +256,14 @@ def test_cli_docx_has_the_period_figures(city_driver: neo4j.Driver, city_setting
     assert main["移送逾期未反馈（件，期末）"][1] == str(len(key["overdue_transfers"]["30"]))
     assert main["整改逾期（项，期末）"][1] == str(len(key["overdue_rectifications"]))
     # coverage and clusters against the answer key
-    assert (f"无人联系{len(key['liaison']['uncovered_units'])}个，久未走访{len(key['liaison']['stale_units'])}个"
-            in text)
+    assert (
+        f"无人联系{len(key['liaison']['uncovered_units'])}个，久未走访{len(key['liaison']['stale_units'])}个"
+        in text
+    )
     branches = _table(doc, "单位编码")
-    assert sorted(r[0] for r in branches[1:]) == sorted(key["supervision"]["police_branches_without_discipline_staff"])
+    assert sorted(r[0] for r in branches[1:]) == sorted(
+        key["supervision"]["police_branches_without_discipline_staff"]
+    )
     kinds = {k: sum(1 for c in key["clusters"] if c["kind"] == k) for k in ("窝案", "串案")}
     assert f"其中窝案{kinds['窝案']}个、串案{kinds['串案']}个" in text
     # charts: at least four pictures; no section without content
@@ -194,25 +272,38 @@ def test_cli_docx_has_the_period_figures(city_driver: neo4j.Driver, city_setting
     # the command wrote an access record (removed again: the city database is shared read-only)
     records, _, _ = city_driver.execute_query(
         "MATCH (a:AccessRecord {endpoint: 'kg report'}) WITH a, a.params AS params, a.role AS role "
-        "DETACH DELETE a RETURN params, role", database_=db)
+        "DETACH DELETE a RETURN params, role",
+        database_=db,
+    )
     assert [r["role"] for r in records] == ["strict_office"] and '"2026Q2"' in records[0]["params"]
 
 
 @pytest.mark.neo4j
-def test_city_report_matches_the_queries(city_report: Report, city_driver: neo4j.Driver,
-                                         city_settings: Settings) -> None:
+def test_city_report_matches_the_queries(
+    city_report: Report, city_driver: neo4j.Driver, city_settings: Settings
+) -> None:
     db = city_settings.neo4j_database
     cur = city_report.figures["current"]
     # clues: the political ecosystem's sub-bureau figures, year to date at the end minus at the start
     eco = registry.get_query("political_ecosystem")
     if "date_from" in eco.params.model_fields:
-        rows = eco.execute(city_driver, db, {"level": "sub_bureau", "as_of": "2026-06-30",
-                                             "date_from": "2026-04-01", "date_to": "2026-06-30"}).rows
+        rows = eco.execute(
+            city_driver,
+            db,
+            {
+                "level": "sub_bureau",
+                "as_of": "2026-06-30",
+                "date_from": "2026-04-01",
+                "date_to": "2026-06-30",
+            },
+        ).rows
         assert cur["clues"] == sum(r["clues"] for r in rows)
     else:
+
         def total(as_of: str) -> int:
             rows = eco.execute(city_driver, db, {"level": "sub_bureau", "as_of": as_of, "year": 2026}).rows
             return sum(r["clues"] for r in rows)
+
         assert cur["clues"] == total("2026-06-30") - total("2026-03-31")
     # ratings: the query's own count of units rated 差 at the period's end
     units = eco.execute(city_driver, db, {"level": "unit", "as_of": "2026-06-30"}).rows
@@ -229,8 +320,9 @@ def _pdf_text(text: str) -> str:
     """The PDF's text layer names a few Noto CJK glyphs by the radicals that share them (⾯ U+2FAF
     for 面, ⻚ U+2EDA for 页, ⻛ U+2EDB for 风): map the Kangxi radicals (NFKC) and those two back."""
     extra = {"\u2eda": "页", "\u2edb": "风"}
-    return "".join(unicodedata.normalize("NFKC", ch) if 0x2F00 <= ord(ch) <= 0x2FDF else extra.get(ch, ch)
-                   for ch in text)
+    return "".join(
+        unicodedata.normalize("NFKC", ch) if 0x2F00 <= ord(ch) <= 0x2FDF else extra.get(ch, ch) for ch in text
+    )
 
 
 @pytest.mark.neo4j
@@ -247,8 +339,11 @@ def test_city_report_pdf(city_report: Report, tmp_path: Path) -> None:
     assert "第 1 页" in first
     # the first page rendered to PNG shows something (title and marking are in its text layer)
     (tmp_path / "r.pdf").write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(tmp_path / "r.pdf"),
-                    str(tmp_path / "p")], check=True, timeout=60)
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(tmp_path / "r.pdf"), str(tmp_path / "p")],
+        check=True,
+        timeout=60,
+    )
     assert list(tmp_path.glob("p-*.png"))
 
 
@@ -301,7 +396,10 @@ def test_planted_graph_report(planted: neo4j.Driver, db_settings: Settings) -> N
     assert r.figures["clusters"]["窝案"] == 1
     text = _all_text(r)
     # like with like: the previous quarter and last year's are cut to the same 39 days
-    assert "数据截至2026-05-10，本期统计到该日为止；上期和去年同期按相同天数比较（分别至2026-02-09和2025-05-10）" in text
+    assert (
+        "数据截至2026-05-10，本期统计到该日为止；上期和去年同期按相同天数比较（分别至2026-02-09和2025-05-10）"
+        in text
+    )
     assert "涉及民警3人：张大伟、李小明、王强强" in text
     assert set(r.entity_ids) >= {"Officer:100001", "Officer:100002", "Officer:100003", "Case:AJT-1"}
     assert "累计数" in text or registry.get_query("political_ecosystem").params.model_fields.get("date_from")
@@ -313,9 +411,11 @@ def test_planted_graph_report(planted: neo4j.Driver, db_settings: Settings) -> N
 
 @pytest.mark.neo4j
 def test_sparse_graph_every_section_says_why(db: neo4j.Driver, db_settings: Settings) -> None:
-    db.execute_query("CREATE (:Unit {code: 'S1', name: '稀疏市局', kind: '市公安局', level: '市级'}) "
-                     "CREATE (:Clue {clue_no: 'XSS-1', received_on: date('2026-05-20'), status: '已受理'})",
-                     database_=db_settings.neo4j_database)
+    db.execute_query(
+        "CREATE (:Unit {code: 'S1', name: '稀疏市局', kind: '市公安局', level: '市级'}) "
+        "CREATE (:Clue {clue_no: 'XSS-1', received_on: date('2026-05-20'), status: '已受理'})",
+        database_=db_settings.neo4j_database,
+    )
     r = build_report(db, db_settings.neo4j_database, Q2)
     for s in r.sections:
         assert s.blocks and any(isinstance(b, Note) for b in s.blocks), s.heading
@@ -339,21 +439,30 @@ class _OrderParams(Params):
 
 
 def _orders(driver: neo4j.Driver, database: str, p: _OrderParams) -> QueryResult:
-    rows = [{"body": "东区分局纪委", "kind": "督办单", "issued": 4, "answered_on_time": 3, "overdue": 1},
-            {"body": "从严办", "kind": "工作提示", "issued": 1, "answered_on_time": 1, "overdue": 0}]
+    rows = [
+        {"body": "东区分局纪委", "kind": "督办单", "issued": 4, "answered_on_time": 3, "overdue": 1},
+        {"body": "从严办", "kind": "工作提示", "issued": 1, "answered_on_time": 1, "overdue": 0},
+    ]
     if p.date_to < dt.date(2026, 4, 1):
         rows = [{"body": "从严办", "kind": "督办单", "issued": 2, "answered_on_time": 1, "overdue": 1}]
-    return QueryResult(columns=["body", "kind", "issued", "answered_on_time", "overdue"], rows=rows,
-                       notes=["测试：督办单说明"])
+    return QueryResult(
+        columns=["body", "kind", "issued", "answered_on_time", "overdue"],
+        rows=rows,
+        notes=["测试：督办单说明"],
+    )
 
 
 @pytest.mark.neo4j
-def test_orders_when_the_query_exists(planted: neo4j.Driver, db_settings: Settings,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_orders_when_the_query_exists(
+    planted: neo4j.Driver, db_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     registry.all_queries()
     if ORDER_QUERY not in registry._QUERIES:  # stand-in until the order statistics exist
-        monkeypatch.setitem(registry._QUERIES, ORDER_QUERY, QueryDef(
-            ORDER_QUERY, "督办单统计", "测试用", _OrderParams, _orders, aggregate=True))
+        monkeypatch.setitem(
+            registry._QUERIES,
+            ORDER_QUERY,
+            QueryDef(ORDER_QUERY, "督办单统计", "测试用", _OrderParams, _orders, aggregate=True),
+        )
         r = build_report(planted, db_settings.neo4j_database, Q2)
         cur, prev = r.figures["current"], r.figures["previous"]
         assert (cur["orders_issued"], cur["orders_on_time_rate"]) == (5, 0.8)
@@ -361,7 +470,9 @@ def test_orders_when_the_query_exists(planted: neo4j.Driver, db_settings: Settin
         text = _all_text(r)
         assert "测试：督办单说明" in text and "督办单数据暂不可用" not in text
         assert "督办单按期反馈率80.0%" in text
-        orders = next(b for s in r.sections for b in s.blocks if isinstance(b, Table) and b.columns[0] == "机构")
+        orders = next(
+            b for s in r.sections for b in s.blocks if isinstance(b, Table) and b.columns[0] == "机构"
+        )
         assert orders.rows[0] == ["东区分局纪委", "4", "3", "1"]
     else:
         r = build_report(planted, db_settings.neo4j_database, Q2)
@@ -377,7 +488,10 @@ def client(planted: neo4j.Driver, db_settings: Settings) -> Iterator[TestClient]
 @pytest.mark.neo4j
 def test_api_reports(client: TestClient, planted: neo4j.Driver, db_settings: Settings) -> None:
     db = db_settings.neo4j_database
-    tokens = {role: create_token(planted, db, role, f"测试{role}")[1] for role in ("strict_office", "leader", "discipline")}
+    tokens = {
+        role: create_token(planted, db, role, f"测试{role}")[1]
+        for role in ("strict_office", "leader", "discipline")
+    }
 
     def post(role: str, body: dict[str, Any]) -> Any:
         return client.post("/reports", json=body, headers={"Authorization": f"Bearer {tokens[role]}"})
@@ -389,7 +503,10 @@ def test_api_reports(client: TestClient, planted: neo4j.Driver, db_settings: Set
     assert leader.status_code == 200
     assert "张大伟" not in leader.text and "张**、李**、王**" in leader.text
     word = post("leader", {"period": "2026Q2", "unit": "T1F1"})
-    assert word.status_code == 200 and 'filename="report_2026Q2_T1F1.docx"' in word.headers["content-disposition"]
+    assert (
+        word.status_code == 200
+        and 'filename="report_2026Q2_T1F1.docx"' in word.headers["content-disposition"]
+    )
     assert "东区分局" in _docx_text(Document(io.BytesIO(word.content)))
     assert post("discipline", {"period": "2026Q2"}).status_code == 403
     assert post("strict_office", {"period": "2026Q7"}).status_code == 422
@@ -398,6 +515,7 @@ def test_api_reports(client: TestClient, planted: neo4j.Driver, db_settings: Set
     client.app.state.audit.flush()  # type: ignore[attr-defined]
     records, _, _ = planted.execute_query(
         "MATCH (a:AccessRecord {endpoint: '/reports', outcome: 'ok'}) RETURN a.role AS role, a.entity_ids AS ids",
-        database_=db)
+        database_=db,
+    )
     assert sorted(r["role"] for r in records) == ["leader", "leader", "strict_office"]
     assert all("Officer:100001" in r["ids"] for r in records)

@@ -29,8 +29,11 @@ def _rows(folder: Path, stem: str) -> list[dict[str, str]]:
 
 
 def _digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +62,8 @@ def _current_unit(files: dict[str, list[dict[str, str]]]) -> dict[str, str]:
 
 
 def test_same_seed_gives_identical_files_and_another_seed_does_not(
-        tmp_path: Path, city_sample: tuple[Path, dict[str, Any]]) -> None:
+    tmp_path: Path, city_sample: tuple[Path, dict[str, Any]]
+) -> None:
     folder, _ = city_sample
     generate(tmp_path / "again", scale="city", seed=7)
     assert _digest(tmp_path / "again") == _digest(folder)
@@ -70,16 +74,25 @@ def test_same_seed_gives_identical_files_and_another_seed_does_not(
     assert json.loads((tmp_path / "other" / "answer_key.json").read_text(encoding="utf-8"))["seed"] == 8
 
 
-def test_every_schema_file_is_written_with_the_schema_field_names(city_sample: tuple[Path, dict[str, Any]]) -> None:
+def test_every_schema_file_is_written_with_the_schema_field_names(
+    city_sample: tuple[Path, dict[str, Any]],
+) -> None:
     folder, _ = city_sample
     for spec in (*NODE_SPECS, *REL_SPECS):
         with (folder / f"{spec.file}.csv").open(encoding="utf-8", newline="") as f:
             assert next(csv.reader(f)) == list(spec.model.model_fields), spec.file
 
 
-def test_counts_are_those_of_a_city_bureau(files: dict[str, list[dict[str, str]]], key: dict[str, Any]) -> None:
+def test_counts_are_those_of_a_city_bureau(
+    files: dict[str, list[dict[str, str]]], key: dict[str, Any]
+) -> None:
     n = {stem: len(rows) for stem, rows in files.items()}
-    assert key["counts"] == {"units": n["units"], "officers": n["officers"], "clues": n["clues"], "cases": n["cases"]}
+    assert key["counts"] == {
+        "units": n["units"],
+        "officers": n["officers"],
+        "clues": n["clues"],
+        "cases": n["cases"],
+    }
     assert 250 <= n["units"] <= 400
     assert 18 <= sum(1 for u in files["units"] if u["kind"] == "分局") <= 25
     assert 10_000 <= n["officers"] <= 14_000
@@ -143,8 +156,9 @@ def test_clues_concentrate_on_high_risk_posts(files: dict[str, list[dict[str, st
 # ------------------------------------------------------------------ the answer key against the files
 
 
-def test_planted_clusters_are_what_the_definitions_say(files: dict[str, list[dict[str, str]]],
-                                                       key: dict[str, Any]) -> None:
+def test_planted_clusters_are_what_the_definitions_say(
+    files: dict[str, list[dict[str, str]]], key: dict[str, Any]
+) -> None:
     unit_of = _current_unit(files)
     case_officers: dict[str, set[str]] = defaultdict(set)
     for r in files["case_subjects"]:
@@ -184,37 +198,49 @@ def test_planted_clusters_are_what_the_definitions_say(files: dict[str, list[dic
             assert not offs & planted
 
 
-def test_overdue_transfers_have_no_feedback_and_the_right_age(files: dict[str, list[dict[str, str]]],
-                                                               key: dict[str, Any]) -> None:
+def test_overdue_transfers_have_no_feedback_and_the_right_age(
+    files: dict[str, list[dict[str, str]]], key: dict[str, Any]
+) -> None:
     overdue = key["overdue_transfers"]
     assert set(overdue["90"]) <= set(overdue["60"]) <= set(overdue["30"])
     assert len(overdue["90"]) >= 3
     by_clue = {r["clue_no"]: r for r in files["clue_transfers"]}
     for n in (30, 60, 90):
-        expected = sorted(c for c, r in by_clue.items() if not r["feedback_on"]
-                          and (AS_OF - dt.date.fromisoformat(r["transferred_on"])).days >= n)
+        expected = sorted(
+            c
+            for c, r in by_clue.items()
+            if not r["feedback_on"] and (AS_OF - dt.date.fromisoformat(r["transferred_on"])).days >= n
+        )
         assert overdue[str(n)] == expected
     ages = {(AS_OF - dt.date.fromisoformat(by_clue[c]["transferred_on"])).days for c in overdue["30"]}
     assert 30 in ages and 60 in ages and 90 in ages, "the boundaries are planted"
-    open_young = [r for r in by_clue.values() if not r["feedback_on"]
-                  and (AS_OF - dt.date.fromisoformat(r["transferred_on"])).days == 29]
+    open_young = [
+        r
+        for r in by_clue.values()
+        if not r["feedback_on"] and (AS_OF - dt.date.fromisoformat(r["transferred_on"])).days == 29
+    ]
     assert open_young, "a transfer one day short of overdue is planted"
 
 
-def test_clue_loop_and_rectification_keys_follow_the_definitions(files: dict[str, list[dict[str, str]]],
-                                                                 key: dict[str, Any]) -> None:
+def test_clue_loop_and_rectification_keys_follow_the_definitions(
+    files: dict[str, list[dict[str, str]]], key: dict[str, Any]
+) -> None:
     touched = {r["clue_no"] for r in files["clue_handlers"]} | {r["clue_no"] for r in files["clue_transfers"]}
     untouched = [c for c in files["clues"] if c["clue_no"] not in touched]
     assert key["clues_without_handler"] == sorted(c["clue_no"] for c in untouched if c["status"] != "已了结")
     assert len(key["clues_without_handler"]) == 8
     assert any(c["status"] == "已了结" for c in untouched), "concluded clues without a handler are planted"
-    overdue = sorted(r["code"] for r in files["rectifications"]
-                     if r["status"] != "已整改" and dt.date.fromisoformat(r["deadline"]) < AS_OF)
+    overdue = sorted(
+        r["code"]
+        for r in files["rectifications"]
+        if r["status"] != "已整改" and dt.date.fromisoformat(r["deadline"]) < AS_OF
+    )
     assert key["overdue_rectifications"] == overdue and overdue
 
 
-def test_liaison_and_supervision_keys_are_plausible(files: dict[str, list[dict[str, str]]],
-                                                    key: dict[str, Any]) -> None:
+def test_liaison_and_supervision_keys_are_plausible(
+    files: dict[str, list[dict[str, str]]], key: dict[str, Any]
+) -> None:
     grassroots = {u["code"] for u in files["units"] if u["level"] == "基层"}
     liaised = {r["unit_code"] for r in files["liaisons"]}
     uncovered, stale = set(key["liaison"]["uncovered_units"]), set(key["liaison"]["stale_units"])
@@ -240,22 +266,28 @@ def test_liaison_and_supervision_keys_are_plausible(files: dict[str, list[dict[s
 
 
 @pytest.mark.neo4j
-def test_city_sample_loads_with_zero_rejects(city_ingest: tuple[neo4j.Driver, Any], key: dict[str, Any],
-                                             city_settings: Any) -> None:
+def test_city_sample_loads_with_zero_rejects(
+    city_ingest: tuple[neo4j.Driver, Any], key: dict[str, Any], city_settings: Any
+) -> None:
     driver, report = city_ingest
     assert report.rejects == [] and report.errors == {}
     for stem, fr in report.files.items():
         assert fr.read == fr.loaded == key["files"][stem] and fr.duplicates == 0, stem
     db = city_settings.neo4j_database
-    for label, n in (("Unit", key["counts"]["units"]), ("Officer", key["counts"]["officers"]),
-                     ("Clue", key["counts"]["clues"]), ("Case", key["counts"]["cases"])):
+    for label, n in (
+        ("Unit", key["counts"]["units"]),
+        ("Officer", key["counts"]["officers"]),
+        ("Clue", key["counts"]["clues"]),
+        ("Case", key["counts"]["cases"]),
+    ):
         got = driver.execute_query(f"MATCH (n:`{label}`) RETURN count(n) AS c", database_=db).records[0]["c"]
         assert got == n, label
 
 
 @pytest.mark.neo4j
-def test_answer_key_matches_the_loaded_graph(city_driver: neo4j.Driver, key: dict[str, Any],
-                                             city_settings: Any) -> None:
+def test_answer_key_matches_the_loaded_graph(
+    city_driver: neo4j.Driver, key: dict[str, Any], city_settings: Any
+) -> None:
     db = city_settings.neo4j_database
     as_of = dt.date.fromisoformat(key["as_of"])
 
@@ -263,20 +295,43 @@ def test_answer_key_matches_the_loaded_graph(city_driver: neo4j.Driver, key: dic
         return sorted(r["k"] for r in city_driver.execute_query(cypher, params, database_=db).records)
 
     for n in (30, 60, 90):
-        assert values("MATCH (c:Clue)-[t:TRANSFERRED_TO]->(:Unit) WHERE t.feedback_on IS NULL "
-                      "AND t.transferred_on <= $limit RETURN DISTINCT c.clue_no AS k",
-                      limit=as_of - dt.timedelta(days=n)) == key["overdue_transfers"][str(n)]
-    assert values("MATCH (c:Clue) WHERE NOT (c)-[:HANDLED_BY]->() AND NOT (c)-[:TRANSFERRED_TO]->() "
-                  "AND c.status <> '已了结' RETURN c.clue_no AS k") == key["clues_without_handler"]
-    assert values("MATCH (r:Rectification) WHERE r.status <> '已整改' AND r.deadline < $d RETURN r.code AS k",
-                  d=as_of) == key["overdue_rectifications"]
-    assert values("MATCH (u:Unit {kind: '警种支队'}) WHERE NOT EXISTS { MATCH (u)<-[:SET_UP_IN]-(:PartyOrg)"
-                  "<-[r:DISCIPLINE_COMMISSIONER_OF]-(:Officer) WHERE (r.start_date IS NULL OR r.start_date <= $d) "
-                  "AND (r.end_date IS NULL OR r.end_date >= $d) } RETURN u.code AS k",
-                  d=as_of) == key["supervision"]["police_branches_without_discipline_staff"]
+        assert (
+            values(
+                "MATCH (c:Clue)-[t:TRANSFERRED_TO]->(:Unit) WHERE t.feedback_on IS NULL "
+                "AND t.transferred_on <= $limit RETURN DISTINCT c.clue_no AS k",
+                limit=as_of - dt.timedelta(days=n),
+            )
+            == key["overdue_transfers"][str(n)]
+        )
+    assert (
+        values(
+            "MATCH (c:Clue) WHERE NOT (c)-[:HANDLED_BY]->() AND NOT (c)-[:TRANSFERRED_TO]->() "
+            "AND c.status <> '已了结' RETURN c.clue_no AS k"
+        )
+        == key["clues_without_handler"]
+    )
+    assert (
+        values(
+            "MATCH (r:Rectification) WHERE r.status <> '已整改' AND r.deadline < $d RETURN r.code AS k",
+            d=as_of,
+        )
+        == key["overdue_rectifications"]
+    )
+    assert (
+        values(
+            "MATCH (u:Unit {kind: '警种支队'}) WHERE NOT EXISTS { MATCH (u)<-[:SET_UP_IN]-(:PartyOrg)"
+            "<-[r:DISCIPLINE_COMMISSIONER_OF]-(:Officer) WHERE (r.start_date IS NULL OR r.start_date <= $d) "
+            "AND (r.end_date IS NULL OR r.end_date >= $d) } RETURN u.code AS k",
+            d=as_of,
+        )
+        == key["supervision"]["police_branches_without_discipline_staff"]
+    )
     for c in key["clusters"][:4]:
-        got = values("MATCH (k:Case)-[:INVOLVES]->(o:Officer) WHERE k.case_no IN $cases "
-                     "RETURN DISTINCT o.badge_no AS k", cases=c["cases"])
+        got = values(
+            "MATCH (k:Case)-[:INVOLVES]->(o:Officer) WHERE k.case_no IN $cases "
+            "RETURN DISTINCT o.badge_no AS k",
+            cases=c["cases"],
+        )
         assert got == c["officers"]
 
 
@@ -294,16 +349,25 @@ def test_dirty_folder_gives_the_expected_counts(db: neo4j.Driver, db_settings: A
         fr = report.files[stem]
         assert fr.error is None, (stem, fr.error)
         assert (fr.path, fr.encoding, fr.read, fr.loaded, fr.rejected, fr.duplicates) == (
-            exp["file"], exp["encoding"], exp["read"], exp["loaded"], exp["rejected"], exp["duplicates"]), stem
+            exp["file"],
+            exp["encoding"],
+            exp["read"],
+            exp["loaded"],
+            exp["rejected"],
+            exp["duplicates"],
+        ), stem
         lines = sorted(r.line for r in report.rejects if r.file == exp["file"])
         assert lines == exp["reject_lines"], stem
     for stem, exp in expected["failures"].items():
         fr = report.files[stem]
         assert fr.error and exp["error_contains"] in fr.error, (stem, fr.error)
         assert fr.loaded == 0
-    names = db.execute_query("MATCH (o:Officer) WHERE o.name CONTAINS '·' RETURN o.name AS n",
-                             database_=db_settings.neo4j_database).records
+    names = db.execute_query(
+        "MATCH (o:Officer) WHERE o.name CONTAINS '·' RETURN o.name AS n", database_=db_settings.neo4j_database
+    ).records
     assert {"阿依古丽·买买提", "艾力·吐尔逊"} <= {r["n"] for r in names}
-    summary = db.execute_query("MATCH (c:Clue) WHERE c.summary CONTAINS '\n' RETURN count(c) AS n",
-                               database_=db_settings.neo4j_database).records[0]["n"]
+    summary = db.execute_query(
+        "MATCH (c:Clue) WHERE c.summary CONTAINS '\n' RETURN count(c) AS n",
+        database_=db_settings.neo4j_database,
+    ).records[0]["n"]
     assert summary > 0

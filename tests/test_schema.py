@@ -11,7 +11,9 @@ from graph import schema
 from graph.constraints import schema_statements
 
 
-@pytest.mark.parametrize("text", ["2024-03-05", "2024/3/5", "2024年3月5日", "2024.3.5", "20240305", "2024-3-5 00:00:00"])
+@pytest.mark.parametrize(
+    "text", ["2024-03-05", "2024/3/5", "2024年3月5日", "2024.3.5", "20240305", "2024-3-5 00:00:00"]
+)
 def test_chinese_dates_parse(text: str) -> None:
     assert schema.parse_cn_date(text) == dt.date(2024, 3, 5)
 
@@ -30,7 +32,9 @@ def test_enum_accepts_chinese_value_member_name_and_alias() -> None:
 
 
 def test_row_model_strips_blanks_and_parses_yes_no() -> None:
-    o = schema.Officer(badge_no=" 010001 ", name="欧阳·娜娜", rank="科员", high_risk_post="是", birth_year="", phone=" ")
+    o = schema.Officer(
+        badge_no=" 010001 ", name="欧阳·娜娜", rank="科员", high_risk_post="是", birth_year="", phone=" "
+    )
     assert (o.badge_no, o.high_risk_post, o.birth_year, o.phone) == ("010001", True, None, None)
     with pytest.raises(ValidationError):
         schema.Officer(badge_no="", name="张三", rank="科员")

@@ -32,8 +32,11 @@ def _sheet_xml(data: bytes) -> str:
 
 
 def test_writer_neutralises_every_formula_start() -> None:
-    result = QueryResult(columns=["name", "badge_no"], rows=[{"name": v, "badge_no": "0102"} for v in DANGEROUS],
-                         summary={"by_unit": {"=HYPERLINK(1)": {"n": 1}}})
+    result = QueryResult(
+        columns=["name", "badge_no"],
+        rows=[{"name": v, "badge_no": "0102"} for v in DANGEROUS],
+        summary={"by_unit": {"=HYPERLINK(1)": {"n": 1}}},
+    )
     export = build_export("t", "测试", "测试", result)
     xml = _sheet_xml(write_xlsx(export))
     assert "<f>" not in xml and "<f " not in xml
@@ -56,8 +59,7 @@ def injected(db: neo4j.Driver, db_settings: Settings, tmp_path: Path) -> Iterato
 
     folder = tmp_path / "inject"
     folder.mkdir()
-    (folder / "officers.csv").write_text(
-        "警号,姓名,职级,岗位\n010203,=1+1,科员,@SUM(1)\n", encoding="utf-8")
+    (folder / "officers.csv").write_text("警号,姓名,职级,岗位\n010203,=1+1,科员,@SUM(1)\n", encoding="utf-8")
     report = run_ingest(db, db_settings.neo4j_database, folder)
     assert sum(f.loaded for f in report.files.values()) == 1, report
     with TestClient(create_app(db_settings, token_ttl=0.0)) as client:
@@ -65,11 +67,17 @@ def injected(db: neo4j.Driver, db_settings: Settings, tmp_path: Path) -> Iterato
 
 
 @pytest.mark.neo4j
-def test_officer_named_formula_exported_through_api(injected: TestClient, db: neo4j.Driver,
-                                                    db_settings: Settings) -> None:
+def test_officer_named_formula_exported_through_api(
+    injected: TestClient, db: neo4j.Driver, db_settings: Settings
+) -> None:
     secret = create_token(db, db_settings.neo4j_database, "strict_office", "导出测试")[1]
     h = {"Authorization": f"Bearer {secret}"}
-    r = injected.post("/queries/officer_profile", params={"format": "xlsx", "purpose": "导出核查"}, json={"badge_no": "010203"}, headers=h)
+    r = injected.post(
+        "/queries/officer_profile",
+        params={"format": "xlsx", "purpose": "导出核查"},
+        json={"badge_no": "010203"},
+        headers=h,
+    )
     assert r.status_code == 200, r.text
     xml = _sheet_xml(r.content)
     assert "<f>" not in xml and "<f " not in xml
@@ -79,7 +87,12 @@ def test_officer_named_formula_exported_through_api(injected: TestClient, db: ne
     assert row["姓名"].value == "=1+1" and row["姓名"].data_type == "s"
     assert row["岗位"].value == "@SUM(1)" and row["岗位"].data_type == "s"
     assert row["警号"].value == "010203" and row["警号"].data_type == "s"
-    r = injected.post("/queries/officer_profile", params={"format": "csv", "purpose": "导出核查"}, json={"badge_no": "010203"}, headers=h)
+    r = injected.post(
+        "/queries/officer_profile",
+        params={"format": "csv", "purpose": "导出核查"},
+        json={"badge_no": "010203"},
+        headers=h,
+    )
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     got = dict(zip(rows[0], rows[1], strict=True))
     assert got["姓名"] == "'=1+1" and got["岗位"] == "'@SUM(1)" and got["警号"] == "010203"

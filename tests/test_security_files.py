@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from graph.server import EmbeddedServer, _is_launcher
-from tests.neo4j_fixtures import free_port
+from graph.testing import free_port
 
 pytestmark = pytest.mark.neo4j
 
@@ -44,8 +44,13 @@ def _loose(path: Path) -> list[str]:
 def test_killed_parent_takes_its_server_and_files_are_owner_only(tmp_path: Path) -> None:
     var = tmp_path / "var"
     home = var / "neo4j"
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(home), str(free_port())], cwd=REPO,
-                            stdout=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(home), str(free_port())],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     launcher = 0
     try:
         line = proc.stdout.readline() if proc.stdout else ""
@@ -79,9 +84,9 @@ def test_detached_server_has_no_watchdog_and_old_files_are_tightened(tmp_path: P
     old.write_text("x")
     old.chmod(0o644)
     detached = EmbeddedServer(home, 7999)
-    assert "--parent-pid" not in detached.command()          # kg db start: detached on purpose
+    assert "--parent-pid" not in detached.command()  # kg db start: detached on purpose
     watched = EmbeddedServer(home, 7999, watch_parent=True)
     cmd = watched.command()
     assert cmd[cmd.index("--parent-pid") + 1] == str(os.getpid())
-    assert _loose(tmp_path / "var") == []                    # an old 0644 store is tightened at start
+    assert _loose(tmp_path / "var") == []  # an old 0644 store is tightened at start
     assert stat.S_IMODE((home / "password").stat().st_mode) == 0o600

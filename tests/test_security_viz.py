@@ -25,9 +25,18 @@ NASTY = "王<!--五</script><script>alert(1)</script>&amp;\u2028\u2029-->"
 
 
 def nasty_view() -> GraphView:
-    nodes = [ViewNode(id="Officer:1", type="Officer", key="1", caption=NASTY, props={"badge_no": "1", "name": NASTY}),
-             ViewNode(id="Unit:U<!--", type="Unit", key="U<!--", caption="所</SCRIPT >",
-                      props={"code": "U<!--", "name": "所</SCRIPT >"})]
+    nodes = [
+        ViewNode(
+            id="Officer:1", type="Officer", key="1", caption=NASTY, props={"badge_no": "1", "name": NASTY}
+        ),
+        ViewNode(
+            id="Unit:U<!--",
+            type="Unit",
+            key="U<!--",
+            caption="所</SCRIPT >",
+            props={"code": "U<!--", "name": "所</SCRIPT >"},
+        ),
+    ]
     edges = [ViewEdge(id="e<!--", type="SERVES_IN", to="Unit:U<!--", **{"from": "Officer:1"})]
     return finish(GraphView(name="t", title="测试", as_of="2026-06-30", nodes=nodes, edges=edges))
 
@@ -77,9 +86,12 @@ def client(city_driver: neo4j.Driver, city_settings: Settings) -> Iterator[TestC
 
 
 @pytest.mark.neo4j
-def test_home_shows_figures_only_to_roles_that_may_open_them(client: TestClient, city_driver: neo4j.Driver,
-                                                             city_settings: Settings,
-                                                             city_sample: tuple[Any, dict[str, Any]]) -> None:
+def test_home_shows_figures_only_to_roles_that_may_open_them(
+    client: TestClient,
+    city_driver: neo4j.Driver,
+    city_settings: Settings,
+    city_sample: tuple[Any, dict[str, Any]],
+) -> None:
     db = city_settings.neo4j_database
     petition = create_token(city_driver, db, "petition", "首页测试-信访")[1]
     office = create_token(city_driver, db, "strict_office", "首页测试-从严办")[1]
@@ -88,8 +100,15 @@ def test_home_shows_figures_only_to_roles_that_may_open_them(client: TestClient,
         r = client.get("/", params={"as_of": "2026-06-30"}, headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 200
         pages[name] = r.text
-    for marker in ("风险最高的群组", 'href="/views/risk_cluster.html', "移送逾期未反馈", "整改逾期", "top-overdue",
-                   "基层联系覆盖率", "无人联系的基层单位"):
+    for marker in (
+        "风险最高的群组",
+        'href="/views/risk_cluster.html',
+        "移送逾期未反馈",
+        "整改逾期",
+        "top-overdue",
+        "基层联系覆盖率",
+        "无人联系的基层单位",
+    ):
         assert marker in pages["office"], marker
         assert marker not in pages["petition"], marker
     assert 'id="kg-search"' in pages["petition"]  # the search stays: it applies the role's own visibility

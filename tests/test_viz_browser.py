@@ -37,19 +37,24 @@ def browser() -> Iterator[Any]:
         yield b
 
 
-def test_every_view_served_and_exported(server: str, browser: Any, city_driver: neo4j.Driver,
-                                        city_settings: Settings, tmp_path: Path) -> None:
+def test_every_view_served_and_exported(
+    server: str, browser: Any, city_driver: neo4j.Driver, city_settings: Settings, tmp_path: Path
+) -> None:
     db = city_settings.neo4j_database
     token = create_token(city_driver, db, "strict_office", "浏览器测试")[1]
     host = server.removeprefix("http://").split(":")[0]
     # Log in as a browser would: the cookie holds a server-side session id, not the token.
-    session = httpx.post(f"{server}/login", data={"token": token}, follow_redirects=False).cookies["kg_session"]
+    session = httpx.post(f"{server}/login", data={"token": token}, follow_redirects=False).cookies[
+        "kg_session"
+    ]
     for name, params in sample_params(city_driver, db).items():
         query = {"as_of": AS_OF, **params}
         view = get_view(name).build(city_driver, db, query)
         ids = view.node_ids()
         focus = {i for i in view.focus or [] if i in ids}
-        expected = len(focus) if focus and len(focus) < len(ids) else len(view.nodes)  # gap views open in focus
+        expected = (
+            len(focus) if focus and len(focus) < len(ids) else len(view.nodes)
+        )  # gap views open in focus
 
         plog = PageLog()
         page = guarded_page(browser, plog)
@@ -76,7 +81,9 @@ def test_every_view_served_and_exported(server: str, browser: Any, city_driver: 
         page.goto(file.as_uri())
         wait_stable(page)
         assert drawn_nodes(page) == expected, name
-        page.evaluate("id => window.kgNetwork.body.emitter.emit('doubleClick', {nodes: [id]})", view.nodes[0].id)
+        page.evaluate(
+            "id => window.kgNetwork.body.emitter.emit('doubleClick', {nodes: [id]})", view.nodes[0].id
+        )
         assert "需要服务器" in page.text_content("#kg-status")
         assert not plog.errors and not plog.blocked, (name, plog.errors, plog.blocked)
         page.context.close()
@@ -90,20 +97,23 @@ def test_unauthenticated_browser_goes_to_login(server: str, browser: Any) -> Non
     page.context.close()
 
 
-def test_view_without_purpose_asks_for_one(server: str, browser: Any, city_driver: neo4j.Driver,
-                                           city_settings: Settings) -> None:
+def test_view_without_purpose_asks_for_one(
+    server: str, browser: Any, city_driver: neo4j.Driver, city_settings: Settings
+) -> None:
     """A page with cases asks for the purpose in a form, then opens with it; the purpose is
     written to the access log."""
     token = create_token(city_driver, city_settings.neo4j_database, "discipline", "浏览器事由")[1]
     host = server.removeprefix("http://").split(":")[0]
-    session = httpx.post(f"{server}/login", data={"token": token}, follow_redirects=False).cookies["kg_session"]
+    session = httpx.post(f"{server}/login", data={"token": token}, follow_redirects=False).cookies[
+        "kg_session"
+    ]
     params = sample_params(city_driver, city_settings.neo4j_database)["accountability_chain"]
     plog = PageLog()
     page = guarded_page(browser, plog)
     page.context.add_cookies([{"name": "kg_session", "value": session, "domain": host, "path": "/"}])
     page.goto(f"{server}/views/accountability_chain.html?as_of={AS_OF}&case_no={params['case_no']}")
     assert "请说明调阅事由" in page.text_content("h1")
-    assert [e for e in plog.errors if "status of 400" not in e] == []   # the form is answered with 400
+    assert [e for e in plog.errors if "status of 400" not in e] == []  # the form is answered with 400
     plog.errors.clear()
     page.fill("#purpose", "核查案件责任链")
     page.click("button[type=submit]")

@@ -29,35 +29,48 @@ def build(driver: neo4j.Driver, settings: Settings, name: str, **params: Any) ->
     return get_view(name).build(driver, settings.neo4j_database, {"as_of": AS_OF, **params})
 
 
-def test_liaison_view_highlights_the_answer_key(city_driver: neo4j.Driver, city_settings: Settings,
-                                                key: dict[str, Any]) -> None:
+def test_liaison_view_highlights_the_answer_key(
+    city_driver: neo4j.Driver, city_settings: Settings, key: dict[str, Any]
+) -> None:
     view = build(city_driver, city_settings, "liaison_coverage")
-    by_color = {c: {n.key for n in view.nodes if n.type == "Unit" and n.color == c} for c in STATUS_COLORS.values()}
+    by_color = {
+        c: {n.key for n in view.nodes if n.type == "Unit" and n.color == c} for c in STATUS_COLORS.values()
+    }
     assert by_color[STATUS_COLORS["未覆盖"]] == set(key["liaison"]["uncovered_units"])
     assert by_color[STATUS_COLORS["久未走访"]] == set(key["liaison"]["stale_units"])
     ranked = [n for n in view.nodes if n.mark]
     assert [n.mark for n in ranked] == [f"#{i}" for i in range(1, len(ranked) + 1)]  # gaps first, by risk
 
 
-def test_supervision_view_marks_gaps_and_overlaps(city_driver: neo4j.Driver, city_settings: Settings,
-                                                  key: dict[str, Any]) -> None:
+def test_supervision_view_marks_gaps_and_overlaps(
+    city_driver: neo4j.Driver, city_settings: Settings, key: dict[str, Any]
+) -> None:
     view = build(city_driver, city_settings, "supervision_coverage")
     sup = key["supervision"]
-    assert {n.key for n in view.nodes if n.type == "Officer" and n.color == GAP_COLOR} == set(sup["unsupervised_officers"])
+    assert {n.key for n in view.nodes if n.type == "Officer" and n.color == GAP_COLOR} == set(
+        sup["unsupervised_officers"]
+    )
     assert {n.key for n in view.nodes if n.type == "Officer" and n.color == OVERLAP_COLOR} == set(
-        sup["double_claimed_officers"])
+        sup["double_claimed_officers"]
+    )
     for b in sup["police_branches_without_discipline_staff"]:
         assert any(n.id == f"Unit:{b}" and n.color == GAP_COLOR for n in view.nodes)
     ids = view.node_ids()  # jurisdictions are drawn: body → supervised unit, both ends present
-    assert any(e.type == "SUPERVISES" and e.label is None and e.from_ in ids and e.to in ids for e in view.edges)
+    assert any(
+        e.type == "SUPERVISES" and e.label is None and e.from_ in ids and e.to in ids for e in view.edges
+    )
     assert not (view.notice and "管辖范围" in view.notice)
 
 
-def test_cluster_chain_ego_unit_and_map(city_driver: neo4j.Driver, city_settings: Settings,
-                                        key: dict[str, Any]) -> None:
+def test_cluster_chain_ego_unit_and_map(
+    city_driver: neo4j.Driver, city_settings: Settings, key: dict[str, Any]
+) -> None:
     top = build(city_driver, city_settings, "risk_cluster", cluster_id="K2")
-    row = get_query("risk_clusters").execute(city_driver, city_settings.neo4j_database,
-                                             {"as_of": AS_OF, "cluster_id": "K2"}).rows[0]
+    row = (
+        get_query("risk_clusters")
+        .execute(city_driver, city_settings.neo4j_database, {"as_of": AS_OF, "cluster_id": "K2"})
+        .rows[0]
+    )
     assert {n.key for n in top.nodes if n.type == "Officer"} == set(row["officers"])
     assert {n.key for n in top.nodes if n.type == "Case"} == set(row["cases"])
     marks = {n.mark for n in top.nodes if n.type == "Case"}
@@ -89,8 +102,9 @@ def client(city_driver: neo4j.Driver, city_settings: Settings) -> Iterator[TestC
         yield c
 
 
-def test_views_over_http(client: TestClient, city_driver: neo4j.Driver, city_settings: Settings,
-                         key: dict[str, Any]) -> None:
+def test_views_over_http(
+    client: TestClient, city_driver: neo4j.Driver, city_settings: Settings, key: dict[str, Any]
+) -> None:
     db = city_settings.neo4j_database
     office = create_token(city_driver, db, "strict_office", "视图测试-从严办")[1]
     leader = create_token(city_driver, db, "leader", "视图测试-领导")[1]
@@ -106,11 +120,17 @@ def test_views_over_http(client: TestClient, city_driver: neo4j.Driver, city_set
     # The ego view holds clues and cases: a purpose is stated. Leaders name the officer by the
     # alias the API hands out (his badge number is masked with his name).
     purpose = {"purpose": "视图测试"}
-    plain = client.get("/views/officer_ego", params={"badge_no": badge, "as_of": AS_OF, **purpose},
-                       headers={"Authorization": f"Bearer {office}"}).json()
+    plain = client.get(
+        "/views/officer_ego",
+        params={"badge_no": badge, "as_of": AS_OF, **purpose},
+        headers={"Authorization": f"Bearer {office}"},
+    ).json()
     alias = pseudonym("Officer", badge)
-    masked = client.get("/views/officer_ego", params={"badge_no": alias, "as_of": AS_OF, **purpose},
-                        headers={"Authorization": f"Bearer {leader}"}).json()
+    masked = client.get(
+        "/views/officer_ego",
+        params={"badge_no": alias, "as_of": AS_OF, **purpose},
+        headers={"Authorization": f"Bearer {leader}"},
+    ).json()
     center_plain = next(n for n in plain["nodes"] if n["id"] == f"Officer:{badge}")
     center_masked = next(n for n in masked["nodes"] if n["id"] == f"Officer:{alias}")
     assert center_masked["caption"] != center_plain["caption"]
@@ -121,6 +141,8 @@ def test_views_over_http(client: TestClient, city_driver: neo4j.Driver, city_set
     assert page.status_code == 200 and "民警关系网络" in page.text
     assert center_plain["caption"] not in page.text  # the page shows only what the role may see
     home = client.get("/", params={"as_of": AS_OF})
-    assert home.status_code == 200 and "基层联系覆盖率" in home.text and "/views/ecosystem_map.html" in home.text
+    assert (
+        home.status_code == 200 and "基层联系覆盖率" in home.text and "/views/ecosystem_map.html" in home.text
+    )
     assert client.get("/views/nope", headers={"Authorization": f"Bearer {office}"}).status_code == 404
     client.cookies.clear()

@@ -27,17 +27,27 @@ PURPOSE = "领导页浏览器测试"
 
 
 def _overlapping(new: list[list[Any]], old: list[list[Any]]) -> list[tuple[str, str]]:
-    return [(a[0], b[0]) for a in new for b in old
-            if not (a[3] <= b[1] or b[3] <= a[1] or a[4] <= b[2] or b[4] <= a[2])]
+    return [
+        (a[0], b[0])
+        for a in new
+        for b in old
+        if not (a[3] <= b[1] or b[3] <= a[1] or a[4] <= b[2] or b[4] <= a[2])
+    ]
 
 
 @pytest.fixture(scope="module")
-def page(server: str, browser: Any, city_driver: neo4j.Driver,  # noqa: F811
-         city_settings: Settings) -> Iterator[tuple[Any, PageLog]]:
+def page(
+    server: str,  # noqa: F811
+    browser: Any,  # noqa: F811
+    city_driver: neo4j.Driver,  # noqa: F811
+    city_settings: Settings,
+) -> Iterator[tuple[Any, PageLog]]:
     token = create_token(city_driver, city_settings.neo4j_database, "strict_office", "领导页测试")[1]
     log = PageLog()
     p = guarded_page(browser, log, width=1920, height=1080)
-    session = httpx.post(f"{server}/login", data={"token": token}, follow_redirects=False).cookies["kg_session"]
+    session = httpx.post(f"{server}/login", data={"token": token}, follow_redirects=False).cookies[
+        "kg_session"
+    ]
     p.context.add_cookies([{"name": "kg_session", "value": session, "domain": "127.0.0.1", "path": "/"}])
     # The home page's first load runs the whole-graph queries behind its figures (then cached);
     # on a loaded two-core machine that can take longer than Playwright's 30 s default.
@@ -63,8 +73,11 @@ def _state_purpose(p: Any, log: PageLog) -> None:
         log.errors[:] = [e for e in log.errors if "status of 400" not in e]
 
 
-def test_leaders_pages(server: str, page: tuple[Any, PageLog],  # noqa: F811
-                       city_sample: tuple[Any, dict[str, Any]]) -> None:
+def test_leaders_pages(
+    server: str,  # noqa: F811
+    page: tuple[Any, PageLog],
+    city_sample: tuple[Any, dict[str, Any]],
+) -> None:
     p, log = page
     key = city_sample[1]
     badge = key["clusters"][0]["officers"][0]
@@ -139,9 +152,11 @@ def test_leaders_pages(server: str, page: tuple[Any, PageLog],  # noqa: F811
     assert "K2" in p.text_content("#kg-title")
 
     # 6. Expansion without overlap, "再显示 N 个", undo — on a physics view and on the layered chain.
-    for url in (f"/views/risk_cluster.html?as_of={AS_OF}&cluster_id=K2&purpose={PURPOSE}",
-                f"/views/accountability_chain.html?as_of={AS_OF}&case_no={key['clusters'][0]['cases'][0]}"
-                f"&purpose={PURPOSE}"):
+    for url in (
+        f"/views/risk_cluster.html?as_of={AS_OF}&cluster_id=K2&purpose={PURPOSE}",
+        f"/views/accountability_chain.html?as_of={AS_OF}&case_no={key['clusters'][0]['cases'][0]}"
+        f"&purpose={PURPOSE}",
+    ):
         p.goto(server + url)
         _stable(p)
         ids = p.evaluate("window.kgNetwork.body.data.nodes.getIds()")

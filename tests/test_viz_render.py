@@ -19,18 +19,34 @@ def _payload(html: str) -> dict:
 
 
 def small_view() -> GraphView:
-    nodes = [ViewNode(id="Officer:1", type="Officer", key="1", caption="张三</script><b>",
-                      props={"badge_no": "1", "name": "张三</script><b>", "rank": "处级", "high_risk_post": True}),
-             ViewNode(id="Unit:U1", type="Unit", key="U1", caption="一所", props={"code": "U1", "name": "一所"})]
-    edges = [ViewEdge(id="e1", type="SERVES_IN", to="Unit:U1", props={"start_date": "2020-01-01"},
-                      **{"from": "Officer:1"})]
+    nodes = [
+        ViewNode(
+            id="Officer:1",
+            type="Officer",
+            key="1",
+            caption="张三</script><b>",
+            props={"badge_no": "1", "name": "张三</script><b>", "rank": "处级", "high_risk_post": True},
+        ),
+        ViewNode(id="Unit:U1", type="Unit", key="U1", caption="一所", props={"code": "U1", "name": "一所"}),
+    ]
+    edges = [
+        ViewEdge(
+            id="e1",
+            type="SERVES_IN",
+            to="Unit:U1",
+            props={"start_date": "2020-01-01"},
+            **{"from": "Officer:1"},
+        )
+    ]
     return finish(GraphView(name="t", title="测试", as_of="2026-06-30", nodes=nodes, edges=edges))
 
 
 def test_page_is_offline_and_escaped() -> None:
     html = render_html(small_view())
     assert "<script src" not in html
-    assert re.findall(r"<link[^>]*>", html) == [re.search(r'<link rel="icon" href="data:image/svg\+xml,[^"]*">', html)[0]]
+    assert re.findall(r"<link[^>]*>", html) == [
+        re.search(r'<link rel="icon" href="data:image/svg\+xml,[^"]*">', html)[0]
+    ]
     assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", html)
     assert "jsdelivr" not in html and "unpkg" not in html and "bootstrap" not in html
     assert "sourceMappingURL" not in html
@@ -45,7 +61,10 @@ def test_styles_and_tooltips_come_from_schema() -> None:
     view = small_view()
     data = _payload(render_html(view, api_base=""))
     officer, unit = data["nodes"]
-    assert officer["color"]["background"] == NODE_STYLE["Officer"][0] and officer["shape"] == NODE_STYLE["Officer"][1]
+    assert (
+        officer["color"]["background"] == NODE_STYLE["Officer"][0]
+        and officer["shape"] == NODE_STYLE["Officer"][1]
+    )
     assert unit["shape"] == "box"
     assert data["edges"][0]["color"]["color"] == EDGE_STYLE["SERVES_IN"][0]
     tip = node_tooltip(view.nodes[0])
@@ -58,8 +77,10 @@ def test_styles_and_tooltips_come_from_schema() -> None:
 
 def _chain(n: int) -> GraphView:
     nodes = [ViewNode(id=f"Unit:U{i}", type="Unit", key=f"U{i}", caption=f"U{i}") for i in range(n)]
-    edges = [ViewEdge(id=f"p{i}", type="PART_OF", to=f"Unit:U{i // 2}", **{"from": f"Unit:U{i}"})
-             for i in range(1, n)]
+    edges = [
+        ViewEdge(id=f"p{i}", type="PART_OF", to=f"Unit:U{i // 2}", **{"from": f"Unit:U{i}"})
+        for i in range(1, n)
+    ]
     return GraphView(name="big", title="大图", as_of="2026-06-30", nodes=nodes, edges=edges)
 
 
@@ -81,29 +102,48 @@ def test_limit_and_aggregate() -> None:
     assert view.notice and "仅显示前 10 个（共 30 个）" in view.notice
     assert all(int(e.from_[6:]) < 10 and int(e.to[6:]) < 10 for e in view.edges)
 
-    units = [ViewNode(id="Unit:A", type="Unit", key="A", caption="甲所"),
-             ViewNode(id="Unit:B", type="Unit", key="B", caption="乙所")]
+    units = [
+        ViewNode(id="Unit:A", type="Unit", key="A", caption="甲所"),
+        ViewNode(id="Unit:B", type="Unit", key="B", caption="乙所"),
+    ]
     officers = [ViewNode(id=f"Officer:{i}", type="Officer", key=str(i)) for i in range(7)]
-    edges = [ViewEdge(id=f"s{i}", type="SERVES_IN", to="Unit:A" if i < 5 else "Unit:B", **{"from": f"Officer:{i}"})
-             for i in range(7)]
+    edges = [
+        ViewEdge(id=f"s{i}", type="SERVES_IN", to="Unit:A" if i < 5 else "Unit:B", **{"from": f"Officer:{i}"})
+        for i in range(7)
+    ]
     edges.append(ViewEdge(id="c", type="CONCERNS", to="Officer:6", **{"from": "Clue:K"}))
     v = GraphView(name="u", title="u", as_of="2026-06-30", nodes=units + officers, edges=edges)
     aggregate_members(v, "Officer", "SERVES_IN", threshold=5)
     agg = {n.id: n.aggregate for n in v.nodes if n.aggregate}
     assert agg == {"agg:Officer:Unit:A": 5, "agg:Officer:Unit:B": 2}
     assert {(e.type, e.from_, e.to) for e in v.edges} == {
-        ("SERVES_IN", "agg:Officer:Unit:A", "Unit:A"), ("SERVES_IN", "agg:Officer:Unit:B", "Unit:B"),
-        ("CONCERNS", "Clue:K", "agg:Officer:Unit:B")}
+        ("SERVES_IN", "agg:Officer:Unit:A", "Unit:A"),
+        ("SERVES_IN", "agg:Officer:Unit:B", "Unit:B"),
+        ("CONCERNS", "Clue:K", "agg:Officer:Unit:B"),
+    }
     assert v.notice and "汇总" in v.notice
 
 
 def test_registry_lists_the_seven_views_with_params() -> None:
     names = [v.name for v in all_views()]
-    assert names == ["ecosystem_map", "risk_cluster", "officer_ego", "unit_view", "liaison_coverage",
-                     "supervision_coverage", "accountability_chain"]
+    assert names == [
+        "ecosystem_map",
+        "risk_cluster",
+        "officer_ego",
+        "unit_view",
+        "liaison_coverage",
+        "supervision_coverage",
+        "accountability_chain",
+    ]
     required = {v.name: [p["name"] for p in v.param_list() if p["required"]] for v in all_views()}
-    assert required == {"ecosystem_map": [], "risk_cluster": [], "officer_ego": ["badge_no"],
-                        "unit_view": ["unit_code"], "liaison_coverage": [], "supervision_coverage": [],
-                        "accountability_chain": ["case_no"]}
+    assert required == {
+        "ecosystem_map": [],
+        "risk_cluster": [],
+        "officer_ego": ["badge_no"],
+        "unit_view": ["unit_code"],
+        "liaison_coverage": [],
+        "supervision_coverage": [],
+        "accountability_chain": ["case_no"],
+    }
     p = {x["name"]: x for x in get_view("officer_ego").param_list()}
     assert p["depth"] == {**p["depth"], "type": "integer", "required": False, "default": 1}

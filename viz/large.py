@@ -73,10 +73,17 @@ def aggregate_members(view: GraphView, member_type: str, via_edge: str, threshol
         new_nodes.append(n)
         if n.id in agg_id:
             c = counts[n.id]
-            new_nodes.append(ViewNode(
-                id=agg_id[n.id], type=member_type, key=agg_id[n.id], caption=f"{title} ×{c}",
-                aggregate=c, size=10 + 4 * math.sqrt(c),
-                facts=[("所属", by_id[n.id].caption), ("人数", str(c))]))
+            new_nodes.append(
+                ViewNode(
+                    id=agg_id[n.id],
+                    type=member_type,
+                    key=agg_id[n.id],
+                    caption=f"{title} ×{c}",
+                    aggregate=c,
+                    size=10 + 4 * math.sqrt(c),
+                    facts=[("所属", by_id[n.id].caption), ("人数", str(c))],
+                )
+            )
     seen: set[tuple[str, str, str]] = set()
     new_edges: list[ViewEdge] = []
     for e in view.edges:
@@ -89,7 +96,9 @@ def aggregate_members(view: GraphView, member_type: str, via_edge: str, threshol
             continue
         seen.add(sig)
         if (src, dst) != (e.from_, e.to):
-            e = ViewEdge.model_validate({"id": f"{e.type}:{src}->{dst}", "type": e.type, "from": src, "to": dst})
+            e = ViewEdge.model_validate(
+                {"id": f"{e.type}:{src}->{dst}", "type": e.type, "from": src, "to": dst}
+            )
         new_edges.append(e)
     total = max(view.total_nodes, len(view.nodes))
     view.nodes, view.edges, view.total_nodes = new_nodes, new_edges, total

@@ -13,8 +13,15 @@ from viz.model import ViewEdge, ViewNode
 __all__ = ["tree_positions", "layered_positions", "apply_positions"]
 
 
-def tree_positions(ids: Iterable[str], parent_of: dict[str, str], *, sort_key: Callable[[str], Any] = str,
-                   col: float = 300.0, row: float = 42.0, columns: int = 1) -> dict[str, tuple[float, float]]:
+def tree_positions(
+    ids: Iterable[str],
+    parent_of: dict[str, str],
+    *,
+    sort_key: Callable[[str], Any] = str,
+    col: float = 300.0,
+    row: float = 42.0,
+    columns: int = 1,
+) -> dict[str, tuple[float, float]]:
     """Left-to-right tidy tree: depth → x, leaves one ``row`` apart, a parent centred on its
     children. Nodes whose parent is not among ``ids`` are roots (stacked one under another).
 
@@ -70,8 +77,9 @@ def tree_positions(ids: Iterable[str], parent_of: dict[str, str], *, sort_key: C
     return pos
 
 
-def layered_positions(nodes: list[ViewNode], edges: list[ViewEdge], *, col: float = 230.0,
-                      row: float = 150.0) -> dict[str, tuple[float, float]]:
+def layered_positions(
+    nodes: list[ViewNode], edges: list[ViewEdge], *, col: float = 230.0, row: float = 150.0
+) -> dict[str, tuple[float, float]]:
     """Top-down layers by ``node.level``; within a layer, nodes ordered by the mean position of
     their neighbours in the layer above (one barycentre sweep), centred on x = 0."""
     layers: dict[int, list[str]] = defaultdict(list)
@@ -98,8 +106,11 @@ def layered_positions(nodes: list[ViewNode], edges: list[ViewEdge], *, col: floa
     return pos
 
 
-def apply_positions(nodes: Iterable[ViewNode], pos: dict[str, tuple[float, float]],
-                    focus: dict[str, tuple[float, float]] | None = None) -> None:
+def apply_positions(
+    nodes: Iterable[ViewNode],
+    pos: dict[str, tuple[float, float]],
+    focus: dict[str, tuple[float, float]] | None = None,
+) -> None:
     for n in nodes:
         if n.id in pos:
             n.x, n.y = pos[n.id]

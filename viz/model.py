@@ -25,14 +25,14 @@ class ViewNode(BaseModel):
     size: float | None = None
     x: float | None = None
     y: float | None = None
-    border: str | None = None          # highlight ring colour (uncovered unit, 窝案 mark …)
-    mark: str | None = None            # short text appended to the label (e.g. "窝案")
+    border: str | None = None  # highlight ring colour (uncovered unit, 窝案 mark …)
+    mark: str | None = None  # short text appended to the label (e.g. "窝案")
     facts: list[tuple[str, str]] = []  # extra tooltip lines: (Chinese title, value)
-    aggregate: int | None = None       # this node stands for N entities (large-graph aggregation)
-    important: bool = False            # carries the view's message: labelled readably at the fitted zoom
-    legend: str | None = None          # legend entry (default: role or type title)
-    role: str | None = None            # the person's role in this view (支部书记, 党委班子成员 …): colour-and-shape
-    fx: float | None = None            # position in focus mode (tree layouts compute both)
+    aggregate: int | None = None  # this node stands for N entities (large-graph aggregation)
+    important: bool = False  # carries the view's message: labelled readably at the fitted zoom
+    legend: str | None = None  # legend entry (default: role or type title)
+    role: str | None = None  # the person's role in this view (支部书记, 党委班子成员 …): colour-and-shape
+    fx: float | None = None  # position in focus mode (tree layouts compute both)
     fy: float | None = None
 
 
@@ -50,7 +50,7 @@ class ViewEdge(BaseModel):
     dashes: bool | None = None
     label: str | None = None
     width: float | None = None
-    legend: str | None = None          # legend entry (default: the relationship's title)
+    legend: str | None = None  # legend entry (default: the relationship's title)
 
     def entity(self) -> dict[str, Any]:
         return self.model_dump(by_alias=True)
@@ -62,12 +62,12 @@ class RankedItem(BaseModel):
     id: str
     label: str
     note: str = ""
-    level: str = "info"          # bad | warn | info (row colour)
+    level: str = "info"  # bad | warn | info (row colour)
 
 
 class LegendItem(BaseModel):
-    label: str                    # Chinese
-    kind: str = "node"            # node | edge | mark
+    label: str  # Chinese
+    kind: str = "node"  # node | edge | mark
     color: str
     shape: str | None = None
     dashes: bool = False
@@ -86,15 +86,17 @@ class GraphView(BaseModel):
     legend: list[LegendItem] = []
     notice: str | None = None
     total_nodes: int = 0
-    hierarchical: bool = False     # top-down layout (accountability chain, unit tree)
+    hierarchical: bool = False  # top-down layout (accountability chain, unit tree)
     figures: list[tuple[str, str]] = []  # key figures shown above the picture
-    ranked: list[RankedItem] = []        # the side list: what matters in the picture, worst first
+    ranked: list[RankedItem] = []  # the side list: what matters in the picture, worst first
     ranked_title: str = "重点"
-    focus: list[str] | None = None       # node ids of the focus mode (gaps with context); None: no focus mode
-    layout: str = "physics"              # physics | preset (x/y, and fx/fy for focus, computed server-side)
-    pickers: list[dict[str, Any]] = []   # choosers above the picture: {"param","title","options":[(value,label)]}
-    charts: list[dict[str, Any]] = []    # ECharts options drawn beside the network
-    notes: list[str] = []          # where the picture rests on missing data (the queries' notes)
+    focus: list[str] | None = None  # node ids of the focus mode (gaps with context); None: no focus mode
+    layout: str = "physics"  # physics | preset (x/y, and fx/fy for focus, computed server-side)
+    pickers: list[
+        dict[str, Any]
+    ] = []  # choosers above the picture: {"param","title","options":[(value,label)]}
+    charts: list[dict[str, Any]] = []  # ECharts options drawn beside the network
+    notes: list[str] = []  # where the picture rests on missing data (the queries' notes)
 
     def node_ids(self) -> set[str]:
         return {n.id for n in self.nodes}

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from api.serving import served
 from graph.db import session_driver
 from graph.settings import REPO_ROOT, get_settings
 from queries.registry import get_query
@@ -31,10 +30,15 @@ ROLE = "leader"
 def sample_params(driver: Any, database: str) -> dict[str, dict[str, Any]]:
     """Parameters for the entity views, picked from the data (the top-ranked risk cluster)."""
     row = get_query("risk_clusters").execute(driver, database, {"as_of": AS_OF, "cluster_id": "K1"}).rows[0]
-    return {"ecosystem_map": {}, "risk_cluster": {"cluster_id": "K1"},
-            "officer_ego": {"badge_no": row["officers"][0], "depth": 2},
-            "unit_view": {"unit_code": row["units"][0]}, "liaison_coverage": {}, "supervision_coverage": {},
-            "accountability_chain": {"case_no": row["cases"][0]} if row["cases"] else {}}
+    return {
+        "ecosystem_map": {},
+        "risk_cluster": {"cluster_id": "K1"},
+        "officer_ego": {"badge_no": row["officers"][0], "depth": 2},
+        "unit_view": {"unit_code": row["units"][0]},
+        "liaison_coverage": {},
+        "supervision_coverage": {},
+        "accountability_chain": {"case_no": row["cases"][0]} if row["cases"] else {},
+    }
 
 
 def pages(driver: Any, database: str) -> list[tuple[str, str]]:
@@ -48,22 +52,6 @@ def pages(driver: Any, database: str) -> list[tuple[str, str]]:
     return out
 
 
-def _serve(settings: Any) -> tuple[Any, threading.Thread, str]:
-    import uvicorn
-
-    from api.app import create_app
-    from tests.neo4j_fixtures import free_port
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return server, thread, f"http://127.0.0.1:{port}"
-
-
 def main(out: Path = OUT) -> int:
     from api.tokens import create_token, revoke_token
 
@@ -74,12 +62,13 @@ def main(out: Path = OUT) -> int:
     failures = 0
     with session_driver(settings) as driver:
         info, secret = create_token(driver, db, ROLE, "截图")
-        server, thread, base = _serve(settings)
         try:
-            with chromium() as browser:
+            with served(settings) as base, chromium() as browser:
                 plog = PageLog()
                 page = guarded_page(browser, plog, width=WIDTH, height=HEIGHT)
-                page.context.add_cookies([{"name": "kg_token", "value": secret, "domain": "127.0.0.1", "path": "/"}])
+                page.context.add_cookies(
+                    [{"name": "kg_token", "value": secret, "domain": "127.0.0.1", "path": "/"}]
+                )
                 page.set_default_timeout(180_000)  # a cold server runs the home page's queries first
                 page.set_default_navigation_timeout(180_000)
                 for stem, path in pages(driver, db):
@@ -92,14 +81,14 @@ def main(out: Path = OUT) -> int:
                     page.screenshot(path=str(out / f"{stem}.png"))
                     if plog.errors or plog.blocked:
                         failures += 1
-                        log.error("%s: console errors %s, blocked requests %s", stem, plog.errors, plog.blocked)
+                        log.error(
+                            "%s: console errors %s, blocked requests %s", stem, plog.errors, plog.blocked
+                        )
                         plog.errors.clear()
                         plog.blocked.clear()
                     log.info("%s → %s", path, out / f"{stem}.png")
                 page.context.close()
         finally:
-            server.should_exit = True
-            thread.join(10)
             revoke_token(driver, db, info.token_id)
     return 1 if failures else 0
 

@@ -15,14 +15,26 @@ HIGHLIGHT_COLOR = "#d55e00"
 # The pictures' encoding: the Okabe–Ito palette (safe for the common colour-vision deficiencies),
 # and a shape per type, so that colour is never the only cue. It overrides the schema's colours
 # in the views only; the schema keeps its own for other outputs.
-OKABE_ITO = {"black": "#000000", "orange": "#e69f00", "sky": "#56b4e9", "green": "#009e73",
-             "yellow": "#f0e442", "blue": "#0072b2", "vermillion": "#d55e00", "purple": "#cc79a7",
-             "grey": "#8c8c8c"}
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#e69f00",
+    "sky": "#56b4e9",
+    "green": "#009e73",
+    "yellow": "#f0e442",
+    "blue": "#0072b2",
+    "vermillion": "#d55e00",
+    "purple": "#cc79a7",
+    "grey": "#8c8c8c",
+}
 NODE_STYLE: dict[str, tuple[str, str]] = {
-    "Unit": (OKABE_ITO["blue"], "box"), "PartyOrg": (OKABE_ITO["green"], "triangle"),
-    "Officer": (OKABE_ITO["grey"], "dot"), "Clue": (OKABE_ITO["orange"], "diamond"),
-    "Case": (OKABE_ITO["purple"], "star"), "Inspection": (OKABE_ITO["sky"], "hexagon"),
-    "Rectification": (OKABE_ITO["yellow"], "square"), "Responsibility": ("#9c755f", "ellipse"),
+    "Unit": (OKABE_ITO["blue"], "box"),
+    "PartyOrg": (OKABE_ITO["green"], "triangle"),
+    "Officer": (OKABE_ITO["grey"], "dot"),
+    "Clue": (OKABE_ITO["orange"], "diamond"),
+    "Case": (OKABE_ITO["purple"], "star"),
+    "Inspection": (OKABE_ITO["sky"], "hexagon"),
+    "Rectification": (OKABE_ITO["yellow"], "square"),
+    "Responsibility": ("#9c755f", "ellipse"),
 }
 ROLE_STYLE: dict[str, tuple[str, str]] = {
     # Roles of people, strongest first (a person with several roles is drawn as the first).
@@ -32,13 +44,21 @@ ROLE_STYLE: dict[str, tuple[str, str]] = {
     "纪检委员": (OKABE_ITO["yellow"], "dot"),
     "监督机构": (OKABE_ITO["sky"], "hexagon"),
 }
-ROLE_OF_REL = {"COMMITTEE_MEMBER_OF": "党委班子成员", "IN_CHARGE_OF": "党委班子成员", "LIAISES_WITH": "党委班子成员",
-               "HEADS": "单位负责人", "SECRETARY_OF": "支部书记", "DISCIPLINE_COMMISSIONER_OF": "纪检委员"}
+ROLE_OF_REL = {
+    "COMMITTEE_MEMBER_OF": "党委班子成员",
+    "IN_CHARGE_OF": "党委班子成员",
+    "LIAISES_WITH": "党委班子成员",
+    "HEADS": "单位负责人",
+    "SECRETARY_OF": "支部书记",
+    "DISCIPLINE_COMMISSIONER_OF": "纪检委员",
+}
 # Relationship styles: colour, dashes, width and the short label drawn on the edge for the roles
 # that the accountability chain is about.
 EDGE_STYLE: dict[str, tuple[str, bool, float, str | None]] = {
-    "PART_OF": ("#9aa7b4", False, 1.5, None), "SERVES_IN": ("#b0b0b0", False, 1.0, None),
-    "MEMBER_OF": ("#b0b0b0", True, 1.0, None), "SET_UP_IN": (OKABE_ITO["green"], True, 1.0, None),
+    "PART_OF": ("#9aa7b4", False, 1.5, None),
+    "SERVES_IN": ("#b0b0b0", False, 1.0, None),
+    "MEMBER_OF": ("#b0b0b0", True, 1.0, None),
+    "SET_UP_IN": (OKABE_ITO["green"], True, 1.0, None),
     "ORG_PART_OF": (OKABE_ITO["green"], False, 1.0, None),
     "HEADS": (OKABE_ITO["orange"], False, 3.0, "负责人"),
     "SECRETARY_OF": (OKABE_ITO["purple"], False, 3.0, "书记"),
@@ -118,7 +138,10 @@ def schema_legend_data() -> dict[str, Any]:
     added by expansion are drawn and described like the rest."""
     nodes = {
         s.label: {
-            "title": s.title, "color": node_color(s.label), "shape": node_shape(s.label), "key": s.key,
+            "title": s.title,
+            "color": node_color(s.label),
+            "shape": node_shape(s.label),
+            "key": s.key,
             "name_field": s.name_field,
             "fields": {n: (f.title or n) for n, f in s.model.model_fields.items()},
         }
@@ -126,7 +149,8 @@ def schema_legend_data() -> dict[str, Any]:
     }
     rels = {
         s.type: {
-            "title": s.title, "color": EDGE_STYLE.get(s.type, (s.color,))[0],
+            "title": s.title,
+            "color": EDGE_STYLE.get(s.type, (s.color,))[0],
             "dashes": EDGE_STYLE[s.type][1] if s.type in EDGE_STYLE else s.dashes,
             "width": EDGE_STYLE[s.type][2] if s.type in EDGE_STYLE else 1.0,
             "short": EDGE_STYLE[s.type][3] if s.type in EDGE_STYLE else None,
@@ -222,12 +246,18 @@ def type_legend(nodes: Iterable[ViewNode], edges: Iterable[ViewEdge]) -> list[Le
     seen: dict[str, LegendItem] = {}
     for n in nodes:
         style_node(n)
-        seen.setdefault(legend_label(n), LegendItem(label=legend_label(n), kind="node", color=n.color or "#888888",
-                                                    shape=n.shape))
+        seen.setdefault(
+            legend_label(n),
+            LegendItem(label=legend_label(n), kind="node", color=n.color or "#888888", shape=n.shape),
+        )
     for e in edges:
         style_edge(e)
-        seen.setdefault("edge:" + edge_legend_label(e), LegendItem(
-            label=edge_legend_label(e), kind="edge", color=e.color or "#999999", dashes=bool(e.dashes)))
+        seen.setdefault(
+            "edge:" + edge_legend_label(e),
+            LegendItem(
+                label=edge_legend_label(e), kind="edge", color=e.color or "#999999", dashes=bool(e.dashes)
+            ),
+        )
     return list(seen.values())
 
 

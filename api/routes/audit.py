@@ -20,12 +20,20 @@ AuditPrincipal = Annotated[Principal, Depends(require("audit"))]
 
 @router.get("/audit", response_model=AuditPage, summary="调阅记录 / access log")
 def list_access_records(
-    principal: AuditPrincipal, driver: DriverDep, settings: SettingsDep,
+    principal: AuditPrincipal,
+    driver: DriverDep,
+    settings: SettingsDep,
     token_id: Annotated[str | None, Query(max_length=100, description="令牌编号 / token id")] = None,
     role: Annotated[str | None, Query(max_length=100, description="角色 / role (English name)")] = None,
-    endpoint: Annotated[str | None, Query(max_length=200, description="接口 / e.g. /entities/{type}/{key}")] = None,
-    entity: Annotated[str | None, Query(max_length=300, description="涉及实体 / entity id, e.g. Officer:010203")] = None,
-    outcome: Annotated[str | None, Query(max_length=50, description="结果 / ok, forbidden, purpose_required")] = None,
+    endpoint: Annotated[
+        str | None, Query(max_length=200, description="接口 / e.g. /entities/{type}/{key}")
+    ] = None,
+    entity: Annotated[
+        str | None, Query(max_length=300, description="涉及实体 / entity id, e.g. Officer:010203")
+    ] = None,
+    outcome: Annotated[
+        str | None, Query(max_length=50, description="结果 / ok, forbidden, purpose_required")
+    ] = None,
     since: Annotated[IsoDateTime | None, Query(description="起始时间 / from (inclusive)")] = None,
     until: Annotated[IsoDateTime | None, Query(description="截止时间 / to (exclusive)")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -42,10 +50,20 @@ def list_access_records(
             after = None
         if after is None:
             raise BadRequest("游标无效 / invalid cursor")
-    rows, last = read_records(driver, settings.neo4j_database, timeout=settings.kg_query_timeout,
-                              token_id=token_id, role=role, endpoint=endpoint, entity_id=entity,
-                              outcome=outcome, since=since, until=until, limit=limit,
-                              after=after)
+    rows, last = read_records(
+        driver,
+        settings.neo4j_database,
+        timeout=settings.kg_query_timeout,
+        token_id=token_id,
+        role=role,
+        endpoint=endpoint,
+        entity_id=entity,
+        outcome=outcome,
+        since=since,
+        until=until,
+        limit=limit,
+        after=after,
+    )
     return {"items": rows, "next_cursor": last}
 
 

@@ -38,13 +38,18 @@ def login_page() -> str:
     return _page()
 
 
-@router.post("/login", response_class=HTMLResponse,
-             summary="登录 / log in (sets the kg_session cookie: an opaque server-side session)",
-             responses={303: {"description": "登录成功，转到首页 / logged in, redirect to /"},
-                        401: {"description": "令牌无效 / invalid token", "content": {"text/html": {}}},
-                        403: {"description": "跨站请求 / cross-site request"},
-                        429: {"description": "失败次数过多 / too many failed attempts (Retry-After)"},
-                        503: ERROR_RESPONSES[503]})
+@router.post(
+    "/login",
+    response_class=HTMLResponse,
+    summary="登录 / log in (sets the kg_session cookie: an opaque server-side session)",
+    responses={
+        303: {"description": "登录成功，转到首页 / logged in, redirect to /"},
+        401: {"description": "令牌无效 / invalid token", "content": {"text/html": {}}},
+        403: {"description": "跨站请求 / cross-site request"},
+        429: {"description": "失败次数过多 / too many failed attempts (Retry-After)"},
+        503: ERROR_RESPONSES[503],
+    },
+)
 def login(request: Request, token: Annotated[str, Form(min_length=1, max_length=200)]) -> Response:
     """Exchange a token for a session: the cookie holds a random session id, never the token.
     Failed attempts are logged and throttled per client address."""
@@ -62,13 +67,23 @@ def login(request: Request, token: Annotated[str, Form(min_length=1, max_length=
         return HTMLResponse(_page("令牌无效、已过期或已撤销。"), status_code=401)
     sid, until = create_session(driver, settings.neo4j_database, principal.token_id)
     resp = RedirectResponse("/", status_code=303)
-    resp.set_cookie(COOKIE_NAME, sid, httponly=True, samesite="strict", secure=request.url.scheme == "https",
-                    max_age=SESSION_HOURS * 3600, path="/")
+    resp.set_cookie(
+        COOKIE_NAME,
+        sid,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        max_age=SESSION_HOURS * 3600,
+        path="/",
+    )
     return resp
 
 
-@router.post("/logout", summary="退出 / log out (ends the session)",
-             responses={303: {"description": "转到登录页 / to /login"}})
+@router.post(
+    "/logout",
+    summary="退出 / log out (ends the session)",
+    responses={303: {"description": "转到登录页 / to /login"}},
+)
 def logout(request: Request) -> Response:
     """End the server-side session (the cookie stops working everywhere) and clear the cookie."""
     sid = request.cookies.get(COOKIE_NAME)

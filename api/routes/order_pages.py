@@ -55,13 +55,19 @@ def _to_login(request: Request) -> RedirectResponse:
 # clue concerns (or its officer's unit), a case's officer's unit, a rectification's owner.
 _ASSIGNEE = {
     "Unit": "RETURN n.code AS code, n.name AS name",
-    "Officer": ("OPTIONAL MATCH (n)-[s:SERVES_IN]->(u:Unit) WHERE s.end_date IS NULL OR s.end_date >= date() "
-                "RETURN u.code AS code, u.name AS name ORDER BY s.start_date DESC LIMIT 1"),
-    "Clue": ("OPTIONAL MATCH (n)-[:CONCERNS_UNIT]->(u1:Unit) "
-             "OPTIONAL MATCH (n)-[:CONCERNS]->(:Officer)-[s:SERVES_IN]->(u2:Unit) WHERE s.end_date IS NULL "
-             "WITH coalesce(u1, u2) AS u RETURN u.code AS code, u.name AS name LIMIT 1"),
-    "Case": ("OPTIONAL MATCH (n)-[:INVOLVES]->(:Officer)-[s:SERVES_IN]->(u:Unit) WHERE s.end_date IS NULL "
-             "RETURN u.code AS code, u.name AS name, count(*) AS c ORDER BY c DESC LIMIT 1"),
+    "Officer": (
+        "OPTIONAL MATCH (n)-[s:SERVES_IN]->(u:Unit) WHERE s.end_date IS NULL OR s.end_date >= date() "
+        "RETURN u.code AS code, u.name AS name ORDER BY s.start_date DESC LIMIT 1"
+    ),
+    "Clue": (
+        "OPTIONAL MATCH (n)-[:CONCERNS_UNIT]->(u1:Unit) "
+        "OPTIONAL MATCH (n)-[:CONCERNS]->(:Officer)-[s:SERVES_IN]->(u2:Unit) WHERE s.end_date IS NULL "
+        "WITH coalesce(u1, u2) AS u RETURN u.code AS code, u.name AS name LIMIT 1"
+    ),
+    "Case": (
+        "OPTIONAL MATCH (n)-[:INVOLVES]->(:Officer)-[s:SERVES_IN]->(u:Unit) WHERE s.end_date IS NULL "
+        "RETURN u.code AS code, u.name AS name, count(*) AS c ORDER BY c DESC LIMIT 1"
+    ),
     "Rectification": "OPTIONAL MATCH (n)-[:ISSUED_TO]->(u:Unit) RETURN u.code AS code, u.name AS name LIMIT 1",
 }
 
@@ -83,39 +89,67 @@ def describe_target(driver: neo4j.Driver, database: str, principal: Principal, t
     records, _, _ = driver.execute_query(
         f"MATCH (n:{q(label)} {{{q(spec.key)}: $key}}) WITH n, n.{q(spec.name_field)} AS caption "
         f"CALL (n) {{ {tail} }} RETURN caption, code, name LIMIT 1",
-        key=key, database_=database, routing_="r")
+        key=key,
+        database_=database,
+        routing_="r",
+    )
     if not records:
         return {"id": target, "title": spec.title, "caption": key, "missing": True}
     r = records[0]
     caption = r["caption"] or key
-    if label == "Officer" and spec.scope in principal.role.mask_names or not principal.role.reads_label(label) \
-            and label in ORDER_TARGET_LABELS and label != "Unit":
+    if (
+        label == "Officer"
+        and spec.scope in principal.role.mask_names
+        or not principal.role.reads_label(label)
+        and label in ORDER_TARGET_LABELS
+        and label != "Unit"
+    ):
         caption = mask_name(caption) if label == "Officer" else key
-    return {"id": f"{label}:{key}", "label": label, "title": spec.title, "caption": caption, "assignee_code": r["code"],
-            "assignee_name": r["name"]}
+    return {
+        "id": f"{label}:{key}",
+        "label": label,
+        "title": spec.title,
+        "caption": caption,
+        "assignee_code": r["code"],
+        "assignee_name": r["name"],
+    }
 
 
-@router.get("/static/orders_panel.js", summary="首页“我的待办”组件 / the home page's to-do panel script",
-            response_class=Response)
+@router.get(
+    "/static/orders_panel.js",
+    summary="首页“我的待办”组件 / the home page's to-do panel script",
+    response_class=Response,
+)
 def orders_panel() -> Response:
-    return Response(panel_script(), media_type="text/javascript; charset=utf-8",
-                    headers={"Cache-Control": "no-cache"})
+    return Response(
+        panel_script(), media_type="text/javascript; charset=utf-8", headers={"Cache-Control": "no-cache"}
+    )
 
 
 @router.get("/orders/new", response_class=HTMLResponse, summary="下发督办表单 / the form to issue an order")
-def new_order_page(request: Request, principal: PagePrincipal, driver: DriverDep, settings: SettingsDep,
-                   target: Annotated[str | None, Query(max_length=200, description="督办对象 / entity id")] = None,
-                   ) -> Response:
+def new_order_page(
+    request: Request,
+    principal: PagePrincipal,
+    driver: DriverDep,
+    settings: SettingsDep,
+    target: Annotated[str | None, Query(max_length=200, description="督办对象 / entity id")] = None,
+) -> Response:
     if principal is None:
         return _to_login(request)
     rights = rights_of(principal.role)
     kinds: list[str] = [k.value for k in OrderKind if k.value in rights.issue]
     if not kinds:
-        raise Forbidden(f"角色“{principal.role.title}”无权下发督办 / role {principal.role.name} may not issue orders")
+        raise Forbidden(
+            f"角色“{principal.role.title}”无权下发督办 / role {principal.role.name} may not issue orders"
+        )
     db = settings.neo4j_database
     codes = sorted(bodies_of(driver, db, principal))
-    records, _, _ = driver.execute_query("UNWIND $codes AS c MATCH (u:Unit {code: c}) RETURN u.code AS code, u.name AS name",
-                                         codes=codes, database_=db, routing_="r")
+    records, _, _ = driver.execute_query(
+        "UNWIND $codes AS c MATCH (u:Unit {code: c}) RETURN u.code AS code, u.name AS name",
+        codes=codes,
+        database_=db,
+        routing_="r",
+    )
     bodies = [{"code": r["code"], "name": r["name"]} for r in records]
     info, error = None, None
     if target:
@@ -125,13 +159,27 @@ def new_order_page(request: Request, principal: PagePrincipal, driver: DriverDep
                 error = f"督办对象 {target} 不存在 / no such entity"
         except Exception as e:  # noqa: BLE001 - a bad target is shown on the form, not a 500
             error = str(e)
-    return HTMLResponse(render_order_form(target=info, kinds=kinds, bodies=bodies, role_title=principal.role.title,
-                                          today=dt.date.today(), error=error))
+    return HTMLResponse(
+        render_order_form(
+            target=info,
+            kinds=kinds,
+            bodies=bodies,
+            role_title=principal.role.title,
+            today=dt.date.today(),
+            error=error,
+        )
+    )
 
 
 @router.get("/orders/{no}.html", response_class=HTMLResponse, summary="督办单页面 / an order's page")
-def order_page(no: Annotated[str, Path(max_length=64)], request: Request, principal: PagePrincipal,
-               driver: DriverDep, settings: SettingsDep, audit: AuditDep) -> Response:
+def order_page(
+    no: Annotated[str, Path(max_length=64)],
+    request: Request,
+    principal: PagePrincipal,
+    driver: DriverDep,
+    settings: SettingsDep,
+    audit: AuditDep,
+) -> Response:
     if principal is None:
         return _to_login(request)
     db = settings.neo4j_database
@@ -139,9 +187,14 @@ def order_page(no: Annotated[str, Path(max_length=64)], request: Request, princi
     bodies = bodies_of(driver, db, principal)
     order = get_order(driver, db, no)
     if not can_read(order, rights, bodies):
-        raise Forbidden(f"角色“{principal.role.title}”无权查看此督办单 / role {principal.role.name} may not read this order")
-    order["allowed_actions"] = [a.name.lower() for a in allowed_actions(OrderState(order["state"]))
-                                if may_act(principal, bodies, a, order)]
+        raise Forbidden(
+            f"角色“{principal.role.title}”无权查看此督办单 / role {principal.role.name} may not read this order"
+        )
+    order["allowed_actions"] = [
+        a.name.lower()
+        for a in allowed_actions(OrderState(order["state"]))
+        if may_act(principal, bodies, a, order)
+    ]
     captions: dict[str, str] = {}
     for eid in [*order["targets"], f"Unit:{order['issuer_code']}", f"Unit:{order['assignee_code']}"]:
         try:

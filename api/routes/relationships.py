@@ -26,28 +26,51 @@ def _entity_param(value: str | None, name: str) -> tuple[str, str] | None:
         return None
     parsed = parse_entity_id(value)
     if parsed is None:
-        raise BadRequest(f"{name} 应为“类型:主键”，如 Officer:010203 / {name} must be <Type>:<key>, e.g. "
-                         f"Officer:010203; got {value!r}")
+        raise BadRequest(
+            f"{name} 应为“类型:主键”，如 Officer:010203 / {name} must be <Type>:<key>, e.g. "
+            f"Officer:010203; got {value!r}"
+        )
     return parsed
 
 
-@router.get("/relationships", response_model=RelationshipPage, responses=PURPOSE,
-            summary="关系查询 / relationships")
+@router.get(
+    "/relationships", response_model=RelationshipPage, responses=PURPOSE, summary="关系查询 / relationships"
+)
 def list_relationships(
-    request: Request, principal: RelPrincipal, purpose: PurposeDep, driver: DriverDep, settings: SettingsDep,
+    request: Request,
+    principal: RelPrincipal,
+    purpose: PurposeDep,
+    driver: DriverDep,
+    settings: SettingsDep,
     audit: AuditDep,
     type: Annotated[RelType | None, Query(description="关系类型 / relationship type")] = None,  # type: ignore[valid-type]
-    from_: Annotated[str | None, Query(alias="from", max_length=300, pattern=ENTITY_ID_PATTERN,
-                                       description="起点实体 / from entity, e.g. Officer:010203")] = None,
-    to: Annotated[str | None, Query(max_length=300, pattern=ENTITY_ID_PATTERN, description="终点实体 / to entity, e.g. Unit:U0101")] = None,
+    from_: Annotated[
+        str | None,
+        Query(
+            alias="from",
+            max_length=300,
+            pattern=ENTITY_ID_PATTERN,
+            description="起点实体 / from entity, e.g. Officer:010203",
+        ),
+    ] = None,
+    to: Annotated[
+        str | None,
+        Query(max_length=300, pattern=ENTITY_ID_PATTERN, description="终点实体 / to entity, e.g. Unit:U0101"),
+    ] = None,
     since: Annotated[IsoDate | None, Query(description="时间范围起 / from date (inclusive)")] = None,
     until: Annotated[IsoDate | None, Query(description="时间范围止 / to date (inclusive)")] = None,
-    changed_since: Annotated[IsoDateTime | None, Query(
-        description="只要此时刻之后的导入所改动的关系（或其端点）/ only relationships that an ingest run "
-                    "started after this time created or changed, or whose endpoint it changed "
-                    "(ISO datetime, e.g. 2026-06-30T08:00:00Z)")] = None,
+    changed_since: Annotated[
+        IsoDateTime | None,
+        Query(
+            description="只要此时刻之后的导入所改动的关系（或其端点）/ only relationships that an ingest run "
+            "started after this time created or changed, or whose endpoint it changed "
+            "(ISO datetime, e.g. 2026-06-30T08:00:00Z)"
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[str | None, Query(max_length=2000, description="上一页返回的游标 / from the last page")] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=2000, description="上一页返回的游标 / from the last page")
+    ] = None,
 ) -> Any:
     """Ordered by type, from key, to key and key properties. With ``since``/``until`` only dated
     relationships match: postings and roles that overlap the range, other types by their date."""
@@ -62,14 +85,26 @@ def list_relationships(
     if changed_since is not None:
         runs = runs_since(driver, settings.neo4j_database, changed_since, settings.kg_query_timeout)
     items, last, total = relationships(
-        driver, settings.neo4j_database, principal.role, rel_type=str(type.value) if type else None,
-        from_id=_entity_param(from_, "from"), to_id=_entity_param(to, "to"), since=since, until=until,
-        limit=limit, after=after, timeout=settings.kg_query_timeout, changed_runs=runs)
+        driver,
+        settings.neo4j_database,
+        principal.role,
+        rel_type=str(type.value) if type else None,
+        from_id=_entity_param(from_, "from"),
+        to_id=_entity_param(to, "to"),
+        since=since,
+        until=until,
+        limit=limit,
+        after=after,
+        timeout=settings.kg_query_timeout,
+        changed_runs=runs,
+    )
     d = disclose(principal, purpose, edges=items, edges_only=True)
     if d.entity_ids:
         audit.record(principal, request, entity_ids=d.entity_ids)
     shown = [_with_endpoints(e, principal) for e in d.edges]
-    return json_response({"items": shown, "total": total, "next_cursor": encode_cursor(last) if last else None})
+    return json_response(
+        {"items": shown, "total": total, "next_cursor": encode_cursor(last) if last else None}
+    )
 
 
 def endpoint_ref(entity: dict[str, Any], principal: Principal) -> dict[str, Any]:

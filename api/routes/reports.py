@@ -28,14 +28,26 @@ ReportsPrincipal = Annotated[Principal, Depends(require("reports"))]
 class ReportRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    period: str = Field(..., min_length=4, max_length=7, pattern=r"^[0-9]{4}(-[0-9]{1,2}|[QqHh][0-9])?$",
-                        title="统计期", description="2026-07（月）、2026Q3（季度）、2026H1（半年）或 2026（年）",
-                        examples=["2026Q2"])
-    unit: str | None = Field(None, min_length=1, max_length=64, title="单位编码",
-                             description="只通报该单位及其下属单位；不填为全市")
+    period: str = Field(
+        ...,
+        min_length=4,
+        max_length=7,
+        pattern=r"^[0-9]{4}(-[0-9]{1,2}|[QqHh][0-9])?$",
+        title="统计期",
+        description="2026-07（月）、2026Q3（季度）、2026H1（半年）或 2026（年）",
+        examples=["2026Q2"],
+    )
+    unit: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        title="单位编码",
+        description="只通报该单位及其下属单位；不填为全市",
+    )
     format: Literal["docx", "pdf", "html"] = Field("docx", title="格式")
-    office: str = Field(DEFAULT_OFFICE, min_length=1, max_length=60, pattern=r"^[^\x00-\x1f\x7f]+$",
-                        title="印发单位")
+    office: str = Field(
+        DEFAULT_OFFICE, min_length=1, max_length=60, pattern=r"^[^\x00-\x1f\x7f]+$", title="印发单位"
+    )
 
 
 def _identity(name: str) -> str:
@@ -43,23 +55,43 @@ def _identity(name: str) -> str:
 
 
 @router.post(
-    "/reports", summary="生成定期通报 / generate the periodic bulletin",
-    responses={**NOT_FOUND, 200: {"description": "DOCX、PDF 或 HTML 文件 / the document",
-                                  "content": {MEDIA_TYPES["docx"]: {}, "application/pdf": {}, "text/html": {}}}},
+    "/reports",
+    summary="生成定期通报 / generate the periodic bulletin",
+    responses={
+        **NOT_FOUND,
+        200: {
+            "description": "DOCX、PDF 或 HTML 文件 / the document",
+            "content": {MEDIA_TYPES["docx"]: {}, "application/pdf": {}, "text/html": {}},
+        },
+    },
     response_class=Response,
 )
 def create_report(
-    request: Request, principal: ReportsPrincipal, purpose: PurposeDep, driver: DriverDep, settings: SettingsDep,
-    audit: AuditDep, body: Annotated[ReportRequest, Body()],
+    request: Request,
+    principal: ReportsPrincipal,
+    purpose: PurposeDep,
+    driver: DriverDep,
+    settings: SettingsDep,
+    audit: AuditDep,
+    body: Annotated[ReportRequest, Body()],
 ) -> Any:
     """Key figures against the previous period and last year, ratings, risk clusters, coverage gaps,
     overdue items and generated suggestions, in the customary structure of a 通报."""
     period = parse_period(body.period)
     masks_names = "officers" in principal.role.mask_names
-    report = build_report(driver, settings.neo4j_database, period, unit_code=body.unit, office=body.office,
-                          mask_name=mask_name if masks_names else _identity)
+    report = build_report(
+        driver,
+        settings.neo4j_database,
+        period,
+        unit_code=body.unit,
+        office=body.office,
+        mask_name=mask_name if masks_names else _identity,
+    )
     data = render(report, body.format)
     audit.record(principal, request, entity_ids=report.entity_ids, params=body.model_dump())
     filename = f"report_{period.code}{'_' + body.unit if body.unit else ''}.{body.format}"
-    return Response(data, media_type=MEDIA_TYPES[body.format],
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        data,
+        media_type=MEDIA_TYPES[body.format],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -45,7 +45,9 @@ def browser_principal(
     except Unauthorized:
         return None
     if not principal.role.can("views"):
-        raise Forbidden(f"角色“{principal.role.title}”无权查看视图 / role {principal.role.name} may not use the views")
+        raise Forbidden(
+            f"角色“{principal.role.title}”无权查看视图 / role {principal.role.name} may not use the views"
+        )
     return principal
 
 
@@ -64,8 +66,10 @@ def view_denial(v: ViewDef, principal: Principal) -> str | None:
     for name in v.queries:
         missing |= set(get_query(name).scopes) - principal.role.scopes
     if missing:
-        return (f"角色“{principal.role.title}”无权查看此视图涉及的数据（{', '.join(sorted(missing))}） / role "
-                f"{principal.role.name} lacks the scopes {sorted(missing)} this view touches")
+        return (
+            f"角色“{principal.role.title}”无权查看此视图涉及的数据（{', '.join(sorted(missing))}） / role "
+            f"{principal.role.name} lacks the scopes {sorted(missing)} this view touches"
+        )
     return None
 
 
@@ -73,8 +77,15 @@ def _params(request: Request) -> dict[str, Any]:
     return {k: v for k, v in request.query_params.items() if k not in ("purpose",) and v != ""}
 
 
-def _build_masked(name: str, request: Request, principal: Principal, purpose: str | None, driver: Any,
-                  database: str, audit: Any) -> GraphView:
+def _build_masked(
+    name: str,
+    request: Request,
+    principal: Principal,
+    purpose: str | None,
+    driver: Any,
+    database: str,
+    audit: Any,
+) -> GraphView:
     v = get_view(name)
     why = view_denial(v, principal)
     if why:
@@ -100,17 +111,29 @@ def _build_masked(name: str, request: Request, principal: Principal, purpose: st
     d = disclose(principal, purpose, nodes=[n for n in nodes if not n.get("aggregate")], edges=edges)
     ids = {n["id"] for n in d.nodes} | set(d.alias)
     agg_ids = {n["id"] for n in aggregates}
-    kept_edges = d.edges + [d.alias_edge(e) for e in edges if (e["from"] in agg_ids or e["to"] in agg_ids)
-                            and {e["from"], e["to"]} <= ids | agg_ids and principal.role.reads_rel(e["type"])]
+    kept_edges = d.edges + [
+        d.alias_edge(e)
+        for e in edges
+        if (e["from"] in agg_ids or e["to"] in agg_ids)
+        and {e["from"], e["to"]} <= ids | agg_ids
+        and principal.role.reads_rel(e["type"])
+    ]
     # Edges the view drew itself (a suggestion such as "可就近联系", not a stored relationship) carry
     # no data: kept when both ends are.
-    kept_edges += [d.alias_edge(e) for e in edges if e["type"] not in REL_TYPES and {e["from"], e["to"]} <= ids | agg_ids]
+    kept_edges += [
+        d.alias_edge(e) for e in edges if e["type"] not in REL_TYPES and {e["from"], e["to"]} <= ids | agg_ids
+    ]
     view.nodes = [ViewNode(**n) for n in d.nodes + aggregates]
     # The side list and the focus name nodes too: only those kept, by the id (alias) shown.
     shown = {n["id"] for n in d.nodes} - set(d.alias.values()) | set(d.alias) | agg_ids
     caption = {n["id"]: n.get("caption") or "" for n in d.nodes}
-    view.ranked = [r.model_copy(update={"id": d.alias[r.id], "label": caption.get(d.alias[r.id], "")})
-                   if r.id in d.alias else r for r in view.ranked if r.id in shown]
+    view.ranked = [
+        r.model_copy(update={"id": d.alias[r.id], "label": caption.get(d.alias[r.id], "")})
+        if r.id in d.alias
+        else r
+        for r in view.ranked
+        if r.id in shown
+    ]
     if view.focus is not None:
         view.focus = [d.alias.get(i, i) for i in view.focus if i in shown]
     view.edges = [ViewEdge(**e) for e in kept_edges]
@@ -134,24 +157,48 @@ document.forms[0].action += location.hash;</script></body></html>"""
 
 def purpose_page(request: Request, error: str = "") -> HTMLResponse:
     """The form that asks a browser user for the purpose and reopens the same page with it."""
-    hidden = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
-                     for k, v in request.query_params.items() if k != "purpose")
-    body = _PURPOSE_PAGE.format(action=html.escape(request.url.path), hidden=hidden,
-                                error=f'<p class="err">{html.escape(error)}</p>' if error else "")
+    hidden = "".join(
+        f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+        for k, v in request.query_params.items()
+        if k != "purpose"
+    )
+    body = _PURPOSE_PAGE.format(
+        action=html.escape(request.url.path),
+        hidden=hidden,
+        error=f'<p class="err">{html.escape(error)}</p>' if error else "",
+    )
     return HTMLResponse(body, status_code=400)
 
 
 @router.get("/views", summary="视图列表 / graph views")
 def list_views(principal: ViewsPrincipal) -> Any:
-    return [{"name": v.name, "title": v.title, "description": v.description, "entity": v.entity,
-             "params": v.param_list(), "html": f"/views/{v.name}.html",
-             "allowed": view_denial(v, principal) is None} for v in all_views()]
+    return [
+        {
+            "name": v.name,
+            "title": v.title,
+            "description": v.description,
+            "entity": v.entity,
+            "params": v.param_list(),
+            "html": f"/views/{v.name}.html",
+            "allowed": view_denial(v, principal) is None,
+        }
+        for v in all_views()
+    ]
 
 
-@router.get("/views/{name}.html", response_class=HTMLResponse,
-            summary="视图网页 / a view as an interactive page (cookie from /login accepted)")
-def view_html(name: NamePath, request: Request, principal: BrowserPrincipal, driver: DriverDep,
-              settings: SettingsDep, audit: AuditDep) -> Response:
+@router.get(
+    "/views/{name}.html",
+    response_class=HTMLResponse,
+    summary="视图网页 / a view as an interactive page (cookie from /login accepted)",
+)
+def view_html(
+    name: NamePath,
+    request: Request,
+    principal: BrowserPrincipal,
+    driver: DriverDep,
+    settings: SettingsDep,
+    audit: AuditDep,
+) -> Response:
     if principal is None:
         return _to_login(request)
     try:
@@ -189,8 +236,15 @@ def favicon() -> Response:
 
 
 @router.get("/views/{name}", summary="视图数据 / a view's nodes, edges and legend (JSON)")
-def view_json(name: NamePath, request: Request, principal: ViewsPrincipal, purpose: PurposeDep,
-              driver: DriverDep, settings: SettingsDep, audit: AuditDep) -> Any:
+def view_json(
+    name: NamePath,
+    request: Request,
+    principal: ViewsPrincipal,
+    purpose: PurposeDep,
+    driver: DriverDep,
+    settings: SettingsDep,
+    audit: AuditDep,
+) -> Any:
     view = _build_masked(name, request, principal, purpose, driver, settings.neo4j_database, audit)
     data = view.model_dump()
     data["edges"] = [e.entity() for e in view.edges]
@@ -198,8 +252,13 @@ def view_json(name: NamePath, request: Request, principal: ViewsPrincipal, purpo
 
 
 @router.get("/", response_class=HTMLResponse, summary="领导首页 / the leaders' home page")
-def home(request: Request, principal: BrowserPrincipal, driver: DriverDep, settings: SettingsDep,
-         as_of: Annotated[str | None, Query(max_length=20, description="截至日期 / as-of date")] = None) -> Response:
+def home(
+    request: Request,
+    principal: BrowserPrincipal,
+    driver: DriverDep,
+    settings: SettingsDep,
+    as_of: Annotated[str | None, Query(max_length=20, description="截至日期 / as-of date")] = None,
+) -> Response:
     if principal is None:
         return _to_login(request)
     try:
@@ -209,5 +268,8 @@ def home(request: Request, principal: BrowserPrincipal, driver: DriverDep, setti
     except ValueError as e:
         raise QueryParamError(f"截至日期有误 / bad as_of: {e}") from e
     data = home_data(driver, settings.neo4j_database, day)
-    return HTMLResponse(render_home(data, day, role_title=principal.role.title, allowed=allowed_for(principal),
-                                    viewer=principal.name))
+    return HTMLResponse(
+        render_home(
+            data, day, role_title=principal.role.title, allowed=allowed_for(principal), viewer=principal.name
+        )
+    )

@@ -47,14 +47,25 @@ class ImportReport:
 
 
 def _same(existing: dict[str, object], row: OrderInput) -> bool:
-    return (existing["kind"] == row.kind.value and existing["title"] == row.title
-            and existing["assignee_code"] == row.assignee_code and existing["deadline"] == row.deadline.isoformat()
-            and (row.issuer_code is None or existing["issuer_code"] == row.issuer_code)
-            and (row.issued_on is None or existing["issued_on"] == row.issued_on.isoformat()))
+    return (
+        existing["kind"] == row.kind.value
+        and existing["title"] == row.title
+        and existing["assignee_code"] == row.assignee_code
+        and existing["deadline"] == row.deadline.isoformat()
+        and (row.issuer_code is None or existing["issuer_code"] == row.issuer_code)
+        and (row.issued_on is None or existing["issued_on"] == row.issued_on.isoformat())
+    )
 
 
-def import_orders(driver: neo4j.Driver, database: str, path: Path, actor: Actor, *,
-                  default_issuer: str | None = None, today: dt.date | None = None) -> ImportReport:
+def import_orders(
+    driver: neo4j.Driver,
+    database: str,
+    path: Path,
+    actor: Actor,
+    *,
+    default_issuer: str | None = None,
+    today: dt.date | None = None,
+) -> ImportReport:
     """Issue every valid row of ``path``; returns the report (``read == loaded + rejected``)."""
     table = read_table(path, _SPEC)
     valid, rejects = validate_table(table, _SPEC)
@@ -70,15 +81,24 @@ def import_orders(driver: neo4j.Driver, database: str, path: Path, actor: Actor,
                     report.unchanged += 1
                     report.orders.append(row.order_no)
                 else:
-                    report.rejects.append(Reject(path.name, line, "督办编号", f"编号 {row.order_no} 已用于另一份督办单，"
-                                                 "已下发的督办单不可覆盖 / the number is taken by a different order",
-                                                 original_row(table, cells_of[line])))
+                    report.rejects.append(
+                        Reject(
+                            path.name,
+                            line,
+                            "督办编号",
+                            f"编号 {row.order_no} 已用于另一份督办单，"
+                            "已下发的督办单不可覆盖 / the number is taken by a different order",
+                            original_row(table, cells_of[line]),
+                        )
+                    )
                 continue
         try:
             no = create_order(driver, database, row, actor, default_issuer=default_issuer, today=today)
         except KgError as e:
             field_name = "承办单位编码/下发单位编码/督办对象" if isinstance(e, NotFound) else ""
-            report.rejects.append(Reject(path.name, line, field_name, str(e), original_row(table, cells_of[line])))
+            report.rejects.append(
+                Reject(path.name, line, field_name, str(e), original_row(table, cells_of[line]))
+            )
             continue
         report.loaded += 1
         report.orders.append(no)

@@ -18,8 +18,16 @@ import datetime as dt
 from graph.errors import KgError
 from graph.schema import OrderAction, OrderState
 
-__all__ = ["TRANSITIONS", "REASON_REQUIRED", "OPEN_STATES", "ANSWERED_STATES", "IllegalTransition",
-           "allowed_actions", "next_state", "is_overdue"]
+__all__ = [
+    "TRANSITIONS",
+    "REASON_REQUIRED",
+    "OPEN_STATES",
+    "ANSWERED_STATES",
+    "IllegalTransition",
+    "allowed_actions",
+    "next_state",
+    "is_overdue",
+]
 
 A, S = OrderAction, OrderState
 
@@ -48,10 +56,15 @@ class IllegalTransition(KgError):
         self.order_no, self.state, self.action = order_no, state, action
         self.allowed = allowed_actions(state)
         names = "、".join(f"{a.value}→{to.value}" for a, to in self.allowed.items()) or "无（已终结）"
-        en = ", ".join(f"{a.name.lower()}→{to.name.lower()}" for a, to in self.allowed.items()) or "none (final)"
-        super().__init__(f"督办单 {order_no} 当前为“{state.value}”，不能“{action.value}”；可以：{names} / "
-                         f"order {order_no} is {state.name.lower()}: {action.name.lower()} is not allowed; "
-                         f"allowed: {en}")
+        en = (
+            ", ".join(f"{a.name.lower()}→{to.name.lower()}" for a, to in self.allowed.items())
+            or "none (final)"
+        )
+        super().__init__(
+            f"督办单 {order_no} 当前为“{state.value}”，不能“{action.value}”；可以：{names} / "
+            f"order {order_no} is {state.name.lower()}: {action.name.lower()} is not allowed; "
+            f"allowed: {en}"
+        )
 
 
 def allowed_actions(state: OrderState) -> dict[OrderAction, OrderState]:

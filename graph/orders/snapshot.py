@@ -18,8 +18,9 @@ def snapshot_cluster(driver: neo4j.Driver, database: str, cluster_id: str, as_of
     """Take (or find) the snapshot of cluster ``cluster_id`` of ``risk_clusters`` at ``as_of``; returns its id."""
     from queries.registry import get_query  # the query layer sits above graph/: imported only when needed
 
-    result = get_query("risk_clusters").execute(driver, database, {"as_of": as_of.isoformat(),
-                                                                   "cluster_id": cluster_id})
+    result = get_query("risk_clusters").execute(
+        driver, database, {"as_of": as_of.isoformat(), "cluster_id": cluster_id}
+    )
     row = result.rows[0]
     officers = sorted(row["officers"])
     digest = hashlib.sha256(",".join(officers).encode()).hexdigest()[:10]
@@ -29,6 +30,14 @@ def snapshot_cluster(driver: neo4j.Driver, database: str, cluster_id: str, as_of
         "ON CREATE SET s.cluster_id = $cid, s.as_of = $as_of, s.kind = $kind, s.officers = $officers, "
         "s.cases = $cases, s.clues = $clues, s.risk = $risk "
         "WITH s UNWIND $officers AS b MATCH (o:Officer {badge_no: b}) MERGE (s)-[:SNAPSHOT_MEMBER]->(o)",
-        id=snapshot_id, cid=row["cluster_id"], as_of=as_of, kind=row["kind"], officers=officers,
-        cases=list(row["cases"]), clues=list(row["clues"]), risk=row["risk"], database_=database)
+        id=snapshot_id,
+        cid=row["cluster_id"],
+        as_of=as_of,
+        kind=row["kind"],
+        officers=officers,
+        cases=list(row["cases"]),
+        clues=list(row["clues"]),
+        risk=row["risk"],
+        database_=database,
+    )
     return snapshot_id

@@ -34,14 +34,27 @@ from graph.schema import (
     order_node_spec,
 )
 
-__all__ = ["Actor", "OrderConflict", "ConsultationInput", "create_order", "act", "get_order", "list_orders",
-           "create_consultation", "get_consultation", "list_consultations", "parse_target", "order_exists",
-           "ORDER_PREFIX", "CONSULTATION_PREFIX"]
+__all__ = [
+    "Actor",
+    "OrderConflict",
+    "ConsultationInput",
+    "create_order",
+    "act",
+    "get_order",
+    "list_orders",
+    "create_consultation",
+    "get_consultation",
+    "list_consultations",
+    "parse_target",
+    "order_exists",
+    "ORDER_PREFIX",
+    "CONSULTATION_PREFIX",
+]
 
 log = logging.getLogger(__name__)
 
-ORDER_PREFIX = "DB"            # 督办: DB2026-0001
-CONSULTATION_PREFIX = "HS"     # 会商: HS2026-0001
+ORDER_PREFIX = "DB"  # 督办: DB2026-0001
+CONSULTATION_PREFIX = "HS"  # 会商: HS2026-0001
 _ORDER_NO = re.compile(r"^[\w\-〔〕\[\]()（）.#/]{1,64}$")
 
 
@@ -63,8 +76,8 @@ class ConsultationInput:
     held_on: dt.date
     kind: ConsultationKind
     subject: str
-    bodies: tuple[str, ...]                       # unit codes of the participating bodies
-    about: tuple[str, ...] = ()                   # entity ids: Unit:, Clue:, Case:, Officer:
+    bodies: tuple[str, ...]  # unit codes of the participating bodies
+    about: tuple[str, ...] = ()  # entity ids: Unit:, Clue:, Case:, Officer:
     decisions: tuple[str, ...] = ()
     consultation_no: str | None = None
     orders: tuple[OrderInput, ...] = field(default=())
@@ -99,10 +112,14 @@ def parse_target(value: str) -> tuple[str, str]:
     """``"Unit:U01F01P02"`` → ``("Unit", "U01F01P02")``; ``Cluster:K3`` is resolved by the caller."""
     label, sep, key = value.strip().partition(":")
     if not sep or not key:
-        raise QueryParamError(f"督办对象应为“类型:编号”（如 Unit:U0101）/ a target is 'Label:key', got {value!r}")
+        raise QueryParamError(
+            f"督办对象应为“类型:编号”（如 Unit:U0101）/ a target is 'Label:key', got {value!r}"
+        )
     if label not in (*ORDER_TARGET_LABELS, "Cluster"):
-        raise QueryParamError(f"督办对象类型 {label!r} 不可用，可用 / target type not allowed; allowed: "
-                              f"{', '.join((*ORDER_TARGET_LABELS, 'Cluster'))}")
+        raise QueryParamError(
+            f"督办对象类型 {label!r} 不可用，可用 / target type not allowed; allowed: "
+            f"{', '.join((*ORDER_TARGET_LABELS, 'Cluster'))}"
+        )
     return label, key
 
 
@@ -120,23 +137,33 @@ def _missing_entities(tx: neo4j.ManagedTransaction, refs: Iterable[tuple[str, st
         by_label.setdefault(label, []).append(key)
     for label, keys in by_label.items():
         key = _key_of(label)
-        found = tx.run(f"UNWIND $keys AS k MATCH (n:{q(label)} {{{q(key)}: k}}) RETURN collect(k) AS found",
-                       keys=keys).single()
+        found = tx.run(
+            f"UNWIND $keys AS k MATCH (n:{q(label)} {{{q(key)}: k}}) RETURN collect(k) AS found", keys=keys
+        ).single()
         have = set(found["found"]) if found else set()
         missing += [f"{label}:{k}" for k in keys if k not in have]
     return missing
 
 
-def _link_targets(tx: neo4j.ManagedTransaction, rel: str, from_label: str, from_key: str, from_value: str,
-                  refs: Iterable[tuple[str, str]]) -> None:
+def _link_targets(
+    tx: neo4j.ManagedTransaction,
+    rel: str,
+    from_label: str,
+    from_key: str,
+    from_value: str,
+    refs: Iterable[tuple[str, str]],
+) -> None:
     by_label: dict[str, list[str]] = {}
     for label, key in refs:
         by_label.setdefault(label, []).append(key)
     fkey = _key_of(from_label)
     for label, keys in by_label.items():
-        tx.run(f"MATCH (o:{q(from_label)} {{{q(fkey)}: $value}}) UNWIND $keys AS k "
-               f"MATCH (t:{q(label)} {{{q(_key_of(label))}: k}}) MERGE (o)-[:{q(rel)}]->(t)",
-               value=from_value, keys=sorted(set(keys)))
+        tx.run(
+            f"MATCH (o:{q(from_label)} {{{q(fkey)}: $value}}) UNWIND $keys AS k "
+            f"MATCH (t:{q(label)} {{{q(_key_of(label))}: k}}) MERGE (o)-[:{q(rel)}]->(t)",
+            value=from_value,
+            keys=sorted(set(keys)),
+        )
 
 
 # -- numbers ------------------------------------------------------------------------------------
@@ -145,8 +172,10 @@ def _link_targets(tx: neo4j.ManagedTransaction, rel: str, from_label: str, from_
 def _next_number(tx: neo4j.ManagedTransaction, prefix: str, year: int, label: str) -> str:
     key = _key_of(label)
     while True:
-        rec = tx.run("MERGE (c:OrderCounter {name: $name}) SET c.last = coalesce(c.last, 0) + 1 RETURN c.last AS n",
-                     name=f"{prefix}{year}").single()
+        rec = tx.run(
+            "MERGE (c:OrderCounter {name: $name}) SET c.last = coalesce(c.last, 0) + 1 RETURN c.last AS n",
+            name=f"{prefix}{year}",
+        ).single()
         number = f"{prefix}{year}-{rec['n']:04d}" if rec else f"{prefix}{year}-0001"
         exists = tx.run(f"MATCH (o:{q(label)} {{{q(key)}: $no}}) RETURN count(o) AS c", no=number).single()
         if not exists or not exists["c"]:
@@ -160,17 +189,32 @@ def _check_dates(issued_on: dt.date, deadline: dt.date, today: dt.date) -> None:
     if issued_on > today:
         raise QueryParamError(f"下发日期 {issued_on} 晚于今天 / the issue date lies in the future")
     if deadline < issued_on:
-        raise QueryParamError(f"办理期限 {deadline} 早于下发日期 {issued_on} / the deadline is before the issue date")
+        raise QueryParamError(
+            f"办理期限 {deadline} 早于下发日期 {issued_on} / the deadline is before the issue date"
+        )
 
 
 def _order_row(data: OrderInput, issued_on: dt.date) -> dict[str, Any]:
-    return {"kind": data.kind.value, "title": data.title, "requirement": data.requirement,
-            "issued_on": issued_on, "deadline": data.deadline, "priority": data.priority.value}
+    return {
+        "kind": data.kind.value,
+        "title": data.title,
+        "requirement": data.requirement,
+        "issued_on": issued_on,
+        "deadline": data.deadline,
+        "priority": data.priority.value,
+    }
 
 
-def _create_in_tx(tx: neo4j.ManagedTransaction, data: OrderInput, issuer: str, actor: Actor,
-                  targets: list[tuple[str, str]], now: dt.datetime, today: dt.date,
-                  consultation_no: str | None = None) -> str:
+def _create_in_tx(
+    tx: neo4j.ManagedTransaction,
+    data: OrderInput,
+    issuer: str,
+    actor: Actor,
+    targets: list[tuple[str, str]],
+    now: dt.datetime,
+    today: dt.date,
+    consultation_no: str | None = None,
+) -> str:
     issued_on = data.issued_on or today
     _check_dates(issued_on, data.deadline, today)
     missing = _missing_entities(tx, [("Unit", issuer), ("Unit", data.assignee_code), *targets])
@@ -181,24 +225,41 @@ def _create_in_tx(tx: neo4j.ManagedTransaction, data: OrderInput, issuer: str, a
             raise QueryParamError(f"督办编号含不允许的字符 / bad order number {data.order_no!r}")
         order_no = data.order_no
         if tx.run("MATCH (o:SupervisionOrder {order_no: $no}) RETURN o", no=order_no).single():
-            raise OrderConflict(f"督办编号 {order_no} 已存在，督办单一经下发不可覆盖 / order {order_no} already exists")
+            raise OrderConflict(
+                f"督办编号 {order_no} 已存在，督办单一经下发不可覆盖 / order {order_no} already exists"
+            )
     else:
         order_no = _next_number(tx, ORDER_PREFIX, issued_on.year, "SupervisionOrder")
     row = _order_row(data, issued_on)
-    tx.run("CREATE (o:SupervisionOrder {order_no: $no}) SET o += $row, o.state = $state, o.created_at = $now, "
-           "o.updated_at = $now, o.event_count = 1 "
-           "WITH o MATCH (i:Unit {code: $issuer}) MATCH (a:Unit {code: $assignee}) "
-           "CREATE (o)-[:ORDER_ISSUED_BY]->(i), (o)-[:ORDER_ASSIGNED_TO]->(a) "
-           "CREATE (o)-[:ORDER_HISTORY]->(:OrderEvent {event_id: $no + '#1', order_no: $no, seq: 1, action: $action, "
-           "state_to: $state, on: $on, at: $now, actor: $actor, role: $role, token_id: $token, text: $text, "
-           "attachment_names: [], attachment_hashes: []})",
-           no=order_no, row=row, state=OrderState.ISSUED.value, now=now, issuer=issuer, assignee=data.assignee_code,
-           action=OrderAction.ISSUE.value, on=issued_on, actor=actor.name, role=actor.role, token=actor.token_id,
-           text=data.requirement)
+    tx.run(
+        "CREATE (o:SupervisionOrder {order_no: $no}) SET o += $row, o.state = $state, o.created_at = $now, "
+        "o.updated_at = $now, o.event_count = 1 "
+        "WITH o MATCH (i:Unit {code: $issuer}) MATCH (a:Unit {code: $assignee}) "
+        "CREATE (o)-[:ORDER_ISSUED_BY]->(i), (o)-[:ORDER_ASSIGNED_TO]->(a) "
+        "CREATE (o)-[:ORDER_HISTORY]->(:OrderEvent {event_id: $no + '#1', order_no: $no, seq: 1, action: $action, "
+        "state_to: $state, on: $on, at: $now, actor: $actor, role: $role, token_id: $token, text: $text, "
+        "attachment_names: [], attachment_hashes: []})",
+        no=order_no,
+        row=row,
+        state=OrderState.ISSUED.value,
+        now=now,
+        issuer=issuer,
+        assignee=data.assignee_code,
+        action=OrderAction.ISSUE.value,
+        on=issued_on,
+        actor=actor.name,
+        role=actor.role,
+        token=actor.token_id,
+        text=data.requirement,
+    )
     _link_targets(tx, "ORDER_ABOUT", "SupervisionOrder", "order_no", order_no, targets)
     if consultation_no:
-        tx.run("MATCH (o:SupervisionOrder {order_no: $no}) MATCH (c:Consultation {consultation_no: $c}) "
-               "MERGE (o)-[:DECIDED_IN]->(c)", no=order_no, c=consultation_no)
+        tx.run(
+            "MATCH (o:SupervisionOrder {order_no: $no}) MATCH (c:Consultation {consultation_no: $c}) "
+            "MERGE (o)-[:DECIDED_IN]->(c)",
+            no=order_no,
+            c=consultation_no,
+        )
     return order_no
 
 
@@ -209,8 +270,13 @@ def _issuer(data: OrderInput, default_issuer: str | None) -> str:
     return issuer
 
 
-def resolve_targets(driver: neo4j.Driver, database: str, targets: Iterable[str], *, as_of: dt.date | None = None,
-                    ) -> list[tuple[str, str]]:
+def resolve_targets(
+    driver: neo4j.Driver,
+    database: str,
+    targets: Iterable[str],
+    *,
+    as_of: dt.date | None = None,
+) -> list[tuple[str, str]]:
     """Parse targets; ``Cluster:K3`` becomes a ``ClusterSnapshot`` of that risk cluster today (or ``as_of``)."""
     out: list[tuple[str, str]] = []
     for t in targets:
@@ -225,12 +291,21 @@ def resolve_targets(driver: neo4j.Driver, database: str, targets: Iterable[str],
 
 
 def _translate(e: ConstraintError, what: str) -> OrderConflict:
-    return OrderConflict(f"{what}：同时有另一项操作，请刷新后重试 / a concurrent change collided, retry: {e.message}")
+    return OrderConflict(
+        f"{what}：同时有另一项操作，请刷新后重试 / a concurrent change collided, retry: {e.message}"
+    )
 
 
-def create_order(driver: neo4j.Driver, database: str, data: OrderInput, actor: Actor, *,
-                 default_issuer: str | None = None, now: dt.datetime | None = None,
-                 today: dt.date | None = None) -> str:
+def create_order(
+    driver: neo4j.Driver,
+    database: str,
+    data: OrderInput,
+    actor: Actor,
+    *,
+    default_issuer: str | None = None,
+    now: dt.datetime | None = None,
+    today: dt.date | None = None,
+) -> str:
     """Issue an order (state 已下发, first event 下发); returns its number."""
     issuer = _issuer(data, default_issuer)
     targets = resolve_targets(driver, database, data.targets, as_of=data.issued_on)
@@ -243,15 +318,26 @@ def create_order(driver: neo4j.Driver, database: str, data: OrderInput, actor: A
             raise _translate(e, "下发督办单") from e
 
 
-def _act_in_tx(tx: neo4j.ManagedTransaction, order_no: str, action: OrderAction, actor: Actor, text: str | None,
-               on: dt.date, attachments: list[tuple[str, str]], now: dt.datetime,
-               check: Callable[[dict[str, Any]], None] | None) -> dict[str, Any]:
+def _act_in_tx(
+    tx: neo4j.ManagedTransaction,
+    order_no: str,
+    action: OrderAction,
+    actor: Actor,
+    text: str | None,
+    on: dt.date,
+    attachments: list[tuple[str, str]],
+    now: dt.datetime,
+    check: Callable[[dict[str, Any]], None] | None,
+) -> dict[str, Any]:
     # SET first: the write lock on the order is taken before its state is read.
-    rec = tx.run("MATCH (o:SupervisionOrder {order_no: $no}) SET o.updated_at = $now "
-                 "WITH o OPTIONAL MATCH (o)-[:ORDER_ISSUED_BY]->(i:Unit) OPTIONAL MATCH (o)-[:ORDER_ASSIGNED_TO]->(a:Unit) "
-                 "CALL (o) { MATCH (o)-[:ORDER_HISTORY]->(e:OrderEvent) RETURN max(e.on) AS last_on } "
-                 "RETURN o, i.code AS issuer_code, a.code AS assignee_code, last_on",
-                 no=order_no, now=now).single()
+    rec = tx.run(
+        "MATCH (o:SupervisionOrder {order_no: $no}) SET o.updated_at = $now "
+        "WITH o OPTIONAL MATCH (o)-[:ORDER_ISSUED_BY]->(i:Unit) OPTIONAL MATCH (o)-[:ORDER_ASSIGNED_TO]->(a:Unit) "
+        "CALL (o) { MATCH (o)-[:ORDER_HISTORY]->(e:OrderEvent) RETURN max(e.on) AS last_on } "
+        "RETURN o, i.code AS issuer_code, a.code AS assignee_code, last_on",
+        no=order_no,
+        now=now,
+    ).single()
     if rec is None:
         raise NotFound(f"没有督办单 {order_no} / no order {order_no}")
     order = {**_props(rec["o"]), "issuer_code": rec["issuer_code"], "assignee_code": rec["assignee_code"]}
@@ -261,7 +347,9 @@ def _act_in_tx(tx: neo4j.ManagedTransaction, order_no: str, action: OrderAction,
     to = next_state(order_no, state, action)
     last_on = rec["last_on"].to_native() if rec["last_on"] is not None else None
     if last_on is not None and on < last_on:
-        raise QueryParamError(f"办理日期 {on} 早于上一环节（{last_on}）/ the date is before the previous step")
+        raise QueryParamError(
+            f"办理日期 {on} 早于上一环节（{last_on}）/ the date is before the previous step"
+        )
     seq = int(order.get("event_count") or 0) + 1
     sets: dict[str, Any] = {"state": to.value, "event_count": seq}
     if action is OrderAction.FEEDBACK:
@@ -270,33 +358,61 @@ def _act_in_tx(tx: neo4j.ManagedTransaction, order_no: str, action: OrderAction,
         sets["answered_on"] = None
     elif action in (OrderAction.CLOSE, OrderAction.CANCEL):
         sets["closed_on"] = on
-    params: dict[str, Any] = {"no": order_no, "sets": sets, "seq": seq, "action": action.value, "from": state.value,
-                              "to": to.value, "on": on, "now": now, "actor": actor.name, "role": actor.role,
-                              "token": actor.token_id, "text": text, "names": [a for a, _ in attachments],
-                              "hashes": [h for _, h in attachments]}
-    tx.run("MATCH (o:SupervisionOrder {order_no: $no}) SET o += $sets "
-           "CREATE (o)-[:ORDER_HISTORY]->(:OrderEvent {event_id: $no + '#' + toString($seq), order_no: $no, seq: $seq, "
-           "action: $action, state_from: $from, state_to: $to, on: $on, at: $now, actor: $actor, role: $role, "
-           "token_id: $token, text: $text, attachment_names: $names, attachment_hashes: $hashes})", params)
+    params: dict[str, Any] = {
+        "no": order_no,
+        "sets": sets,
+        "seq": seq,
+        "action": action.value,
+        "from": state.value,
+        "to": to.value,
+        "on": on,
+        "now": now,
+        "actor": actor.name,
+        "role": actor.role,
+        "token": actor.token_id,
+        "text": text,
+        "names": [a for a, _ in attachments],
+        "hashes": [h for _, h in attachments],
+    }
+    tx.run(
+        "MATCH (o:SupervisionOrder {order_no: $no}) SET o += $sets "
+        "CREATE (o)-[:ORDER_HISTORY]->(:OrderEvent {event_id: $no + '#' + toString($seq), order_no: $no, seq: $seq, "
+        "action: $action, state_from: $from, state_to: $to, on: $on, at: $now, actor: $actor, role: $role, "
+        "token_id: $token, text: $text, attachment_names: $names, attachment_hashes: $hashes})",
+        params,
+    )
     return {**order, **{k: _native(v) for k, v in sets.items()}}
 
 
-def act(driver: neo4j.Driver, database: str, order_no: str, action: OrderAction | str, actor: Actor, *,
-        text: str | None = None, on: dt.date | None = None, attachments: list[tuple[str, str]] | None = None,
-        check: Callable[[dict[str, Any]], None] | None = None, today: dt.date | None = None) -> dict[str, Any]:
+def act(
+    driver: neo4j.Driver,
+    database: str,
+    order_no: str,
+    action: OrderAction | str,
+    actor: Actor,
+    *,
+    text: str | None = None,
+    on: dt.date | None = None,
+    attachments: list[tuple[str, str]] | None = None,
+    check: Callable[[dict[str, Any]], None] | None = None,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
     """One step (sign, feedback, close, return, cancel). ``check(order)`` may refuse it (rights)
     inside the transaction, after the order is locked. Raises ``IllegalTransition`` (409) when
     the state machine forbids it."""
     try:
         action = OrderAction(action)
     except ValueError:
-        raise QueryParamError(f"未知的办理环节 / unknown action {action!r}; 可用 / known: sign, feedback, close, "
-                              "return, cancel") from None
+        raise QueryParamError(
+            f"未知的办理环节 / unknown action {action!r}; 可用 / known: sign, feedback, close, return, cancel"
+        ) from None
     if action is OrderAction.ISSUE:
         raise QueryParamError("“下发”只能通过新建督办单完成 / 'issue' happens only by creating an order")
     text = (text or "").strip() or None
     if action in REASON_REQUIRED and not text:
-        raise QueryParamError(f"“{action.value}”须填写内容或理由 / {action.name.lower()} needs a text (feedback or reason)")
+        raise QueryParamError(
+            f"“{action.value}”须填写内容或理由 / {action.name.lower()} needs a text (feedback or reason)"
+        )
     today = today or _today()
     on = on or today
     if on > today:
@@ -307,7 +423,9 @@ def act(driver: neo4j.Driver, database: str, order_no: str, action: OrderAction 
     now = dt.datetime.now(dt.UTC)
     with driver.session(database=database) as s:
         try:
-            return s.execute_write(_act_in_tx, order_no, action, actor, text, on, list(attachments or []), now, check)
+            return s.execute_write(
+                _act_in_tx, order_no, action, actor, text, on, list(attachments or []), now, check
+            )
         except ConstraintError as e:
             raise _translate(e, f"督办单 {order_no}") from e
 
@@ -338,18 +456,37 @@ LIMIT $limit
 def _order_out(rec: neo4j.Record) -> dict[str, Any]:
     out = _props(rec["o"])
     out.pop("created_at", None)
-    out.update({"issuer_code": rec["issuer_code"], "issuer_name": rec["issuer_name"],
-                "assignee_code": rec["assignee_code"], "assignee_name": rec["assignee_name"],
-                "state_at": rec["state_at"], "overdue": bool(rec["overdue"]), "days_overdue": rec["days_overdue"],
-                "targets": sorted(rec["targets"]), "consultations": list(rec["consultations"])})
+    out.update(
+        {
+            "issuer_code": rec["issuer_code"],
+            "issuer_name": rec["issuer_name"],
+            "assignee_code": rec["assignee_code"],
+            "assignee_name": rec["assignee_name"],
+            "state_at": rec["state_at"],
+            "overdue": bool(rec["overdue"]),
+            "days_overdue": rec["days_overdue"],
+            "targets": sorted(rec["targets"]),
+            "consultations": list(rec["consultations"]),
+        }
+    )
     return out
 
 
-def list_orders(driver: neo4j.Driver, database: str, *, as_of: dt.date | None = None, state: str | None = None,
-                kind: str | None = None, assigned: list[str] | None = None, issuer: list[str] | None = None,
-                any_unit: list[str] | None = None, overdue: bool | None = None,
-                states_at: list[str] | None = None, order_no: str | None = None, limit: int = 1000,
-                ) -> list[dict[str, Any]]:
+def list_orders(
+    driver: neo4j.Driver,
+    database: str,
+    *,
+    as_of: dt.date | None = None,
+    state: str | None = None,
+    kind: str | None = None,
+    assigned: list[str] | None = None,
+    issuer: list[str] | None = None,
+    any_unit: list[str] | None = None,
+    overdue: bool | None = None,
+    states_at: list[str] | None = None,
+    order_no: str | None = None,
+    limit: int = 1000,
+) -> list[dict[str, Any]]:
     """Orders with their state at ``as_of`` (default today) and whether they are overdue then.
 
     ``assigned``/``issuer`` keep orders assigned to / issued by one of those units; ``any_unit``
@@ -358,20 +495,38 @@ def list_orders(driver: neo4j.Driver, database: str, *, as_of: dt.date | None = 
     from graph.orders.machine import OPEN_STATES
 
     records, _, _ = driver.execute_query(
-        _READ, no=order_no, state=state, kind=kind, assigned=assigned, issuer=issuer, any_unit=any_unit,
-        as_of=as_of or _today(), open_states=[s.value for s in OPEN_STATES], overdue=overdue,
-        state_at_filter=states_at, target_labels=list(ORDER_TARGET_LABELS), limit=limit,
-        database_=database, routing_=neo4j.RoutingControl.READ)
+        _READ,
+        no=order_no,
+        state=state,
+        kind=kind,
+        assigned=assigned,
+        issuer=issuer,
+        any_unit=any_unit,
+        as_of=as_of or _today(),
+        open_states=[s.value for s in OPEN_STATES],
+        overdue=overdue,
+        state_at_filter=states_at,
+        target_labels=list(ORDER_TARGET_LABELS),
+        limit=limit,
+        database_=database,
+        routing_=neo4j.RoutingControl.READ,
+    )
     return [_order_out(r) for r in records]
 
 
 def order_exists(driver: neo4j.Driver, database: str, order_no: str) -> bool:
-    records, _, _ = driver.execute_query("MATCH (o:SupervisionOrder {order_no: $no}) RETURN count(o) AS c",
-                                         no=order_no, database_=database, routing_=neo4j.RoutingControl.READ)
+    records, _, _ = driver.execute_query(
+        "MATCH (o:SupervisionOrder {order_no: $no}) RETURN count(o) AS c",
+        no=order_no,
+        database_=database,
+        routing_=neo4j.RoutingControl.READ,
+    )
     return bool(records[0]["c"])
 
 
-def get_order(driver: neo4j.Driver, database: str, order_no: str, *, as_of: dt.date | None = None) -> dict[str, Any]:
+def get_order(
+    driver: neo4j.Driver, database: str, order_no: str, *, as_of: dt.date | None = None
+) -> dict[str, Any]:
     """One order with its history (events oldest first) and its targets as entities."""
     rows = list_orders(driver, database, as_of=as_of, order_no=order_no, limit=1)
     if not rows:
@@ -379,7 +534,10 @@ def get_order(driver: neo4j.Driver, database: str, order_no: str, *, as_of: dt.d
     order = rows[0]
     records, _, _ = driver.execute_query(
         "MATCH (:SupervisionOrder {order_no: $no})-[:ORDER_HISTORY]->(e:OrderEvent) RETURN e ORDER BY e.seq",
-        no=order_no, database_=database, routing_=neo4j.RoutingControl.READ)
+        no=order_no,
+        database_=database,
+        routing_=neo4j.RoutingControl.READ,
+    )
     events = []
     for r in records:
         e = _props(r["e"])
@@ -392,9 +550,16 @@ def get_order(driver: neo4j.Driver, database: str, order_no: str, *, as_of: dt.d
 # -- consultations ------------------------------------------------------------------------------
 
 
-def _consultation_tx(tx: neo4j.ManagedTransaction, data: ConsultationInput, about: list[tuple[str, str]],
-                     order_targets: list[list[tuple[str, str]]], actor: Actor, default_issuer: str | None,
-                     now: dt.datetime, today: dt.date) -> tuple[str, list[str]]:
+def _consultation_tx(
+    tx: neo4j.ManagedTransaction,
+    data: ConsultationInput,
+    about: list[tuple[str, str]],
+    order_targets: list[list[tuple[str, str]]],
+    actor: Actor,
+    default_issuer: str | None,
+    now: dt.datetime,
+    today: dt.date,
+) -> tuple[str, list[str]]:
     if data.held_on > today:
         raise QueryParamError(f"会商日期 {data.held_on} 晚于今天 / the meeting date lies in the future")
     missing = _missing_entities(tx, [*(("Unit", b) for b in data.bodies), *about])
@@ -406,11 +571,21 @@ def _consultation_tx(tx: neo4j.ManagedTransaction, data: ConsultationInput, abou
             raise OrderConflict(f"会商编号 {number} 已存在 / consultation {number} already exists")
     else:
         number = _next_number(tx, CONSULTATION_PREFIX, data.held_on.year, "Consultation")
-    tx.run("CREATE (c:Consultation {consultation_no: $no, held_on: $on, kind: $kind, subject: $subject, "
-           "decisions: $decisions, created_at: $now, recorded_by: $actor, role: $role})",
-           no=number, on=data.held_on, kind=data.kind.value, subject=data.subject, decisions=list(data.decisions),
-           now=now, actor=actor.name, role=actor.role)
-    _link_targets(tx, "CONSULTATION_BODY", "Consultation", "consultation_no", number, [("Unit", b) for b in data.bodies])
+    tx.run(
+        "CREATE (c:Consultation {consultation_no: $no, held_on: $on, kind: $kind, subject: $subject, "
+        "decisions: $decisions, created_at: $now, recorded_by: $actor, role: $role})",
+        no=number,
+        on=data.held_on,
+        kind=data.kind.value,
+        subject=data.subject,
+        decisions=list(data.decisions),
+        now=now,
+        actor=actor.name,
+        role=actor.role,
+    )
+    _link_targets(
+        tx, "CONSULTATION_BODY", "Consultation", "consultation_no", number, [("Unit", b) for b in data.bodies]
+    )
     _link_targets(tx, "CONSULTATION_ABOUT", "Consultation", "consultation_no", number, about)
     orders = []
     for o, targets in zip(data.orders, order_targets, strict=True):
@@ -419,23 +594,43 @@ def _consultation_tx(tx: neo4j.ManagedTransaction, data: ConsultationInput, abou
     return number, orders
 
 
-def create_consultation(driver: neo4j.Driver, database: str, data: ConsultationInput, actor: Actor, *,
-                        default_issuer: str | None = None, today: dt.date | None = None) -> tuple[str, list[str]]:
+def create_consultation(
+    driver: neo4j.Driver,
+    database: str,
+    data: ConsultationInput,
+    actor: Actor,
+    *,
+    default_issuer: str | None = None,
+    today: dt.date | None = None,
+) -> tuple[str, list[str]]:
     """Record a consultation and issue the orders its decisions call for, all in one transaction
     (either everything is written or nothing). Returns the consultation number and the order numbers."""
     if not data.bodies:
-        raise QueryParamError("会商至少要有一个参加单位 / a consultation needs at least one participating body")
+        raise QueryParamError(
+            "会商至少要有一个参加单位 / a consultation needs at least one participating body"
+        )
     about = [parse_target(t) for t in data.about]
     for label, _ in about:
         if label not in ("Unit", "Clue", "Case", "Officer"):
-            raise QueryParamError(f"会商对象只能是单位、线索、案件或民警 / a consultation is about units, clues, "
-                                  f"cases or officers, not {label}")
-    order_targets = [resolve_targets(driver, database, o.targets, as_of=o.issued_on or data.held_on)
-                     for o in data.orders]
+            raise QueryParamError(
+                f"会商对象只能是单位、线索、案件或民警 / a consultation is about units, clues, "
+                f"cases or officers, not {label}"
+            )
+    order_targets = [
+        resolve_targets(driver, database, o.targets, as_of=o.issued_on or data.held_on) for o in data.orders
+    ]
     with driver.session(database=database) as s:
         try:
-            return s.execute_write(_consultation_tx, data, about, order_targets, actor, default_issuer,
-                                   dt.datetime.now(dt.UTC), today or _today())
+            return s.execute_write(
+                _consultation_tx,
+                data,
+                about,
+                order_targets,
+                actor,
+                default_issuer,
+                dt.datetime.now(dt.UTC),
+                today or _today(),
+            )
         except ConstraintError as e:
             raise _translate(e, "会商") from e
 
@@ -453,10 +648,17 @@ LIMIT $limit
 """
 
 
-def list_consultations(driver: neo4j.Driver, database: str, *, consultation_no: str | None = None,
-                       limit: int = 1000) -> list[dict[str, Any]]:
-    records, _, _ = driver.execute_query(_CONSULTATIONS, no=consultation_no, labels=list(ORDER_TARGET_LABELS),
-                                         limit=limit, database_=database, routing_=neo4j.RoutingControl.READ)
+def list_consultations(
+    driver: neo4j.Driver, database: str, *, consultation_no: str | None = None, limit: int = 1000
+) -> list[dict[str, Any]]:
+    records, _, _ = driver.execute_query(
+        _CONSULTATIONS,
+        no=consultation_no,
+        labels=list(ORDER_TARGET_LABELS),
+        limit=limit,
+        database_=database,
+        routing_=neo4j.RoutingControl.READ,
+    )
     out = []
     for r in records:
         c = _props(r["c"])

@@ -30,7 +30,9 @@ def louvain(g: nx.Graph, *, seed: int = SEED, resolution: float = 1.0) -> list[s
     """
     if g.number_of_nodes() == 0:
         return []
-    return _canonical(list(nx.community.louvain_communities(g, weight="weight", resolution=resolution, seed=seed)))
+    return _canonical(
+        list(nx.community.louvain_communities(g, weight="weight", resolution=resolution, seed=seed))
+    )
 
 
 def leiden(g: nx.Graph, *, seed: int = SEED, resolution: float = 1.0) -> list[set[str]]:
@@ -51,16 +53,24 @@ def leiden(g: nx.Graph, *, seed: int = SEED, resolution: float = 1.0) -> list[se
     weights = [float(d.get("weight", 1.0)) for _, _, d in g.edges(data=True)]
     ig_graph = ig.Graph(n=len(names), edges=edges)
     if resolution == 1.0:
-        part = leidenalg.find_partition(ig_graph, leidenalg.ModularityVertexPartition, weights=weights or None,
-                                        seed=seed, n_iterations=-1)
+        part = leidenalg.find_partition(
+            ig_graph, leidenalg.ModularityVertexPartition, weights=weights or None, seed=seed, n_iterations=-1
+        )
     else:
-        part = leidenalg.find_partition(ig_graph, leidenalg.RBConfigurationVertexPartition, weights=weights or None,
-                                        resolution_parameter=resolution, seed=seed, n_iterations=-1)
+        part = leidenalg.find_partition(
+            ig_graph,
+            leidenalg.RBConfigurationVertexPartition,
+            weights=weights or None,
+            resolution_parameter=resolution,
+            seed=seed,
+            n_iterations=-1,
+        )
     return _canonical([{names[i] for i in members} for members in part])
 
 
-def detect_communities(g: nx.Graph, algorithm: Algorithm = "leiden", *, seed: int = SEED,
-                       resolution: float = 1.0) -> list[set[str]]:
+def detect_communities(
+    g: nx.Graph, algorithm: Algorithm = "leiden", *, seed: int = SEED, resolution: float = 1.0
+) -> list[set[str]]:
     if algorithm == "louvain":
         return louvain(g, seed=seed, resolution=resolution)
     return leiden(g, seed=seed, resolution=resolution)

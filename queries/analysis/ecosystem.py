@@ -22,9 +22,9 @@ class Indicator:
     title: str
     weight: float
     full: float = 1.0
-    target: float = 0.0      # first_form_share only
-    min_formed: int = 0      # first_form_share only
-    extra: bool = False      # outside the 100-point budget (e.g. overdue supervision orders)
+    target: float = 0.0  # first_form_share only
+    min_formed: int = 0  # first_form_share only
+    extra: bool = False  # outside the 100-point budget (e.g. overdue supervision orders)
 
 
 @dataclass(frozen=True)
@@ -32,23 +32,37 @@ class EcosystemConfig:
     period_days: int
     nest_min_officers: int
     indicators: tuple[Indicator, ...]
-    ratings: tuple[tuple[str, float], ...]            # (level, min_score), best first
-    caps: tuple[tuple[str, float, str], ...]          # (indicator, at, level)
+    ratings: tuple[tuple[str, float], ...]  # (level, min_score), best first
+    caps: tuple[tuple[str, float, str], ...]  # (indicator, at, level)
 
     def level_rank(self, level: str) -> int:
         return [lv for lv, _ in self.ratings].index(level)
 
 
 def parse_config(data: dict[str, Any]) -> EcosystemConfig:
-    inds = tuple(Indicator(name=k, title=v["title"], weight=float(v["weight"]), full=float(v.get("full", 1.0)),
-                           target=float(v.get("target", 0.0)), min_formed=int(v.get("min_formed", 0)),
-                           extra=bool(v.get("extra", False)))
-                 for k, v in data["indicators"].items())
-    ratings = tuple(sorted(((r["level"], float(r["min_score"])) for r in data["ratings"]),
-                           key=lambda x: -x[1]))
+    inds = tuple(
+        Indicator(
+            name=k,
+            title=v["title"],
+            weight=float(v["weight"]),
+            full=float(v.get("full", 1.0)),
+            target=float(v.get("target", 0.0)),
+            min_formed=int(v.get("min_formed", 0)),
+            extra=bool(v.get("extra", False)),
+        )
+        for k, v in data["indicators"].items()
+    )
+    ratings = tuple(
+        sorted(((r["level"], float(r["min_score"])) for r in data["ratings"]), key=lambda x: -x[1])
+    )
     caps = tuple((c["indicator"], float(c["at"]), c["level"]) for c in data.get("caps", []))
-    cfg = EcosystemConfig(period_days=int(data["period"]["days"]), nest_min_officers=int(data["nest"]["min_officers"]),
-                          indicators=inds, ratings=ratings, caps=caps)
+    cfg = EcosystemConfig(
+        period_days=int(data["period"]["days"]),
+        nest_min_officers=int(data["nest"]["min_officers"]),
+        indicators=inds,
+        ratings=ratings,
+        caps=caps,
+    )
     names = {i.name for i in inds}
     for ind, _, level in caps:
         if ind not in names or level not in {lv for lv, _ in ratings}:
@@ -75,8 +89,11 @@ def derive_rates(row: dict[str, Any]) -> dict[str, Any]:
     """
     out = dict(row)
     officers = row.get("officers") or 0
-    for rate, count in (("clues_per_100", "clues"), ("cases_per_100", "cases"),
-                        ("petition_clues_per_100", "petition_clues")):
+    for rate, count in (
+        ("clues_per_100", "clues"),
+        ("cases_per_100", "cases"),
+        ("petition_clues_per_100", "petition_clues"),
+    ):
         out[rate] = round(row.get(count, 0) * 100.0 / officers, 2) if officers else None
     formed = row.get("formed_involvements", 0)
     out["first_form_share"] = round(row.get("first_form_involvements", 0) / formed, 4) if formed else None

@@ -39,8 +39,9 @@ def co_involvement_graph(groups: Iterable[Group], weights: Mapping[str, float] |
     return g
 
 
-def add_unit_ties(g: nx.Graph, facts: Mapping[str, Mapping[str, Any]], unit_weight: float = 0.2,
-                  post_weight: float = 0.3) -> nx.Graph:
+def add_unit_ties(
+    g: nx.Graph, facts: Mapping[str, Mapping[str, Any]], unit_weight: float = 0.2, post_weight: float = 0.3
+) -> nx.Graph:
     """Weak ties between officers of the graph who serve in the same unit (more if same post).
 
     Only officers already in ``g`` are tied, so the whole force does not become one blob.
@@ -68,7 +69,9 @@ def entity_graph(nodes: Iterable[Mapping[str, Any]], edges: Iterable[Mapping[str
     """Entity-shaped nodes/edges (docs/architecture.md) → a MultiDiGraph keyed by entity id."""
     g = nx.MultiDiGraph()
     for n in nodes:
-        g.add_node(n["id"], type=n["type"], key=n["key"], caption=n.get("caption"), props=dict(n.get("props") or {}))
+        g.add_node(
+            n["id"], type=n["type"], key=n["key"], caption=n.get("caption"), props=dict(n.get("props") or {})
+        )
     for e in edges:
         g.add_edge(e["from"], e["to"], key=e["id"], type=e["type"], props=dict(e.get("props") or {}))
     return g

@@ -22,8 +22,12 @@ KIND_ORDER = {"窝案": 0, "串案": 1, "关联": 2}
 
 def cluster_rank_key(row: dict[str, Any]) -> tuple[int, int, int, str]:
     officers = row.get("officers") or [""]
-    return (KIND_ORDER.get(row.get("kind") or "", 3), -int(row.get("risk") or 0), -int(row.get("size") or 0),
-            str(officers[0]))
+    return (
+        KIND_ORDER.get(row.get("kind") or "", 3),
+        -int(row.get("risk") or 0),
+        -int(row.get("size") or 0),
+        str(officers[0]),
+    )
 
 
 def cluster_reason(row: dict[str, Any]) -> str:
@@ -31,9 +35,10 @@ def cluster_reason(row: dict[str, Any]) -> str:
     cases, clues = len(row.get("cases") or []), len(row.get("clues") or [])
     units = row.get("unit_names") or []
     where = "、".join(units[:2]) + (f" 等 {len(units)} 个单位" if len(units) > 2 else "")
-    parts = {"窝案": f"窝案：同一案件中同一单位多名民警（{where or '单位不详'}）",
-             "串案": f"串案：{len(units)} 个单位的 {cases} 个案件相互关联",
-             }.get(row.get("kind") or "", f"关联：{row.get('size', 0)} 名民警共同涉及线索或案件")
+    parts = {
+        "窝案": f"窝案：同一案件中同一单位多名民警（{where or '单位不详'}）",
+        "串案": f"串案：{len(units)} 个单位的 {cases} 个案件相互关联",
+    }.get(row.get("kind") or "", f"关联：{row.get('size', 0)} 名民警共同涉及线索或案件")
     extra = [f"{cases} 案 {clues} 线索"]
     if row.get("leaders"):
         extra.append(f"含领导干部 {len(row['leaders'])} 人")

@@ -22,7 +22,17 @@ from queries.common import (
 from queries.period import data_presence, resolve_window
 from queries.registry import QueryDef, QueryResult, register
 
-COLUMNS = ["level", "role", "responsibility", "id", "name", "for_officer", "allegation", "finding", "disposition"]
+COLUMNS = [
+    "level",
+    "role",
+    "responsibility",
+    "id",
+    "name",
+    "for_officer",
+    "allegation",
+    "finding",
+    "disposition",
+]
 DIRECT = "直接责任"
 
 
@@ -45,9 +55,13 @@ def allegation_facts(links: list[Any]) -> dict[str, str | None]:
     (``allegation_category``：``allegation``; ``finding`` with the source's raw term; ``disposition``
     or ``sanction`` with ``disposition_form`` or ``form``), in the same order in the three columns
     ("—" where a link lacks the item)."""
+
     def key(link: Any) -> tuple[str, str, str]:
-        return (str(link.get("allegation_category") or ""), str(link.get("allegation") or ""),
-                str(link.get("finding") or ""))
+        return (
+            str(link.get("allegation_category") or ""),
+            str(link.get("allegation") or ""),
+            str(link.get("finding") or ""),
+        )
 
     allegations, findings, dispositions = [], [], []
     for link in sorted(links, key=key):
@@ -66,22 +80,41 @@ def allegation_facts(links: list[Any]) -> dict[str, str | None]:
             return values[0]
         return "；".join(v or "—" for v in values)
 
-    return {"allegation": column(allegations), "finding": column(findings), "disposition": column(dispositions)}
+    return {
+        "allegation": column(allegations),
+        "finding": column(findings),
+        "disposition": column(dispositions),
+    }
 
 
 def run_chain(driver: neo4j.Driver, database: str, p: ChainParams) -> QueryResult:
     w = resolve_window(driver, database, as_of=p.as_of)
-    records = run_cypher(driver, database, "accountability_chain",
-                         {**p.model_dump(), "as_of": w.as_of, "supervision_type": p.supervision_type.value,
-                          "rank_scopes": RANK_SCOPES})
+    records = run_cypher(
+        driver,
+        database,
+        "accountability_chain",
+        {
+            **p.model_dump(),
+            "as_of": w.as_of,
+            "supervision_type": p.supervision_type.value,
+            "rank_scopes": RANK_SCOPES,
+        },
+    )
     if not records:
         raise NotFound(f"没有案件 {p.case_no!r} / no case {p.case_no!r}")
     col = EntityCollector()
     rows: list[dict[str, Any]] = []
     seen: set[tuple[str, str, str]] = set()
 
-    def add(level: int, role: str, duty: str, node: Any, rel: Any, officer: str | None,
-            facts: dict[str, str | None] | None = None) -> None:
+    def add(
+        level: int,
+        role: str,
+        duty: str,
+        node: Any,
+        rel: Any,
+        officer: str | None,
+        facts: dict[str, str | None] | None = None,
+    ) -> None:
         if node is None:
             return
         nid = col.add_node(node)
@@ -90,9 +123,17 @@ def run_chain(driver: neo4j.Driver, database: str, p: ChainParams) -> QueryResul
         if nid is None or ent is None or (nid, role, officer or "") in seen:
             return
         seen.add((nid, role, officer or ""))
-        rows.append({"level": level, "role": role, "responsibility": duty, "id": nid,
-                     "name": ent["caption"], "for_officer": officer,
-                     **(facts or {"allegation": None, "finding": None, "disposition": None})})
+        rows.append(
+            {
+                "level": level,
+                "role": role,
+                "responsibility": duty,
+                "id": nid,
+                "name": ent["caption"],
+                "for_officer": officer,
+                **(facts or {"allegation": None, "finding": None, "disposition": None}),
+            }
+        )
 
     case = records[0]["case"]
     add(0, "案件", "", case, None, None)
@@ -133,23 +174,48 @@ def run_chain(driver: neo4j.Driver, database: str, p: ChainParams) -> QueryResul
     if not officers:
         notes.append("案件没有涉案民警数据，责任链无从追溯。")
     if no_posting:
-        notes.append(f"{len(no_posting)} 名涉案民警没有当前任职数据（{'、'.join(no_posting[:10])}），"
-                     "其单位、支部、分管领导和监督机构无从追溯。")
-    for key, text in (("heads", "单位负责人"), ("in_charge", "分管领导"), ("committee_seats", "党委班子成员"),
-                      ("secretaries", "支部书记"), ("supervisions", "监督关系")):
+        notes.append(
+            f"{len(no_posting)} 名涉案民警没有当前任职数据（{'、'.join(no_posting[:10])}），"
+            "其单位、支部、分管领导和监督机构无从追溯。"
+        )
+    for key, text in (
+        ("heads", "单位负责人"),
+        ("in_charge", "分管领导"),
+        ("committee_seats", "党委班子成员"),
+        ("secretaries", "支部书记"),
+        ("supervisions", "监督关系"),
+    ):
         if officers and not presence.get(key):
             notes.append(f"未导入{text}数据，责任链缺少这一环。")
     if officers and not any(r["finding"] for r in rows):
         notes.append("涉案记录没有认定结果（finding），无法说明每名民警被查实的问题。")
-    return QueryResult(columns=COLUMNS, rows=rows, nodes=col.nodes, edges=col.edges, notes=notes,
-                       summary={"case_no": p.case_no, "officers": officers, **w.summary(),
-                                "responsibilities": sorted({r["responsibility"] for r in rows if r["responsibility"]})})
+    return QueryResult(
+        columns=COLUMNS,
+        rows=rows,
+        nodes=col.nodes,
+        edges=col.edges,
+        notes=notes,
+        summary={
+            "case_no": p.case_no,
+            "officers": officers,
+            **w.summary(),
+            "responsibilities": sorted({r["responsibility"] for r in rows if r["responsibility"]}),
+        },
+    )
 
 
-register(QueryDef(
-    name="accountability_chain", title="案件责任链（四责协同）",
-    description="一个案件从涉案民警到所在单位和负责人、党支部和书记、分管的党委班子成员（本单位或最近上级单位）、"
-                "党委和书记、监督机构的责任链，标明每一方的责任类型（主体责任、监督责任、第一责任人责任、一岗双责），"
-                "以及每名涉案民警被反映的问题、认定结果和处理（每项问题一条涉及记录），并给出自上而下展示用的节点和关系。",
-    params=ChainParams, run=run_chain, scopes=frozenset({"cases", "officers", "org"}), entity="Case",
-    columns=tuple(COLUMNS), cypher=("accountability_chain", "data_as_of", "data_presence")))
+register(
+    QueryDef(
+        name="accountability_chain",
+        title="案件责任链（四责协同）",
+        description="一个案件从涉案民警到所在单位和负责人、党支部和书记、分管的党委班子成员（本单位或最近上级单位）、"
+        "党委和书记、监督机构的责任链，标明每一方的责任类型（主体责任、监督责任、第一责任人责任、一岗双责），"
+        "以及每名涉案民警被反映的问题、认定结果和处理（每项问题一条涉及记录），并给出自上而下展示用的节点和关系。",
+        params=ChainParams,
+        run=run_chain,
+        scopes=frozenset({"cases", "officers", "org"}),
+        entity="Case",
+        columns=tuple(COLUMNS),
+        cypher=("accountability_chain", "data_as_of", "data_presence"),
+    )
+)

@@ -18,7 +18,9 @@ ISSUES = ("移送未反馈", "无承办", "整改逾期", "督办逾期")
 
 
 class ClosedLoopParams(Params):
-    days: int = Field(30, ge=0, le=3650, title="反馈期限（天）", description="移送后超过此天数未反馈即为未闭环")
+    days: int = Field(
+        30, ge=0, le=3650, title="反馈期限（天）", description="移送后超过此天数未反馈即为未闭环"
+    )
     as_of: AsOf | None = as_of_field()
     date_from: AsOf | None = date_from_field("不限")
     date_to: AsOf | None = date_to_field()
@@ -29,10 +31,22 @@ def run_closed_loop(driver: neo4j.Driver, database: str, p: ClosedLoopParams) ->
     w = resolve_window(driver, database, as_of=p.as_of, date_from=p.date_from, date_to=p.date_to)
     presence = data_presence(driver, database)
     check_handlers = bool(presence.get("clue_handlers") or presence.get("transfers"))
-    rows = record_rows(run_cypher(driver, database, "closed_loop", {
-        **p.model_dump(), "as_of": w.as_of, "date_from": w.date_from, "date_to": w.date_to,
-        "check_handlers": check_handlers,
-        "concluded_status": ClueStatus.CONCLUDED.value, "done_status": RectificationStatus.DONE.value}))
+    rows = record_rows(
+        run_cypher(
+            driver,
+            database,
+            "closed_loop",
+            {
+                **p.model_dump(),
+                "as_of": w.as_of,
+                "date_from": w.date_from,
+                "date_to": w.date_to,
+                "check_handlers": check_handlers,
+                "concluded_status": ClueStatus.CONCLUDED.value,
+                "done_status": RectificationStatus.DONE.value,
+            },
+        )
+    )
     notes = list(w.notes)
     if not presence.get("clues"):
         notes.append("没有问题线索数据，移送反馈和承办情况无从判断。")
@@ -44,9 +58,19 @@ def run_closed_loop(driver: neo4j.Driver, database: str, p: ClosedLoopParams) ->
     if not presence.get("rectifications"):
         notes.append("未导入整改数据，无法判断整改逾期。")
     # Supervision orders past their deadline and not answered (graph.orders): an open loop too.
-    rows += record_rows(run_cypher(driver, database, "closed_loop_orders", {
-        "as_of": w.as_of, "date_from": w.date_from, "date_to": w.date_to,
-        "open_states": sorted(s.value for s in OPEN_STATES)}))
+    rows += record_rows(
+        run_cypher(
+            driver,
+            database,
+            "closed_loop_orders",
+            {
+                "as_of": w.as_of,
+                "date_from": w.date_from,
+                "date_to": w.date_to,
+                "open_states": sorted(s.value for s in OPEN_STATES),
+            },
+        )
+    )
     by_unit: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(ISSUES, 0))
     by_body: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(ISSUES, 0))
     for r in rows:
@@ -55,22 +79,36 @@ def run_closed_loop(driver: neo4j.Driver, database: str, p: ClosedLoopParams) ->
         if r["body_code"]:
             by_body[r["body_code"]][r["issue"]] += 1
     summary: dict[str, Any] = {
-        "days": p.days, **w.summary(),
+        "days": p.days,
+        **w.summary(),
         **{issue: sum(1 for r in rows if r["issue"] == issue) for issue in ISSUES},
         "overdue_transfers": sorted({r["key"] for r in rows if r["issue"] == ISSUES[0]}),
         "clues_without_handler": sorted(r["key"] for r in rows if r["issue"] == ISSUES[1]),
         "overdue_rectifications": sorted(r["key"] for r in rows if r["issue"] == ISSUES[2]),
         "overdue_orders": sorted(r["key"] for r in rows if r["issue"] == ISSUES[3]),
-        "by_unit": dict(sorted(by_unit.items())), "by_body": dict(sorted(by_body.items())),
+        "by_unit": dict(sorted(by_unit.items())),
+        "by_body": dict(sorted(by_body.items())),
     }
-    return QueryResult(columns=list(load_cypher("closed_loop").columns), rows=rows[: p.limit], summary=summary,
-                       notes=notes, period=w.period())
+    return QueryResult(
+        columns=list(load_cypher("closed_loop").columns),
+        rows=rows[: p.limit],
+        summary=summary,
+        notes=notes,
+        period=w.period(),
+    )
 
 
-register(QueryDef(
-    name="closed_loop", title="线索闭环管理",
-    description="问题发现→整改→治理的闭环：移送超过 days 天（默认 30）仍未反馈的线索、没有承办机构的线索、"
-                "超过期限未整改的事项、过了办理期限仍未反馈的督办单（只看日期在统计期 date_from–date_to 内的事项，逾期按截至日期判断）；"
-                "summary 按单位和按承办机构汇总。",
-    params=ClosedLoopParams, run=run_closed_loop, scopes=frozenset({"clues", "inspections", "org"}),
-    columns=load_cypher("closed_loop").columns, cypher=("closed_loop", "data_as_of", "data_presence", "closed_loop_orders")))
+register(
+    QueryDef(
+        name="closed_loop",
+        title="线索闭环管理",
+        description="问题发现→整改→治理的闭环：移送超过 days 天（默认 30）仍未反馈的线索、没有承办机构的线索、"
+        "超过期限未整改的事项、过了办理期限仍未反馈的督办单（只看日期在统计期 date_from–date_to 内的事项，逾期按截至日期判断）；"
+        "summary 按单位和按承办机构汇总。",
+        params=ClosedLoopParams,
+        run=run_closed_loop,
+        scopes=frozenset({"clues", "inspections", "org"}),
+        columns=load_cypher("closed_loop").columns,
+        cypher=("closed_loop", "data_as_of", "data_presence", "closed_loop_orders"),
+    )
+)

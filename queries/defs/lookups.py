@@ -47,17 +47,29 @@ def run_profile(driver: neo4j.Driver, database: str, p: ProfileParams) -> QueryR
     notes = list(w.notes)
     if not summary_rows[0].get("unit_code"):
         notes.append(f"该民警在 {w.as_of.isoformat()} 没有当前任职数据，所在单位不明。")
-    return QueryResult(columns=list(load_cypher("officer_summary").columns), rows=summary_rows,
-                       nodes=col.nodes, edges=col.edges, notes=notes,
-                       summary={"badge_no": p.badge_no, "depth": p.depth, "nodes": len(col.nodes), **w.summary()})
+    return QueryResult(
+        columns=list(load_cypher("officer_summary").columns),
+        rows=summary_rows,
+        nodes=col.nodes,
+        edges=col.edges,
+        notes=notes,
+        summary={"badge_no": p.badge_no, "depth": p.depth, "nodes": len(col.nodes), **w.summary()},
+    )
 
 
-register(QueryDef(
-    name="officer_profile", title="民警画像",
-    description="一名民警（需要警号）的概况，以及其一至二度关系网络（任职、党组织、职务、线索、案件、联系点等）。",
-    params=ProfileParams, run=run_profile, scopes=frozenset({"officers", "org", "clues", "cases"}),
-    entity="Officer", columns=load_cypher("officer_summary").columns,
-    cypher=("officer_summary", "officer_profile", "data_as_of")))
+register(
+    QueryDef(
+        name="officer_profile",
+        title="民警画像",
+        description="一名民警（需要警号）的概况，以及其一至二度关系网络（任职、党组织、职务、线索、案件、联系点等）。",
+        params=ProfileParams,
+        run=run_profile,
+        scopes=frozenset({"officers", "org", "clues", "cases"}),
+        entity="Officer",
+        columns=load_cypher("officer_summary").columns,
+        cypher=("officer_summary", "officer_profile", "data_as_of"),
+    )
+)
 
 
 class UnitParams(Params):
@@ -89,13 +101,24 @@ def run_unit(driver: neo4j.Driver, database: str, p: UnitParams) -> QueryResult:
         col.add_node(body)
         col.add_rel(rel)
         body_ent = node_entity(body)
-        rows.append({"relation": "监督", "id": body_ent["id"] if body_ent else None,
-                     "name": body.get("name"),
-                     "detail": f"{rel.get('supervision_type') or '类型未知'}（{rel.get('rank_scope') or '全部'}）"})
+        rows.append(
+            {
+                "relation": "监督",
+                "id": body_ent["id"] if body_ent else None,
+                "name": body.get("name"),
+                "detail": f"{rel.get('supervision_type') or '类型未知'}（{rel.get('rank_scope') or '全部'}）",
+            }
+        )
     for rel, node in rec["leaders"]:
         ent = node_entity(node)
-        rows.append({"relation": LEADER_RELATIONS.get(rel.type, rel.type), "id": ent["id"] if ent else None,
-                     "name": node.get("name"), "detail": plain(rel.get("last_visit_on")) or ""})
+        rows.append(
+            {
+                "relation": LEADER_RELATIONS.get(rel.type, rel.type),
+                "id": ent["id"] if ent else None,
+                "name": node.get("name"),
+                "detail": plain(rel.get("last_visit_on")) or "",
+            }
+        )
     notes = list(w.notes)
     if not rec["people"]:
         notes.append(f"该单位在 {w.as_of.isoformat()} 没有当前在职人员数据。")
@@ -105,20 +128,39 @@ def run_unit(driver: neo4j.Driver, database: str, p: UnitParams) -> QueryResult:
         notes.append("没有覆盖该单位的监督关系数据。")
     unit = node_entity(rec["unit"]) or {}
     subunits = [n for n in col.nodes if n["type"] == "Unit" and n["id"] != unit.get("id")]
-    return QueryResult(columns=["relation", "id", "name", "detail"], rows=rows, nodes=col.nodes, edges=col.edges,
-                       notes=notes,
-                       summary={"unit": unit.get("caption"), "unit_code": p.unit_code, "officers": rec["officers"],
-                                "related_units": len(subunits), "party_orgs": len(rec["orgs"]), **w.summary()})
+    return QueryResult(
+        columns=["relation", "id", "name", "detail"],
+        rows=rows,
+        nodes=col.nodes,
+        edges=col.edges,
+        notes=notes,
+        summary={
+            "unit": unit.get("caption"),
+            "unit_code": p.unit_code,
+            "officers": rec["officers"],
+            "related_units": len(subunits),
+            "party_orgs": len(rec["orgs"]),
+            **w.summary(),
+        },
+    )
 
 
 LEADER_RELATIONS = {"HEADS": "负责人", "IN_CHARGE_OF": "分管领导", "LIAISES_WITH": "联系领导"}
 
 
-register(QueryDef(
-    name="unit_overview", title="单位概览",
-    description="一个单位（需要单位编码）的上下级单位、在职人员、党组织、负责人、分管和联系领导、监督机构，作为节点和关系。",
-    params=UnitParams, run=run_unit, scopes=frozenset({"org", "officers", "liaisons"}), entity="Unit",
-    columns=("relation", "id", "name", "detail"), cypher=("unit_overview", "data_as_of")))
+register(
+    QueryDef(
+        name="unit_overview",
+        title="单位概览",
+        description="一个单位（需要单位编码）的上下级单位、在职人员、党组织、负责人、分管和联系领导、监督机构，作为节点和关系。",
+        params=UnitParams,
+        run=run_unit,
+        scopes=frozenset({"org", "officers", "liaisons"}),
+        entity="Unit",
+        columns=("relation", "id", "name", "detail"),
+        cypher=("unit_overview", "data_as_of"),
+    )
+)
 
 
 class PathParams(Params):
@@ -135,8 +177,13 @@ class PathParams(Params):
 
 def run_path(driver: neo4j.Driver, database: str, p: PathParams) -> QueryResult:
     (fl, fk), (tl, tk) = parse_entity_id(p.source), parse_entity_id(p.target)
-    slots = {"from_label": q(fl), "from_key": q(node_spec(fl).key), "to_label": q(tl), "to_key": q(node_spec(tl).key),
-             "max_hops": str(int(p.max_hops))}
+    slots = {
+        "from_label": q(fl),
+        "from_key": q(node_spec(fl).key),
+        "to_label": q(tl),
+        "to_key": q(node_spec(tl).key),
+        "max_hops": str(int(p.max_hops)),
+    }
     records = run_cypher(driver, database, "path_between", {"from_value": fk, "to_value": tk}, slots=slots)
     if not records:
         raise NotFound(f"找不到实体 {p.source} 或 {p.target} / entity {p.source} or {p.target} not found")
@@ -148,14 +195,33 @@ def run_path(driver: neo4j.Driver, database: str, p: PathParams) -> QueryResult:
         for step, node in enumerate(path.nodes):
             ent = node_entity(node)
             via = path.relationships[step - 1].type if step else None
-            rows.append({"step": step, "via": via, "id": ent["id"] if ent else None,
-                         "type": ent["type"] if ent else None, "name": ent["caption"] if ent else None})
-    return QueryResult(columns=["step", "via", "id", "type", "name"], rows=rows, nodes=col.nodes, edges=col.edges,
-                       summary={"found": path is not None, "hops": len(path.relationships) if path is not None else None})
+            rows.append(
+                {
+                    "step": step,
+                    "via": via,
+                    "id": ent["id"] if ent else None,
+                    "type": ent["type"] if ent else None,
+                    "name": ent["caption"] if ent else None,
+                }
+            )
+    return QueryResult(
+        columns=["step", "via", "id", "type", "name"],
+        rows=rows,
+        nodes=col.nodes,
+        edges=col.edges,
+        summary={"found": path is not None, "hops": len(path.relationships) if path is not None else None},
+    )
 
 
-register(QueryDef(
-    name="path_between", title="关系路径",
-    description="两个实体（“类型:编号”，如 Officer:010203、Unit:U0101）之间不超过 max_hops 步的最短关系路径。",
-    params=PathParams, run=run_path, scopes=frozenset({"org", "officers", "clues", "cases"}),
-    columns=("step", "via", "id", "type", "name"), cypher=("path_between",)))
+register(
+    QueryDef(
+        name="path_between",
+        title="关系路径",
+        description="两个实体（“类型:编号”，如 Officer:010203、Unit:U0101）之间不超过 max_hops 步的最短关系路径。",
+        params=PathParams,
+        run=run_path,
+        scopes=frozenset({"org", "officers", "clues", "cases"}),
+        columns=("step", "via", "id", "type", "name"),
+        cypher=("path_between",),
+    )
+)

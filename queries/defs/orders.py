@@ -29,7 +29,9 @@ COUNTS = ("issued", "answered_on_time", "answered_late", "overdue", "open", "clo
 
 
 class OrderStatisticsParams(Params):
-    date_from: AsOf | None = Field(None, title="起始日期", description="统计期开始（按下发日期）；默认截止日期前 365 天")
+    date_from: AsOf | None = Field(
+        None, title="起始日期", description="统计期开始（按下发日期）；默认截止日期前 365 天"
+    )
     date_to: AsOf | None = Field(None, title="截止日期", description="统计期结束（按下发日期）；默认 as_of")
     as_of: AsOf | None = Field(None, title="截至日期", description="判断反馈和逾期的日期；默认截止日期或今天")
 
@@ -48,10 +50,21 @@ class OrderStatisticsParams(Params):
 
 
 def run_order_statistics(driver: neo4j.Driver, database: str, p: OrderStatisticsParams) -> QueryResult:
-    rows = record_rows(run_cypher(driver, database, "order_statistics", {
-        **p.model_dump(), "open_states": OPEN_STATE_VALUES,
-        "answered_states": sorted(s.value for s in ANSWERED_STATES), "feedback_action": OrderAction.FEEDBACK.value,
-        "closed_state": OrderState.CLOSED.value, "cancelled_state": OrderState.CANCELLED.value}))
+    rows = record_rows(
+        run_cypher(
+            driver,
+            database,
+            "order_statistics",
+            {
+                **p.model_dump(),
+                "open_states": OPEN_STATE_VALUES,
+                "answered_states": sorted(s.value for s in ANSWERED_STATES),
+                "feedback_action": OrderAction.FEEDBACK.value,
+                "closed_state": OrderState.CLOSED.value,
+                "cancelled_state": OrderState.CANCELLED.value,
+            },
+        )
+    )
     totals: dict[str, Any] = {c: sum(r[c] for r in rows) for c in COUNTS}
     answered = totals["answered_on_time"] + totals["answered_late"]
     totals["on_time_rate"] = round(totals["answered_on_time"] / answered, 4) if answered else None
@@ -62,17 +75,33 @@ def run_order_statistics(driver: neo4j.Driver, database: str, p: OrderStatistics
             agg = bucket.setdefault(key, dict.fromkeys(COUNTS, 0))
             for c in COUNTS:
                 agg[c] += r[c]
-    notes = [] if rows else [f"{p.date_from} 至 {p.date_to} 期间没有下发督办单的记录（督办单只来自本系统的下发记录）。"]
+    notes = (
+        []
+        if rows
+        else [f"{p.date_from} 至 {p.date_to} 期间没有下发督办单的记录（督办单只来自本系统的下发记录）。"]
+    )
     assert p.date_from and p.date_to and p.as_of
-    return QueryResult(columns=list(load_cypher("order_statistics").columns), rows=rows,
-                       summary={**totals, "by_kind": by_kind, "by_body": by_body, "as_of": p.as_of.isoformat()},
-                       notes=notes, period={"date_from": p.date_from.isoformat(), "date_to": p.date_to.isoformat()})
+    return QueryResult(
+        columns=list(load_cypher("order_statistics").columns),
+        rows=rows,
+        summary={**totals, "by_kind": by_kind, "by_body": by_body, "as_of": p.as_of.isoformat()},
+        notes=notes,
+        period={"date_from": p.date_from.isoformat(), "date_to": p.date_to.isoformat()},
+    )
 
 
-register(QueryDef(
-    name="order_statistics", title="督办统计",
-    description="统计期内（按下发日期，date_from~date_to）下发的督办单，按承办单位和督办类型：下发数、截至 as_of 已反馈"
-                "（含办结）中按期（反馈日期不晚于办理期限）与超期的数目、逾期未反馈、在办、办结、撤销；summary 含合计、按期反馈率、"
-                "按类型和按单位汇总。用于定期通报。",
-    params=OrderStatisticsParams, run=run_order_statistics, scopes=frozenset({"org"}), aggregate=True,
-    columns=load_cypher("order_statistics").columns, cypher=("order_statistics",)))
+register(
+    QueryDef(
+        name="order_statistics",
+        title="督办统计",
+        description="统计期内（按下发日期，date_from~date_to）下发的督办单，按承办单位和督办类型：下发数、截至 as_of 已反馈"
+        "（含办结）中按期（反馈日期不晚于办理期限）与超期的数目、逾期未反馈、在办、办结、撤销；summary 含合计、按期反馈率、"
+        "按类型和按单位汇总。用于定期通报。",
+        params=OrderStatisticsParams,
+        run=run_order_statistics,
+        scopes=frozenset({"org"}),
+        aggregate=True,
+        columns=load_cypher("order_statistics").columns,
+        cypher=("order_statistics",),
+    )
+)

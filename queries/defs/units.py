@@ -18,12 +18,24 @@ def run_subtree(driver: neo4j.Driver, database: str, p: SubtreeParams) -> QueryR
     rows = record_rows(run_cypher(driver, database, "unit_subtree", p.model_dump()))
     if not rows:
         raise NotFound(f"没有单位 {p.unit_code!r} / no unit with code {p.unit_code!r}")
-    return QueryResult(columns=list(load_cypher("unit_subtree").columns), rows=rows,
-                       summary={"unit_code": p.unit_code, "unit": rows[0]["name"], "units": len(rows)})
+    return QueryResult(
+        columns=list(load_cypher("unit_subtree").columns),
+        rows=rows,
+        summary={"unit_code": p.unit_code, "unit": rows[0]["name"], "units": len(rows)},
+    )
 
 
-register(QueryDef(
-    name="unit_subtree", title="单位及下属单位",
-    description="一个单位（需要单位编码）及其全部下属单位，按层级深度排列；用于按单位出具通报等需要单位范围的场合。",
-    params=SubtreeParams, run=run_subtree, scopes=frozenset({"org"}), entity="Unit", aggregate=True,
-    columns=load_cypher("unit_subtree").columns, cypher=("unit_subtree",)))
+register(
+    QueryDef(
+        name="unit_subtree",
+        title="单位及下属单位",
+        description="一个单位（需要单位编码）及其全部下属单位，按层级深度排列；用于按单位出具通报等需要单位范围的场合。",
+        params=SubtreeParams,
+        run=run_subtree,
+        scopes=frozenset({"org"}),
+        entity="Unit",
+        aggregate=True,
+        columns=load_cypher("unit_subtree").columns,
+        cypher=("unit_subtree",),
+    )
+)

@@ -29,8 +29,10 @@ log = logging.getLogger(__name__)
 
 __all__ = ["cjk_font", "bars", "grouped_bars", "stacked_bars", "hbars", "network"]
 
-_KNOWN = [Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
-          Path("/usr/share/fonts/opentype/noto-cjk/NotoSansCJK-Regular.ttc")]
+_KNOWN = [
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+    Path("/usr/share/fonts/opentype/noto-cjk/NotoSansCJK-Regular.ttc"),
+]
 _LOCK = threading.Lock()  # pyplot's state is global: one chart at a time
 DPI = 150
 RATING_COLORS = {"好": "#2e7d32", "较好": "#7cb342", "一般": "#f9a825", "差": "#c62828"}
@@ -43,7 +45,9 @@ def cjk_font() -> str | None:
     paths: list[Path] = []
     if shutil.which("fc-list"):
         try:
-            out = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=10).stdout
+            out = subprocess.run(
+                ["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=10
+            ).stdout
             paths = [Path(line.split(":")[0].strip()) for line in out.splitlines() if line.strip()]
         except (OSError, subprocess.SubprocessError) as e:
             log.warning("fc-list failed: %s", e)
@@ -76,12 +80,24 @@ def _style(ax: Any, title: str) -> None:
 def _label_bars(ax: Any, bars_: Any, fmt: str = "{:g}") -> None:
     for b in bars_:
         h = b.get_height()
-        ax.annotate(fmt.format(h), (b.get_x() + b.get_width() / 2, h), ha="center", va="bottom", fontsize=7,
-                    xytext=(0, 1), textcoords="offset points")
+        ax.annotate(
+            fmt.format(h),
+            (b.get_x() + b.get_width() / 2, h),
+            ha="center",
+            va="bottom",
+            fontsize=7,
+            xytext=(0, 1),
+            textcoords="offset points",
+        )
 
 
-def grouped_bars(title: str, categories: Sequence[str], series: Mapping[str, Sequence[float]],
-                 *, size: tuple[float, float] = (6.4, 2.8)) -> bytes:
+def grouped_bars(
+    title: str,
+    categories: Sequence[str],
+    series: Mapping[str, Sequence[float]],
+    *,
+    size: tuple[float, float] = (6.4, 2.8),
+) -> bytes:
     """Bars per category, one colour per series (e.g. this period / previous / last year)."""
     cjk_font()
     with _LOCK:
@@ -97,8 +113,14 @@ def grouped_bars(title: str, categories: Sequence[str], series: Mapping[str, Seq
         return _png(fig)
 
 
-def bars(title: str, labels: Sequence[str], values: Sequence[float], *, colors: Sequence[str] | None = None,
-         size: tuple[float, float] = (6.4, 2.8)) -> bytes:
+def bars(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    colors: Sequence[str] | None = None,
+    size: tuple[float, float] = (6.4, 2.8),
+) -> bytes:
     cjk_font()
     with _LOCK:
         fig, ax = plt.subplots(figsize=size)
@@ -108,8 +130,14 @@ def bars(title: str, labels: Sequence[str], values: Sequence[float], *, colors: 
         return _png(fig)
 
 
-def stacked_bars(title: str, categories: Sequence[str], series: Mapping[str, Sequence[float]], *,
-                 percent: bool = False, size: tuple[float, float] = (6.4, 3.0)) -> bytes:
+def stacked_bars(
+    title: str,
+    categories: Sequence[str],
+    series: Mapping[str, Sequence[float]],
+    *,
+    percent: bool = False,
+    size: tuple[float, float] = (6.4, 3.0),
+) -> bytes:
     """Stacked bars: ``series`` name → one value per category (shares when ``percent``)."""
     cjk_font()
     with _LOCK:
@@ -122,8 +150,15 @@ def stacked_bars(title: str, categories: Sequence[str], series: Mapping[str, Seq
             if percent:
                 for x, (v, b) in enumerate(zip(values, bottom, strict=True)):
                     if v >= 0.06:
-                        ax.text(x, b + v / 2, f"{v * 100:.0f}%", ha="center", va="center", fontsize=7,
-                                color="white" if i == 0 else "black")
+                        ax.text(
+                            x,
+                            b + v / 2,
+                            f"{v * 100:.0f}%",
+                            ha="center",
+                            va="center",
+                            fontsize=7,
+                            color="white" if i == 0 else "black",
+                        )
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         ax.set_xticks(range(len(categories)), list(categories), fontsize=8)
         if percent:
@@ -132,15 +167,27 @@ def stacked_bars(title: str, categories: Sequence[str], series: Mapping[str, Seq
                     ax.text(x, 0.5, "暂无数据", ha="center", va="center", fontsize=8, color="#777777")
             ax.set_ylim(0, 1)
             ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-        ax.legend(fontsize=7, frameon=False, ncol=min(len(series), 6), loc="upper center",
-                  bbox_to_anchor=(0.5, -0.12))
+        ax.legend(
+            fontsize=7,
+            frameon=False,
+            ncol=min(len(series), 6),
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.12),
+        )
         _style(ax, title)
         return _png(fig)
 
 
-def hbars(title: str, labels: Sequence[str], values: Sequence[float], *, colors: Sequence[str] | None = None,
-          xlim: tuple[float, float] | None = None, legend: dict[str, str] | None = None,
-          fmt: str = "{:g}") -> bytes:
+def hbars(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    colors: Sequence[str] | None = None,
+    xlim: tuple[float, float] | None = None,
+    legend: dict[str, str] | None = None,
+    fmt: str = "{:g}",
+) -> bytes:
     """Horizontal bars, first label on top (rankings, scores by sub-bureau)."""
     cjk_font()
     with _LOCK:
@@ -149,26 +196,46 @@ def hbars(title: str, labels: Sequence[str], values: Sequence[float], *, colors:
         ys = list(range(len(labels)))[::-1]
         drawn = ax.barh(ys, values, color=list(colors) if colors else PALETTE[0], height=0.65)
         for b, v in zip(drawn, values, strict=True):
-            ax.annotate(fmt.format(v), (b.get_width(), b.get_y() + b.get_height() / 2), va="center",
-                        fontsize=7, xytext=(2, 0), textcoords="offset points")
+            ax.annotate(
+                fmt.format(v),
+                (b.get_width(), b.get_y() + b.get_height() / 2),
+                va="center",
+                fontsize=7,
+                xytext=(2, 0),
+                textcoords="offset points",
+            )
         ax.set_yticks(ys, list(labels), fontsize=8)
         if xlim:
             ax.set_xlim(*xlim)
         if legend:
             from matplotlib.patches import Patch
 
-            ax.legend(handles=[Patch(color=c, label=k) for k, c in legend.items()], fontsize=7, frameon=False,
-                      loc="lower right")
+            ax.legend(
+                handles=[Patch(color=c, label=k) for k, c in legend.items()],
+                fontsize=7,
+                frameon=False,
+                loc="lower right",
+            )
         _style(ax, title)
         return _png(fig)
 
 
-_NODE_STYLE = {"Officer": ("#1f5fa8", 150), "Case": ("#c62828", 120), "Clue": ("#f9a825", 70),
-               "Unit": ("#2e7d32", 200)}
+_NODE_STYLE = {
+    "Officer": ("#1f5fa8", 150),
+    "Case": ("#c62828", 120),
+    "Clue": ("#f9a825", 70),
+    "Unit": ("#2e7d32", 200),
+}
 
 
-def network(title: str, nodes: Sequence[dict[str, Any]], edges: Sequence[dict[str, Any]],
-            *, labels: dict[str, str], legend: dict[str, str]) -> bytes:
+def network(
+    title: str,
+    nodes: Sequence[dict[str, Any]],
+    edges: Sequence[dict[str, Any]],
+    *,
+    labels: dict[str, str],
+    legend: dict[str, str],
+) -> bytes:
     """A small network picture: ``nodes`` ({id, type}), ``edges`` ({from, to}), ``labels`` id → text."""
     cjk_font()
     g = nx.Graph()
@@ -184,14 +251,27 @@ def network(title: str, nodes: Sequence[dict[str, Any]], edges: Sequence[dict[st
         for kind, (color, size) in _NODE_STYLE.items():
             members = [n for n, d in g.nodes(data=True) if d["type"] == kind]
             if members:
-                nx.draw_networkx_nodes(g, pos, nodelist=members, node_color=color, node_size=size, ax=ax,
-                                       label=legend.get(kind, kind))
+                nx.draw_networkx_nodes(
+                    g,
+                    pos,
+                    nodelist=members,
+                    node_color=color,
+                    node_size=size,
+                    ax=ax,
+                    label=legend.get(kind, kind),
+                )
         ys = [y for _, y in pos.values()] or [0.0]
         dy = 0.07 * max(0.5, max(ys) - min(ys))
         below = {n: (x, y - dy) for n, (x, y) in pos.items()}  # captions under the dots, on white
-        nx.draw_networkx_labels(g, below, {n: labels.get(n, "") for n in g}, font_size=7, ax=ax,
-                                font_family=plt.rcParams["font.family"][0],
-                                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.3})
+        nx.draw_networkx_labels(
+            g,
+            below,
+            {n: labels.get(n, "") for n in g},
+            font_size=7,
+            ax=ax,
+            font_family=plt.rcParams["font.family"][0],
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.3},
+        )
         ax.margins(0.08)
         ax.set_title(title, fontsize=10, loc="left")
         ax.legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5), markerscale=0.6)

@@ -27,7 +27,7 @@ class Table:
     caption: str
     columns: list[str]
     rows: list[list[str]]
-    key: str | None = None   # for references from the text (``〔key〕`` → 表3)
+    key: str | None = None  # for references from the text (``〔key〕`` → 表3)
     number: int = 0
 
     @classmethod
@@ -92,10 +92,10 @@ class Report:
     office: str
     issued_on: dt.date
     data_as_of: dt.date | None
-    scope: str                      # 全市 or the unit's name
+    scope: str  # 全市 or the unit's name
     sections: list[Section]
     figures: dict[str, Any] = field(default_factory=dict)  # the key numbers, machine-readable
-    entity_ids: list[str] = field(default_factory=list)    # personal entities shown (for the access log)
+    entity_ids: list[str] = field(default_factory=list)  # personal entities shown (for the access log)
     marking: str = MARKING
     query_seconds: list[tuple[str, float]] = field(default_factory=list)  # each query call's time
 
@@ -121,7 +121,9 @@ class Report:
         for s in self.sections:
             for b in s.blocks:
                 if isinstance(b, Paragraph):
-                    b.text = pattern.sub(lambda m: f"（见{refs[m.group(1)]}）" if m.group(1) in refs else "", b.text)
+                    b.text = pattern.sub(
+                        lambda m: f"（见{refs[m.group(1)]}）" if m.group(1) in refs else "", b.text
+                    )
 
     def chart_count(self) -> int:
         return sum(len(s.figures()) for s in self.sections)

@@ -45,8 +45,12 @@ class Period:
 
     @property
     def code(self) -> str:
-        return {"month": f"{self.year}-{self.index:02d}", "quarter": f"{self.year}Q{self.index}",
-                "half": f"{self.year}H{self.index}", "year": f"{self.year}"}[self.kind]
+        return {
+            "month": f"{self.year}-{self.index:02d}",
+            "quarter": f"{self.year}Q{self.index}",
+            "half": f"{self.year}H{self.index}",
+            "year": f"{self.year}",
+        }[self.kind]
 
     @property
     def label(self) -> str:
@@ -83,5 +87,7 @@ def parse_period(text: str) -> Period:
         if not 2000 <= year <= 2100 or (kind == "month" and not 1 <= index <= 12):
             break
         return Period(kind, year, index)
-    raise QueryParamError(f"统计期 {text!r} 无法识别：应为 2026-07（月）、2026Q3（季度）、2026H1（半年）或 2026（年） / "
-                          f"bad period {text!r}: use 2026-07 (month), 2026Q3 (quarter), 2026H1 (half-year) or 2026 (year)")
+    raise QueryParamError(
+        f"统计期 {text!r} 无法识别：应为 2026-07（月）、2026Q3（季度）、2026H1（半年）或 2026（年） / "
+        f"bad period {text!r}: use 2026-07 (month), 2026Q3 (quarter), 2026H1 (half-year) or 2026 (year)"
+    )

@@ -37,7 +37,9 @@ def main(out: Path = OUT) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         f = Path(tmp) / "report.pdf"
         f.write_bytes(pdf)
-        subprocess.run(["pdftoppm", "-r", "80", "-png", str(f), str(Path(tmp) / "p")], check=True, timeout=300)
+        subprocess.run(
+            ["pdftoppm", "-r", "80", "-png", str(f), str(Path(tmp) / "p")], check=True, timeout=300
+        )
         for i, page in enumerate(sorted(Path(tmp).glob("p-*.png")), start=1):
             page.replace(out / f"report_p{i}.png")
             log.info("page %d → %s", i, out / f"report_p{i}.png")

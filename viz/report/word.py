@@ -22,9 +22,9 @@ from viz.report.model import Figure, Note, Paragraph, Report, Table
 
 __all__ = ["render_docx"]
 
-BODY_FONT = "FangSong"          # 仿宋 on the office's machines; Word falls back when absent
-HEADING_FONT = "SimHei"         # 黑体
-TITLE_FONT = "SimSun"           # 宋体 (小标宋 is customary; not every machine has it)
+BODY_FONT = "FangSong"  # 仿宋 on the office's machines; Word falls back when absent
+HEADING_FONT = "SimHei"  # 黑体
+TITLE_FONT = "SimSun"  # 宋体 (小标宋 is customary; not every machine has it)
 
 
 def _east_asian(run_or_style: object, name: str) -> None:
@@ -42,6 +42,7 @@ def _east_asian(run_or_style: object, name: str) -> None:
 
 def _field(paragraph: object, instruction: str, placeholder: str = "") -> None:
     """A complex field (PAGE, TOC …): begin, instruction, separate, placeholder, end."""
+
     def run_with(child: Any) -> None:
         r = OxmlElement("w:r")
         r.append(child)
@@ -161,7 +162,9 @@ def render_docx(report: Report) -> bytes:
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     sub = doc.add_paragraph(report.subtitle)
     sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    issuer = doc.add_paragraph(f"{report.office}    {report.issued_on.year}年{report.issued_on.month}月{report.issued_on.day}日")
+    issuer = doc.add_paragraph(
+        f"{report.office}    {report.issued_on.year}年{report.issued_on.month}月{report.issued_on.day}日"
+    )
     issuer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     if report.data_as_of:
         asof = doc.add_paragraph(f"数据截至 {report.data_as_of.isoformat()}；统计范围：{report.scope}")
@@ -192,7 +195,9 @@ def render_docx(report: Report) -> bytes:
                 cap = doc.add_paragraph(b.title)
                 cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
                 cap.runs[0].font.size = Pt(10)
-    end = doc.add_paragraph(f"{report.office}\n{report.issued_on.year}年{report.issued_on.month}月{report.issued_on.day}日")
+    end = doc.add_paragraph(
+        f"{report.office}\n{report.issued_on.year}年{report.issued_on.month}月{report.issued_on.day}日"
+    )
     end.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     _update_fields_on_open(doc)
     out = io.BytesIO()

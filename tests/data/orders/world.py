@@ -34,7 +34,9 @@ def build(driver: neo4j.Driver, database: str) -> None:
     driver.execute_query(
         "UNWIND $units AS u CREATE (:Unit {code: u[0], name: u[1], kind: u[2], level: u[3], supervision_function: u[4]}) "
         "WITH collect(u) AS us UNWIND us AS u MATCH (c:Unit {code: u[0]}), (p:Unit {code: u[5]}) CREATE (c)-[:PART_OF]->(p)",
-        units=[list(u) for u in UNITS], database_=database)
+        units=[list(u) for u in UNITS],
+        database_=database,
+    )
     driver.execute_query(
         "MATCH (u2:Unit {code: 'U2'}), (b1:Unit {code: 'B1'}) "
         "CREATE (o:Officer {badge_no: '010001', name: '张伟', rank: '科员', high_risk_post: false, auxiliary: false})"
@@ -49,4 +51,9 @@ def build(driver: neo4j.Driver, database: str) -> None:
         "CREATE (i:Inspection {code: 'I1', name: '经费审计', kind: '审计', started_on: $d1}) "
         "CREATE (r:Rectification {code: 'R1', problem: '报销单据不全', deadline: $d3, status: '整改中'})-[:FOUND_BY]->(i) "
         "CREATE (r)-[:ISSUED_TO]->(u2)",
-        d0=D(2020, 1, 1), d1=D(2026, 1, 2), d2=D(2026, 1, 5), d3=D(2026, 3, 31), database_=database)
+        d0=D(2020, 1, 1),
+        d1=D(2026, 1, 2),
+        d2=D(2026, 1, 5),
+        d3=D(2026, 3, 31),
+        database_=database,
+    )

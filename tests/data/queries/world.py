@@ -28,9 +28,27 @@ NODES: dict[str, list[dict[str, Any]]] = {
         {"code": "P3", "name": "西城一所", "kind": "派出所", "level": "基层", "district": "西城区"},
         {"code": "XZ", "name": "刑侦支队", "kind": "警种支队", "level": "市级", "police_type": "刑侦"},
         {"code": "JZ", "name": "交管支队", "kind": "警种支队", "level": "市级", "police_type": "交管"},
-        {"code": "DG", "name": "驻局纪检监察组", "kind": "监督机构", "level": "市级", "supervision_function": "驻局纪检监察组"},
-        {"code": "JW", "name": "机关纪委", "kind": "监督机构", "level": "市级", "supervision_function": "机关纪委"},
-        {"code": "CYB", "name": "从严办", "kind": "监督机构", "level": "市级", "supervision_function": "从严办"},
+        {
+            "code": "DG",
+            "name": "驻局纪检监察组",
+            "kind": "监督机构",
+            "level": "市级",
+            "supervision_function": "驻局纪检监察组",
+        },
+        {
+            "code": "JW",
+            "name": "机关纪委",
+            "kind": "监督机构",
+            "level": "市级",
+            "supervision_function": "机关纪委",
+        },
+        {
+            "code": "CYB",
+            "name": "从严办",
+            "kind": "监督机构",
+            "level": "市级",
+            "supervision_function": "从严办",
+        },
     ],
     "PartyOrg": [
         {"code": "DW", "name": "市局党委", "kind": "党委"},
@@ -45,32 +63,162 @@ NODES: dict[str, list[dict[str, Any]]] = {
         {"badge_no": "L2", "name": "副局长乙", "rank": "处级", "high_risk_post": False, "auxiliary": False},
         {"badge_no": "L3", "name": "副局长丙", "rank": "处级", "high_risk_post": False, "auxiliary": False},
         {"badge_no": "L4", "name": "前委员丁", "rank": "处级", "high_risk_post": False, "auxiliary": False},
-        {"badge_no": "A1", "name": "民警A1", "rank": "科员", "police_type": "派出所", "high_risk_post": False, "auxiliary": False},
-        {"badge_no": "A2", "name": "民警A2", "rank": "科员", "police_type": "派出所", "high_risk_post": False, "auxiliary": False},
-        {"badge_no": "A3", "name": "所长A3", "rank": "科级", "police_type": "派出所", "high_risk_post": False, "auxiliary": False},
-        {"badge_no": "A4", "name": "辅警A4", "rank": "辅警", "police_type": "派出所", "high_risk_post": False, "auxiliary": True},
-        {"badge_no": "B1", "name": "民警B1", "rank": "科员", "police_type": "派出所", "high_risk_post": False, "auxiliary": False},
-        {"badge_no": "B2", "name": "民警B2", "rank": "科员", "police_type": "派出所", "high_risk_post": False, "auxiliary": False},
-        {"badge_no": "C1", "name": "民警C1", "rank": "科员", "police_type": "派出所", "high_risk_post": False, "auxiliary": False},
-        {"badge_no": "D1", "name": "民警D1", "rank": "科级", "police_type": "刑侦", "post": "涉案财物管理",
-         "high_risk_post": True, "auxiliary": False},
-        {"badge_no": "D2", "name": "民警D2", "rank": "科员", "police_type": "刑侦", "high_risk_post": False, "auxiliary": False},
-        {"badge_no": "E1", "name": "民警E1", "rank": "科员", "police_type": "交管", "post": "车管窗口",
-         "high_risk_post": True, "auxiliary": False},
+        {
+            "badge_no": "A1",
+            "name": "民警A1",
+            "rank": "科员",
+            "police_type": "派出所",
+            "high_risk_post": False,
+            "auxiliary": False,
+        },
+        {
+            "badge_no": "A2",
+            "name": "民警A2",
+            "rank": "科员",
+            "police_type": "派出所",
+            "high_risk_post": False,
+            "auxiliary": False,
+        },
+        {
+            "badge_no": "A3",
+            "name": "所长A3",
+            "rank": "科级",
+            "police_type": "派出所",
+            "high_risk_post": False,
+            "auxiliary": False,
+        },
+        {
+            "badge_no": "A4",
+            "name": "辅警A4",
+            "rank": "辅警",
+            "police_type": "派出所",
+            "high_risk_post": False,
+            "auxiliary": True,
+        },
+        {
+            "badge_no": "B1",
+            "name": "民警B1",
+            "rank": "科员",
+            "police_type": "派出所",
+            "high_risk_post": False,
+            "auxiliary": False,
+        },
+        {
+            "badge_no": "B2",
+            "name": "民警B2",
+            "rank": "科员",
+            "police_type": "派出所",
+            "high_risk_post": False,
+            "auxiliary": False,
+        },
+        {
+            "badge_no": "C1",
+            "name": "民警C1",
+            "rank": "科员",
+            "police_type": "派出所",
+            "high_risk_post": False,
+            "auxiliary": False,
+        },
+        {
+            "badge_no": "D1",
+            "name": "民警D1",
+            "rank": "科级",
+            "police_type": "刑侦",
+            "post": "涉案财物管理",
+            "high_risk_post": True,
+            "auxiliary": False,
+        },
+        {
+            "badge_no": "D2",
+            "name": "民警D2",
+            "rank": "科员",
+            "police_type": "刑侦",
+            "high_risk_post": False,
+            "auxiliary": False,
+        },
+        {
+            "badge_no": "E1",
+            "name": "民警E1",
+            "rank": "科员",
+            "police_type": "交管",
+            "post": "车管窗口",
+            "high_risk_post": True,
+            "auxiliary": False,
+        },
     ],
     "Clue": [
-        {"clue_no": "K1", "received_on": D(2026, 1, 10), "source": "信访举报", "category": "廉洁纪律", "status": "已立案"},
-        {"clue_no": "K2", "received_on": D(2026, 3, 1), "source": "12389热线", "category": "工作纪律", "status": "已移送"},
-        {"clue_no": "K3", "received_on": D(2026, 5, 1), "source": "网络舆情", "category": "群众纪律", "status": "已移送"},
-        {"clue_no": "K4", "received_on": D(2026, 5, 15), "source": "督察发现", "category": "工作纪律", "status": "已受理"},
-        {"clue_no": "K5", "received_on": D(2025, 12, 1), "source": "信访举报", "category": "廉洁纪律", "status": "已了结"},
-        {"clue_no": "K6", "received_on": D(2026, 2, 10), "source": "审计发现", "category": "廉洁纪律", "status": "已立案"},
+        {
+            "clue_no": "K1",
+            "received_on": D(2026, 1, 10),
+            "source": "信访举报",
+            "category": "廉洁纪律",
+            "status": "已立案",
+        },
+        {
+            "clue_no": "K2",
+            "received_on": D(2026, 3, 1),
+            "source": "12389热线",
+            "category": "工作纪律",
+            "status": "已移送",
+        },
+        {
+            "clue_no": "K3",
+            "received_on": D(2026, 5, 1),
+            "source": "网络舆情",
+            "category": "群众纪律",
+            "status": "已移送",
+        },
+        {
+            "clue_no": "K4",
+            "received_on": D(2026, 5, 15),
+            "source": "督察发现",
+            "category": "工作纪律",
+            "status": "已受理",
+        },
+        {
+            "clue_no": "K5",
+            "received_on": D(2025, 12, 1),
+            "source": "信访举报",
+            "category": "廉洁纪律",
+            "status": "已了结",
+        },
+        {
+            "clue_no": "K6",
+            "received_on": D(2026, 2, 10),
+            "source": "审计发现",
+            "category": "廉洁纪律",
+            "status": "已立案",
+        },
     ],
     "Case": [
-        {"case_no": "CASE1", "violation_type": "廉洁纪律", "opened_on": D(2026, 2, 1), "status": "已结案", "form": "第二种形态"},
-        {"case_no": "CASE2", "violation_type": "廉洁纪律", "opened_on": D(2026, 3, 10), "status": "审理中", "form": "第三种形态"},
-        {"case_no": "CASE3", "violation_type": "工作纪律", "opened_on": D(2026, 3, 15), "status": "审查调查中", "form": "第二种形态"},
-        {"case_no": "CASE4", "violation_type": "工作纪律", "opened_on": D(2024, 5, 1), "status": "已结案", "form": "第一种形态"},
+        {
+            "case_no": "CASE1",
+            "violation_type": "廉洁纪律",
+            "opened_on": D(2026, 2, 1),
+            "status": "已结案",
+            "form": "第二种形态",
+        },
+        {
+            "case_no": "CASE2",
+            "violation_type": "廉洁纪律",
+            "opened_on": D(2026, 3, 10),
+            "status": "审理中",
+            "form": "第三种形态",
+        },
+        {
+            "case_no": "CASE3",
+            "violation_type": "工作纪律",
+            "opened_on": D(2026, 3, 15),
+            "status": "审查调查中",
+            "form": "第二种形态",
+        },
+        {
+            "case_no": "CASE4",
+            "violation_type": "工作纪律",
+            "opened_on": D(2024, 5, 1),
+            "status": "已结案",
+            "form": "第一种形态",
+        },
     ],
     "Inspection": [
         {"code": "I1", "name": "2025年政治督察", "kind": "政治督察", "started_on": D(2025, 9, 1)},
@@ -87,7 +235,9 @@ S = D(2020, 1, 1)
 RELS: list[tuple[str, str, str, dict[str, Any]]] = [
     # unit tree
     *[("PART_OF", u, "B", {}) for u in ("SB1", "SB2", "XZ", "JZ", "DG", "JW", "CYB")],
-    ("PART_OF", "P1", "SB1", {}), ("PART_OF", "P2", "SB1", {}), ("PART_OF", "P3", "SB2", {}),
+    ("PART_OF", "P1", "SB1", {}),
+    ("PART_OF", "P2", "SB1", {}),
+    ("PART_OF", "P3", "SB2", {}),
     # Party orgs
     ("SET_UP_IN", "DW", "B", {}),
     *[("SET_UP_IN", f"ZB_{u}", u, {}) for u in ("P1", "P2", "P3", "XZ", "JZ")],
@@ -104,8 +254,12 @@ RELS: list[tuple[str, str, str, dict[str, Any]]] = [
     ("SERVES_IN", "E1", "JZ", {"start_date": S, "post": "车管窗口"}),
     # memberships and roles
     *[("MEMBER_OF", b, "ZB_P1", {}) for b in ("A1", "A2", "A3", "A4")],
-    ("MEMBER_OF", "B1", "ZB_P2", {}), ("MEMBER_OF", "B2", "ZB_P2", {}), ("MEMBER_OF", "C1", "ZB_P3", {}),
-    ("MEMBER_OF", "D1", "ZB_XZ", {}), ("MEMBER_OF", "D2", "ZB_XZ", {}), ("MEMBER_OF", "E1", "ZB_JZ", {}),
+    ("MEMBER_OF", "B1", "ZB_P2", {}),
+    ("MEMBER_OF", "B2", "ZB_P2", {}),
+    ("MEMBER_OF", "C1", "ZB_P3", {}),
+    ("MEMBER_OF", "D1", "ZB_XZ", {}),
+    ("MEMBER_OF", "D2", "ZB_XZ", {}),
+    ("MEMBER_OF", "E1", "ZB_JZ", {}),
     ("SECRETARY_OF", "A3", "ZB_P1", {"start_date": S}),
     ("DISCIPLINE_COMMISSIONER_OF", "D2", "ZB_XZ", {"start_date": S}),
     ("DISCIPLINE_COMMISSIONER_OF", "E1", "ZB_JZ", {"start_date": S, "end_date": D(2025, 1, 1)}),
@@ -122,18 +276,63 @@ RELS: list[tuple[str, str, str, dict[str, Any]]] = [
     ("LIAISES_WITH", "L3", "P2", {"visits": 0}),
     ("LIAISES_WITH", "L4", "P3", {"last_visit_on": D(2026, 6, 1), "visits": 2}),
     # supervision (纪律监督)
-    ("SUPERVISES", "DG", "B", {"supervision_type": "纪律监督", "rank_scope": "处级及以上", "include_subtree": False,
-                               "start_date": S}),
-    ("SUPERVISES", "JW", "SB1", {"supervision_type": "纪律监督", "rank_scope": "科级及以下", "include_subtree": True,
-                                 "start_date": S}),
-    ("SUPERVISES", "JW", "XZ", {"supervision_type": "纪律监督", "rank_scope": "科级及以下", "include_subtree": False,
-                                "start_date": S}),
-    ("SUPERVISES", "CYB", "P1", {"supervision_type": "纪律监督", "rank_scope": "全部", "include_subtree": False,
-                                 "start_date": S}),
-    ("SUPERVISES", "JW", "JZ", {"supervision_type": "纪律监督", "rank_scope": "科级及以下", "include_subtree": True,
-                                "start_date": S, "end_date": D(2025, 1, 1)}),
-    ("SUPERVISES", "DG", "B", {"supervision_type": "干部监督", "rank_scope": "全部", "include_subtree": True,
-                               "start_date": S}),
+    (
+        "SUPERVISES",
+        "DG",
+        "B",
+        {
+            "supervision_type": "纪律监督",
+            "rank_scope": "处级及以上",
+            "include_subtree": False,
+            "start_date": S,
+        },
+    ),
+    (
+        "SUPERVISES",
+        "JW",
+        "SB1",
+        {
+            "supervision_type": "纪律监督",
+            "rank_scope": "科级及以下",
+            "include_subtree": True,
+            "start_date": S,
+        },
+    ),
+    (
+        "SUPERVISES",
+        "JW",
+        "XZ",
+        {
+            "supervision_type": "纪律监督",
+            "rank_scope": "科级及以下",
+            "include_subtree": False,
+            "start_date": S,
+        },
+    ),
+    (
+        "SUPERVISES",
+        "CYB",
+        "P1",
+        {"supervision_type": "纪律监督", "rank_scope": "全部", "include_subtree": False, "start_date": S},
+    ),
+    (
+        "SUPERVISES",
+        "JW",
+        "JZ",
+        {
+            "supervision_type": "纪律监督",
+            "rank_scope": "科级及以下",
+            "include_subtree": True,
+            "start_date": S,
+            "end_date": D(2025, 1, 1),
+        },
+    ),
+    (
+        "SUPERVISES",
+        "DG",
+        "B",
+        {"supervision_type": "干部监督", "rank_scope": "全部", "include_subtree": True, "start_date": S},
+    ),
     # clues
     *[("CONCERNS", "K1", b, {}) for b in ("A1", "A2", "A3")],
     ("CONCERNS_UNIT", "K1", "P1", {}),
@@ -145,8 +344,12 @@ RELS: list[tuple[str, str, str, dict[str, Any]]] = [
     ("CONCERNS", "K4", "B1", {}),
     ("CONCERNS", "K5", "B1", {}),
     ("CONCERNS", "K6", "D1", {}),
-    ("TRANSFERRED_TO", "K6", "JW", {"transferred_on": D(2026, 2, 15), "feedback_on": D(2026, 3, 1),
-                                    "feedback_result": "已立案"}),
+    (
+        "TRANSFERRED_TO",
+        "K6",
+        "JW",
+        {"transferred_on": D(2026, 2, 15), "feedback_on": D(2026, 3, 1), "feedback_result": "已立案"},
+    ),
     # cases
     ("ARISES_FROM", "CASE1", "K1", {}),
     ("INVOLVES", "CASE1", "A1", {"role": "主要责任人", "form": "第二种形态"}),
@@ -162,7 +365,9 @@ RELS: list[tuple[str, str, str, dict[str, Any]]] = [
     # inspections and rectifications
     ("TARGETS", "I1", "P1", {}),
     *[("FOUND_BY", r, "I1", {}) for r in ("R1", "R2", "R3", "R4")],
-    ("ISSUED_TO", "R1", "P1", {}), ("ISSUED_TO", "R2", "P2", {}), ("ISSUED_TO", "R3", "JZ", {}),
+    ("ISSUED_TO", "R1", "P1", {}),
+    ("ISSUED_TO", "R2", "P2", {}),
+    ("ISSUED_TO", "R3", "JZ", {}),
     ("ISSUED_TO", "R4", "P3", {}),
 ]
 
@@ -171,12 +376,16 @@ def load(driver: neo4j.Driver, database: str) -> None:
     """MERGE the world with parameterised Cypher generated from the schema."""
     for label, rows in NODES.items():
         spec = node_spec(label)
-        cypher = (f"UNWIND $rows AS row MERGE (n:{q(label)} {{{q(spec.key)}: row[$key]}}) SET n += row")
+        cypher = f"UNWIND $rows AS row MERGE (n:{q(label)} {{{q(spec.key)}: row[$key]}}) SET n += row"
         driver.execute_query(cypher, {"rows": rows, "key": spec.key}, database_=database)
     for rel_type, src, dst, props in RELS:
         r = rel_spec(rel_type)
         a, b = node_spec(r.from_label), node_spec(r.to_label)
-        cypher = (f"MATCH (a:{q(r.from_label)} {{{q(a.key)}: $src}}) MATCH (b:{q(r.to_label)} {{{q(b.key)}: $dst}}) "
-                  f"CREATE (a)-[x:{q(rel_type)}]->(b) SET x = $props")
-        summary = driver.execute_query(cypher, {"src": src, "dst": dst, "props": props}, database_=database).summary
+        cypher = (
+            f"MATCH (a:{q(r.from_label)} {{{q(a.key)}: $src}}) MATCH (b:{q(r.to_label)} {{{q(b.key)}: $dst}}) "
+            f"CREATE (a)-[x:{q(rel_type)}]->(b) SET x = $props"
+        )
+        summary = driver.execute_query(
+            cypher, {"src": src, "dst": dst, "props": props}, database_=database
+        ).summary
         assert summary.counters.relationships_created == 1, (rel_type, src, dst)

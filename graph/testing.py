@@ -1,6 +1,7 @@
-"""Real Neo4j servers for the tests: started once per session, own ports and data folders.
+"""Real Neo4j servers for tests and benches: own ports and data folders, started on demand.
 
-Two servers, each started lazily the first time a test asks for it:
+Library code (not under tests/) so that benches, screenshots and the test session share one way
+to start a server. In the test session, two servers, each started lazily the first time a test asks for it:
 
 * ``empty_server`` backs the ``db`` fixture: a database wiped before and after each test, for
   hand-built graphs with answers worked out by hand.
@@ -36,8 +37,13 @@ def start_test_server(home: Path, attempts: int = 2) -> EmbeddedServer:
     """Start a server on a free port; retry once on a new port (another process may take the
     port between choosing and binding it)."""
     for attempt in range(attempts):
-        server = EmbeddedServer(home, free_port(), heap=os.environ.get("KG_TEST_HEAP", "1g"),
-                                pagecache=os.environ.get("KG_TEST_PAGECACHE", "256m"), watch_parent=True)
+        server = EmbeddedServer(
+            home,
+            free_port(),
+            heap=os.environ.get("KG_TEST_HEAP", "1g"),
+            pagecache=os.environ.get("KG_TEST_PAGECACHE", "256m"),
+            watch_parent=True,
+        )
         try:
             server.start()
             return server
@@ -50,17 +56,21 @@ def start_test_server(home: Path, attempts: int = 2) -> EmbeddedServer:
 
 def settings_for(server: EmbeddedServer) -> Settings:
     user, password = server.auth()
-    return Settings(neo4j_uri=server.uri, neo4j_user=user, neo4j_password=password,
-                    kg_var_dir=server.home.parent)
+    return Settings(
+        neo4j_uri=server.uri, neo4j_user=user, neo4j_password=password, kg_var_dir=server.home.parent
+    )
 
 
 def external_settings() -> Settings | None:
     uri = os.environ.get("KG_TEST_NEO4J_URI")
     if not uri:
         return None
-    return Settings(neo4j_uri=uri, neo4j_user=os.environ.get("KG_TEST_NEO4J_USER", "neo4j"),
-                    neo4j_password=os.environ.get("KG_TEST_NEO4J_PASSWORD", ""),
-                    neo4j_database=os.environ.get("KG_TEST_NEO4J_DATABASE", "neo4j"))
+    return Settings(
+        neo4j_uri=uri,
+        neo4j_user=os.environ.get("KG_TEST_NEO4J_USER", "neo4j"),
+        neo4j_password=os.environ.get("KG_TEST_NEO4J_PASSWORD", ""),
+        neo4j_database=os.environ.get("KG_TEST_NEO4J_DATABASE", "neo4j"),
+    )
 
 
 def wipe(driver: neo4j.Driver, database: str) -> None:
@@ -69,12 +79,18 @@ def wipe(driver: neo4j.Driver, database: str) -> None:
 
 
 def driver_for(settings: Settings, *, require_empty: bool) -> Iterator[neo4j.Driver]:
-    drv = neo4j.GraphDatabase.driver(settings.neo4j_uri or "", auth=(settings.neo4j_user, settings.neo4j_password or ""))
+    drv = neo4j.GraphDatabase.driver(
+        settings.neo4j_uri or "", auth=(settings.neo4j_user, settings.neo4j_password or "")
+    )
     drv.verify_connectivity()
     if require_empty:
-        count = drv.execute_query("MATCH (n) RETURN count(n) AS c", database_=settings.neo4j_database).records[0]["c"]
+        count = drv.execute_query(
+            "MATCH (n) RETURN count(n) AS c", database_=settings.neo4j_database
+        ).records[0]["c"]
         if count and os.environ.get("KG_TEST_RESET") != "1":
-            raise RuntimeError(f"test database {settings.neo4j_uri} holds {count} nodes; set KG_TEST_RESET=1 to wipe it")
+            raise RuntimeError(
+                f"test database {settings.neo4j_uri} holds {count} nodes; set KG_TEST_RESET=1 to wipe it"
+            )
         wipe(drv, settings.neo4j_database)
     apply_schema(drv, settings.neo4j_database)
     try:
