@@ -11,7 +11,7 @@ from rich.table import Table
 
 from api.security import load_roles
 from api.tokens import create_token, list_tokens, parse_expiry, revoke_token
-from graph.db import session_driver
+from graph.db import read, session_driver
 from graph.errors import KgError
 from graph.settings import get_settings
 
@@ -50,11 +50,8 @@ def token_create(
     lifetime = parse_expiry(expires) if expires is not None else None
     settings = get_settings()
     with session_driver(settings) as driver:
-        if (
-            unit is not None
-            and not driver.execute_query(
-                "MATCH (u:Unit {code: $c}) RETURN u", c=unit, database_=settings.neo4j_database
-            ).records
+        if unit is not None and not read(
+            driver, settings.neo4j_database, "MATCH (u:Unit {code: $c}) RETURN u", c=unit
         ):
             raise KgError(f"没有单位 {unit!r} / no unit with code {unit!r}")
         info, secret = create_token(driver, settings.neo4j_database, role, name, unit, lifetime)

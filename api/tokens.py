@@ -21,6 +21,7 @@ from typing import Any
 import neo4j
 
 from api.security import Principal, Role, get_role, hash_token, load_roles, new_token
+from graph.db import read
 from graph.errors import KgError, NotFound
 
 log = logging.getLogger(__name__)
@@ -172,9 +173,7 @@ def _principal(records: list[Any]) -> Principal | None:
 
 
 def list_tokens(driver: neo4j.Driver, database: str) -> list[TokenInfo]:
-    records, _, _ = driver.execute_query(
-        "MATCH (t:ApiToken) RETURN t ORDER BY t.created_at, t.token_id", database_=database
-    )
+    records = read(driver, database, "MATCH (t:ApiToken) RETURN t ORDER BY t.created_at, t.token_id")
     return [_info(r["t"]) for r in records]
 
 

@@ -35,6 +35,7 @@ import neo4j
 import neo4j.time
 
 from graph.constraints import apply_schema, q
+from graph.db import read
 from graph.errors import InputFileError, KgError
 
 __all__ = ["BackupReport", "backup", "restore", "offline_backup", "offline_restore", "FORMAT"]
@@ -225,11 +226,12 @@ def _flush_rels(driver: neo4j.Driver, database: str, rel_type: str, rows: list[d
 
 
 def _count(driver: neo4j.Driver, database: str) -> tuple[int, int]:
-    rec = driver.execute_query(
+    rec = read(
+        driver,
+        database,
         "CALL () { MATCH (n) RETURN count(n) AS n } CALL () { MATCH ()-[r]->() RETURN count(r) AS r } "
         "RETURN n, r",
-        database_=database,
-    ).records[0]
+    )[0]
     return rec["n"], rec["r"]
 
 

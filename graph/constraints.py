@@ -49,7 +49,9 @@ def schema_statements() -> list[SchemaStatement]:
 def existing_schema(driver: neo4j.Driver, database: str) -> set[str]:
     names: set[str] = set()
     for show in ("SHOW CONSTRAINTS YIELD name", "SHOW INDEXES YIELD name"):
-        records, _, _ = driver.execute_query(show + " RETURN name", database_=database)
+        records, _, _ = driver.execute_query(
+            show + " RETURN name", database_=database, routing_=neo4j.RoutingControl.READ
+        )
         names.update(r["name"] for r in records)
     return names
 

@@ -6,6 +6,7 @@ import datetime as dt
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, LiteralString
 
 import neo4j
 from neo4j.exceptions import AuthError, ConfigurationError, ServiceUnavailable
@@ -102,3 +103,15 @@ def session_driver(settings: Settings | None = None, *, start: bool = True) -> I
         yield driver
     finally:
         driver.close()
+
+
+READ = neo4j.RoutingControl.READ
+"""Routing of every read: in a cluster (``neo4j://``) the driver sends it to a secondary or a
+follower, never to the leader; on a single server it also marks the transaction read-only, so
+a read that writes fails at once. Writes keep the default (``WRITE``)."""
+
+
+def read(driver: neo4j.Driver, database: str, query: LiteralString, /, **params: Any) -> list[neo4j.Record]:
+    """A read-only query in a managed, retried transaction routed to a reader (``READ``)."""
+    records, _, _ = driver.execute_query(query, params, database_=database, routing_=READ)
+    return list(records)

@@ -85,7 +85,9 @@ def driver_for(settings: Settings, *, require_empty: bool) -> Iterator[neo4j.Dri
     drv.verify_connectivity()
     if require_empty:
         count = drv.execute_query(
-            "MATCH (n) RETURN count(n) AS c", database_=settings.neo4j_database
+            "MATCH (n) RETURN count(n) AS c",
+            database_=settings.neo4j_database,
+            routing_=neo4j.RoutingControl.READ,
         ).records[0]["c"]
         if count and os.environ.get("KG_TEST_RESET") != "1":
             raise RuntimeError(

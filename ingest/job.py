@@ -222,7 +222,9 @@ def mark_dead_runs_interrupted(driver: neo4j.Driver, database: str) -> list[str]
     """Mark ``interrupted`` the runs still ``running`` whose process on this host is gone
     (a run killed with Neo4j, or a process killed mid-run). Returns their run ids."""
     records, _, _ = driver.execute_query(  # properties(r): runs of earlier versions have no host or pid
-        "MATCH (r:IngestRun {status: 'running'}) RETURN properties(r) AS p", database_=database
+        "MATCH (r:IngestRun {status: 'running'}) RETURN properties(r) AS p",
+        database_=database,
+        routing_=neo4j.RoutingControl.READ,
     )
     host = socket.gethostname()
     dead = [

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from graph.db import session_driver
+from graph.db import READ, session_driver
 from graph.errors import InputFileError, QueryParamError
 from graph.orders.store import Actor, act, create_order, get_order, list_orders
 from graph.schema import OrderAction, OrderInput, OrderState, SupervisionFunction, parse_cn_date
@@ -55,6 +55,7 @@ def _office_code(driver: object, database: str) -> str | None:
         "MATCH (u:Unit {supervision_function: $f}) RETURN u.code AS code ORDER BY code LIMIT 1",
         f=SupervisionFunction.STRICT_GOVERNANCE_OFFICE.value,
         database_=database,
+        routing_=READ,
     )
     return records[0]["code"] if records else None
 

@@ -74,6 +74,7 @@ def _facts(driver: neo4j.Driver, database: str, as_of: dt.date) -> dict[str, Any
         plc=SupervisionFunction.POLITICAL_LEGAL_COMMITTEE.value,
         as_of=as_of,
         database_=database,
+        routing_=neo4j.RoutingControl.READ,
     )
     f = dict(records[0])
     f["subs"] = sorted(f["subs"])
