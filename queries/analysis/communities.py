@@ -21,33 +21,51 @@ def _canonical(parts: list[set[str]]) -> list[set[str]]:
     return sorted((set(p) for p in parts if p), key=lambda p: (-len(p), min(p)))
 
 
+def _alone(g: nx.Graph) -> list[set[str]]:
+    """Officers with no tie, each a community of their own.
+
+    Both algorithms move a node only for a positive gain, and a node of degree 0 gains nothing
+    anywhere, so it ends alone whatever the rest does. Their cost, though, grows with the node
+    count: the province projection holds ~40,000 such officers of ~49,000, and leaving them out
+    made Leiden ~10× and Louvain ~5× faster with the same partition. Both therefore optimise the
+    tied officers only and add these back.
+    """
+    return [{n} for n in g if g.degree(n) == 0]
+
+
 def louvain(g: nx.Graph, *, seed: int = SEED, resolution: float = 1.0) -> list[set[str]]:
     """networkx Louvain on edge ``weight``.
 
     >>> g = nx.Graph([("a", "b"), ("b", "c"), ("a", "c"), ("x", "y")])
+    >>> g.add_node("z")
     >>> [sorted(p) for p in louvain(g)]
-    [['a', 'b', 'c'], ['x', 'y']]
+    [['a', 'b', 'c'], ['x', 'y'], ['z']]
     """
     if g.number_of_nodes() == 0:
         return []
-    return _canonical(
-        list(nx.community.louvain_communities(g, weight="weight", resolution=resolution, seed=seed))
-    )
+    tied = g.subgraph(n for n in g if g.degree(n) > 0)
+    if tied.number_of_nodes() == 0:
+        return _canonical(_alone(g))
+    parts = nx.community.louvain_communities(tied, weight="weight", resolution=resolution, seed=seed)
+    return _canonical(list(parts) + _alone(g))
 
 
 def leiden(g: nx.Graph, *, seed: int = SEED, resolution: float = 1.0) -> list[set[str]]:
     """igraph + leidenalg Leiden (modularity, or RB with ``resolution`` ≠ 1) on edge ``weight``.
 
     >>> g = nx.Graph([("a", "b"), ("b", "c"), ("a", "c"), ("x", "y")])
+    >>> g.add_node("z")
     >>> [sorted(p) for p in leiden(g)]
-    [['a', 'b', 'c'], ['x', 'y']]
+    [['a', 'b', 'c'], ['x', 'y'], ['z']]
     """
     import igraph as ig
     import leidenalg
 
     if g.number_of_nodes() == 0:
         return []
-    names = sorted(g.nodes)
+    names = sorted(n for n in g if g.degree(n) > 0)
+    if not names:
+        return _canonical(_alone(g))
     index = {n: i for i, n in enumerate(names)}
     edges = [(index[a], index[b]) for a, b in g.edges]
     weights = [float(d.get("weight", 1.0)) for _, _, d in g.edges(data=True)]
@@ -65,7 +83,7 @@ def leiden(g: nx.Graph, *, seed: int = SEED, resolution: float = 1.0) -> list[se
             seed=seed,
             n_iterations=-1,
         )
-    return _canonical([{names[i] for i in members} for members in part])
+    return _canonical([{names[i] for i in members} for members in part] + _alone(g))
 
 
 def detect_communities(
