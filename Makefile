@@ -6,7 +6,7 @@ SAMPLE  := var/sample/city
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: demo test install launcher system-deps db-stop bench screenshots contract lint clean
+.PHONY: demo test install launcher system-deps db-stop bench bench-province growth screenshots contract lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
@@ -37,13 +37,23 @@ demo: system-deps install launcher
 test: system-deps install launcher
 	$(PY) -m pytest -q
 
-## bench: ingest, queries, API, views and report benchmarks on fresh servers (numbers and ratios)
+## bench: every benchmark on fresh servers; each prints its table, then one JSON line (also in bench/results/)
 bench: system-deps install launcher
 	$(PY) -m bench.ingest --scale city
 	$(PY) -m bench.queries --scale city
 	$(PY) -m bench.api
 	$(PY) -m bench.viz
 	$(PY) -m bench.report
+	$(PY) -m bench.export
+
+## bench-province: the province-scale benches (≈1.1 M rows; ~10 minutes each on two cores)
+bench-province: system-deps install launcher
+	$(PY) -m bench.ingest --scale province
+	$(PY) -m bench.queries --scale province
+
+## growth: ingest time and the slowest queries at 1×, 3×, 15× and 30× the city → docs/performance.md
+growth: system-deps install launcher
+	$(PY) -m bench.growth
 
 ## screenshots: regenerate docs/screenshots/*.png from the sample city
 screenshots: system-deps install launcher
