@@ -33,7 +33,7 @@ CALL (item) {
 }
 CALL (item) {
   OPTIONAL MATCH (item)-[:CONCERNS]->(:Officer)-[s:SERVES_IN]->(u:Unit)
-  WHERE (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
+  WHERE {{current(s)}}
   RETURN collect(DISTINCT u.code) AS officer_units
 }
 RETURN issue, coalesce(item.clue_no, item.code) AS key, date, days_overdue, status,

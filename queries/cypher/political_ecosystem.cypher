@@ -23,7 +23,7 @@ WITH g, collect(DISTINCT u) AS units
 CALL (units) {
   UNWIND units AS u
   MATCH (o:Officer)-[s:SERVES_IN]->(u)
-  WHERE (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
+  WHERE {{current(s)}}
   RETURN collect(DISTINCT o) AS officers
 }
 CALL (units, officers) {
@@ -48,12 +48,7 @@ CALL (officers) {
   WHERE c.opened_on >= $date_from AND c.opened_on <= $date_to
   WITH c, o, collect(i) AS links
   WITH c, o, head([l IN links WHERE l.form IS NOT NULL | l.form]) AS link_form,
-       (coalesce(o.rank IN $leader_ranks, false)
-        OR EXISTS { MATCH (o)-[h:HEADS]->(:Unit)
-                    WHERE (h.start_date IS NULL OR h.start_date <= $as_of) AND (h.end_date IS NULL OR h.end_date >= $as_of) }
-        OR EXISTS { MATCH (o)-[m:COMMITTEE_MEMBER_OF]->(po:PartyOrg {kind: '党委'})
-                    WHERE (m.start_date IS NULL OR m.start_date <= $as_of) AND (m.end_date IS NULL OR m.end_date >= $as_of) })
-       AS leader
+       {{leader(o)}} AS leader
   WITH c, o, leader, coalesce(link_form, c.form) AS form
   RETURN count(DISTINCT c) AS cases,
          count(DISTINCT CASE WHEN NOT leader AND (o.rank IS NULL OR o.rank = '未知') THEN o END) AS unknown_rank_officers,
@@ -66,7 +61,7 @@ CALL (units) {
   UNWIND units AS u
   MATCH (c:Case)-[:INVOLVES]->(o:Officer)-[s:SERVES_IN]->(u)
   WHERE c.opened_on >= $date_from AND c.opened_on <= $date_to
-    AND (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
+    AND {{current(s)}}
   WITH c, u, count(DISTINCT o) AS n
   WHERE n >= $nest_min_officers
   RETURN count(DISTINCT c) AS nest_cases
@@ -79,7 +74,7 @@ CALL (case_nodes) {
   WHERE COUNT {
     MATCH (cc:Case)-[:INVOLVES]->(:Officer)-[s:SERVES_IN]->(uu:Unit)
     WHERE cc IN [c, c2]
-      AND (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
+      AND {{current(s)}}
     RETURN DISTINCT uu
   } >= 2
   RETURN count(DISTINCT c) AS linked_cases

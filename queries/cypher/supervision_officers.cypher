@@ -8,12 +8,12 @@ MATCH (u:Unit)
 CALL (u) {
   OPTIONAL MATCH (u)-[:PART_OF*0..]->(x:Unit)<-[sv:SUPERVISES]-(b:Unit)
   WHERE sv.supervision_type = $supervision_type
-    AND (sv.start_date IS NULL OR sv.start_date <= $as_of) AND (sv.end_date IS NULL OR sv.end_date >= $as_of)
+    AND {{current(sv)}}
     AND (x = u OR sv.include_subtree)
   RETURN collect(DISTINCT [b.code, coalesce(sv.rank_scope, '全部')]) AS rules
 }
 MATCH (o:Officer)-[s:SERVES_IN]->(u)
-WHERE (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
+WHERE {{current(s)}}
 // 全部 admits every officer, rank known or not; a rank-restricted rule only a known rank in its scope.
 WITH o, u, [r IN rules WHERE r[0] IS NOT NULL AND (r[1] = '全部' OR o.rank IN $rank_scopes[r[1]]) | r[0]] AS claims,
      size([r IN rules WHERE r[0] IS NOT NULL AND r[1] <> '全部']) AS restricted

@@ -8,7 +8,7 @@ WHERE (u.kind IS NULL OR NOT u.kind IN $excluded_kinds)
   AND NOT EXISTS {
     MATCH (u)-[:PART_OF*0..]->(x:Unit)<-[sv:SUPERVISES]-(:Unit)
     WHERE sv.supervision_type = $supervision_type
-      AND (sv.start_date IS NULL OR sv.start_date <= $as_of) AND (sv.end_date IS NULL OR sv.end_date >= $as_of)
+      AND {{current(sv)}}
       AND (x = u OR sv.include_subtree)
   }
 RETURN u.code AS unit_code, u.name AS unit_name, u.kind AS unit_kind

@@ -10,7 +10,7 @@ OPTIONAL MATCH (c)-[i:INVOLVES]->(o:Officer)
 WITH c, o, head([l IN collect(i) WHERE l.form IS NOT NULL | l.form]) AS link_form
 OPTIONAL CALL (o) {
   MATCH (o)-[s:SERVES_IN]->(u:Unit)
-  WHERE (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
+  WHERE {{current(s)}}
   OPTIONAL MATCH p = (u)-[:PART_OF*0..]->(d:Unit)
   WHERE d.district IS NOT NULL
   WITH u, d ORDER BY length(p)
