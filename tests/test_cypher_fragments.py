@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from graph import schema
+from queries.common import SCHEMA_PARAMS
 from queries.registry import FRAGMENTS_FILE, expand_fragments, fragments, load_cypher, query_files
 
 # A shared definition spelled out in a query file instead of used by name: (what, pattern).
@@ -19,6 +21,7 @@ SPELLED_OUT = [
     ("Party committee", re.compile(r":PartyOrg\s*\{\s*kind\s*:")),
     ("leader", re.compile(r"\$leader_ranks|\[\w*:HEADS\]->\(:Unit\)")),
     ("committee member", re.compile(r"EXISTS\s*\{\s*MATCH\s*\(\w+\)-\[\w*:COMMITTEE_MEMBER_OF\]")),
+    ("rank scope", re.compile(r"\.rank\s+IN\s+\$rank_scopes\[")),
 ]
 
 
@@ -44,6 +47,7 @@ def test_the_checks_catch_the_old_spelling() -> None:
         "Party committee": "-[c:COMMITTEE_MEMBER_OF]->(:PartyOrg {kind: '党委'})",
         "leader": "(coalesce(o.rank IN $leader_ranks, false) OR EXISTS { MATCH (o)-[h:HEADS]->(:Unit)",
         "committee member": "WHERE EXISTS { MATCH (m)-[c:COMMITTEE_MEMBER_OF]->(:PartyOrg",
+        "rank scope": "(r[1] = '全部' OR o.rank IN $rank_scopes[r[1]])",
     }
     for what, pattern in SPELLED_OUT:
         assert pattern.search(old[what]), what
@@ -61,9 +65,9 @@ def test_current_expands_to_the_definition() -> None:
 
 
 def test_node_fragments_and_anonymous_nodes() -> None:
-    assert expand_fragments("MATCH {{grassroots_unit(u)}}") == "MATCH (u:Unit {level: '基层'})"
+    assert expand_fragments("MATCH {{grassroots_unit(u)}}") == "MATCH (u:Unit {level: $grassroots_level})"
     assert expand_fragments("(m)-[c:COMMITTEE_MEMBER_OF]->{{committee()}}") == (
-        "(m)-[c:COMMITTEE_MEMBER_OF]->(:PartyOrg {kind: '党委'})"
+        "(m)-[c:COMMITTEE_MEMBER_OF]->(:PartyOrg {kind: $committee_kind})"
     )
 
 
@@ -74,6 +78,45 @@ def test_leader_is_one_definition_in_both_files() -> None:
     assert "{{" not in leader
     for name in ("political_ecosystem", "officer_facts"):
         assert leader in load_cypher(name).text, name
+
+
+def test_rank_scope_argument_may_be_an_expression() -> None:
+    assert expand_fragments("{{rank_admits(r[1], o)}}") == (
+        "(coalesce(r[1], $rank_scope_all) = $rank_scope_all OR o.rank IN $rank_scopes[r[1]])"
+    )
+
+
+def _enum_values() -> set[str]:
+    return {
+        m.value
+        for obj in vars(schema).values()
+        if isinstance(obj, type) and issubclass(obj, schema.CnEnum) and obj is not schema.CnEnum
+        for m in obj
+    }
+
+
+def test_no_enum_literal_in_cypher() -> None:
+    """Enum values reach the Cypher as parameters (queries.common.SCHEMA_PARAMS), never as literals."""
+    values = _enum_values()
+    assert {"党委", "基层", "未知", "全部", "第一种形态"} <= values
+    found = []
+    for path in [*query_files(), FRAGMENTS_FILE]:
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            code = line.split("//", 1)[0]
+            for lit in re.findall(r"'([^']*)'", code):
+                if lit in values:
+                    found.append(f"{path.name}:{n}: '{lit}' (pass it as a parameter from graph.schema)")
+    assert not found, "\n".join(found)
+
+
+def test_schema_params_follow_the_schema() -> None:
+    """A few hand-written values: the parameters carry the schema's current vocabulary."""
+    assert SCHEMA_PARAMS["committee_kind"] == "党委" == schema.PartyOrgKind.COMMITTEE.value
+    assert SCHEMA_PARAMS["grassroots_level"] == "基层"
+    assert SCHEMA_PARAMS["police_branch_kind"] == "警种支队"
+    assert SCHEMA_PARAMS["leader_ranks"] == ["厅局级", "处级"]
+    assert SCHEMA_PARAMS["sustained"] == ["查实", "部分查实"]
+    assert SCHEMA_PARAMS["rank_scopes"]["科级及以下"] == ["科级", "科员", "辅警"]
 
 
 def test_parameters_replace_whole_words_only() -> None:

@@ -12,6 +12,7 @@ from queries.analysis.communities import leiden, louvain
 from queries.analysis.ecosystem import derive_rates, load_config, score_unit
 from queries.analysis.projection import add_unit_ties, co_involvement_graph
 from queries.commands import param_specs, parse_params
+from queries.common import SCHEMA_PARAMS
 from queries.registry import FRAGMENTS_FILE, all_queries, get_query, load_cypher, query_files
 
 REQUIRED = {
@@ -44,6 +45,7 @@ def test_every_cypher_param_matches_its_model() -> None:
     used_files: set[str] = set()
     for q in all_queries():
         fields = set(q.params.model_fields)
+        assert not (fields & set(SCHEMA_PARAMS)), f"{q.name}: a user parameter shadows a schema parameter"
         for name in q.cypher:
             cf = load_cypher(name)
             used_files.add(name)
@@ -51,7 +53,8 @@ def test_every_cypher_param_matches_its_model() -> None:
             assert cf.internal <= cf.params, (
                 f"{name}: declared internal but unused: {cf.internal - cf.params}"
             )
-            unknown = cf.params - fields - cf.internal
+            assert not (cf.internal & set(SCHEMA_PARAMS)), f"{name}: schema parameters declared internal"
+            unknown = cf.params - fields - cf.internal - set(SCHEMA_PARAMS)
             assert not unknown, (
                 f"{q.name}/{name}: $params not in the parameter model nor declared internal: {unknown}"
             )

@@ -2,7 +2,6 @@
 // title: 案件责任链
 // description: 一个案件的责任链：涉案民警→所在单位及负责人→党支部及书记→分管的党委班子成员（本单位或最近的上级单位）→党委及书记→监督机构，以及查办机构。
 // columns: case, handlers, officer, involvement, involvements, posting, unit, heads, branch_rel, branch, secretaries, charge_path, charge_nodes, leader_rel, leader, seat, committee, committee_secretaries, supervisions
-// internal: rank_scopes
 MATCH (c:Case {case_no: $case_no})
 CALL (c) {
   OPTIONAL MATCH (c)-[h:INVESTIGATED_BY]->(b:Unit)
@@ -31,7 +30,7 @@ OPTIONAL CALL (o, unit) {
   RETURN m AS branch_rel, br AS branch, 0 AS pref
   UNION
   MATCH (br:PartyOrg)-[m:SET_UP_IN]->(unit)
-  WHERE br.kind <> '党委'
+  WHERE br.kind <> $committee_kind
   RETURN m AS branch_rel, br AS branch, 1 AS pref
 }
 WITH c, handlers, o, i, involvements, posting, unit, heads, branch_rel, branch, pref
@@ -58,7 +57,7 @@ OPTIONAL CALL (leader) {
   LIMIT 1
 }
 OPTIONAL CALL (committee) {
-  MATCH (cs:Officer)-[csr:COMMITTEE_MEMBER_OF {position: '书记'}]->(committee)
+  MATCH (cs:Officer)-[csr:COMMITTEE_MEMBER_OF {position: $secretary_position}]->(committee)
   WHERE {{current(csr)}}
   RETURN collect([csr, cs]) AS committee_secretaries
 }
@@ -67,7 +66,7 @@ OPTIONAL CALL (o, unit) {
   WHERE sv.supervision_type = $supervision_type
     AND {{current(sv)}}
     AND (x = unit OR sv.include_subtree)
-    AND (coalesce(sv.rank_scope, '全部') = '全部' OR o.rank IN $rank_scopes[sv.rank_scope])
+    AND {{rank_admits(sv.rank_scope, o)}}
   RETURN collect(DISTINCT [sv, b, x]) AS supervisions
 }
 RETURN c AS case, handlers, o AS officer, i AS involvement, involvements, posting, unit, coalesce(heads, []) AS heads,

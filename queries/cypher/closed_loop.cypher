@@ -2,7 +2,7 @@
 // title: 线索闭环
 // description: 闭环管理问题：移送超过 days 天仍未反馈的线索、无承办（既未分办也未移送、且未了结）的线索、逾期未整改事项，含所涉单位和承办机构。
 // columns: issue, key, date, days_overdue, status, units, body_code, body_name
-// internal: concluded_status, done_status, check_handlers
+// internal: check_handlers
 // Period: only items dated (transfer date, received date, deadline) in $date_from..$date_to; overdue
 // is judged at $as_of. An unknown status (null or 未知) counts as not concluded / not done.
 // check_handlers is false when neither handling nor transfer data was loaded: then every clue

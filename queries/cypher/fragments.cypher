@@ -20,7 +20,7 @@
 
 // fragment: grassroots_unit(u)
 // A grassroots unit (基层单位): a Unit whose level is 基层.
-(u:Unit {level: '基层'})
+(u:Unit {level: $grassroots_level})
 
 // fragment: police_branch(u)
 // A police branch (警种支队): a Unit of that kind.
@@ -28,7 +28,7 @@
 
 // fragment: committee(p)
 // A Party committee (党委): a PartyOrg of that kind.
-(p:PartyOrg {kind: '党委'})
+(p:PartyOrg {kind: $committee_kind})
 
 // fragment: committee_member(o)
 // The officer o holds a current seat on a Party committee (党委班子成员).
@@ -41,3 +41,8 @@ EXISTS { MATCH (o)-[committee_member_seat:COMMITTEE_MEMBER_OF]->{{committee()}}
 (coalesce(o.rank IN $leader_ranks, false)
  OR EXISTS { MATCH (o)-[leader_head:HEADS]->(:Unit) WHERE {{current(leader_head)}} }
  OR {{committee_member(o)}})
+
+// fragment: rank_admits(scope, o)
+// A supervision rule's rank scope admits the officer o: 全部 (or no scope) admits everyone, rank
+// known or not; a restricted scope only a known rank in it (queries.common.RANK_SCOPES).
+(coalesce(scope, $rank_scope_all) = $rank_scope_all OR o.rank IN $rank_scopes[scope])

@@ -2,7 +2,7 @@
 // title: 民警基本情况
 // description: 给定警号的民警的姓名、职级、岗位、是否高风险岗位、当前单位及是否领导干部（处级以上、单位负责人或党委班子成员）。
 // columns: badge_no, name, rank, post, high_risk_post, unit_code, unit_name, leader
-// internal: badges, leader_ranks
+// internal: badges
 UNWIND $badges AS badge
 MATCH (o:Officer {badge_no: badge})
 OPTIONAL CALL (o) {

@@ -2,7 +2,7 @@
 // title: 政治生态指标
 // description: 按单位（或分局汇总）统计统计期内的线索、案件、涉及领导干部的案件、窝案、串案、重复举报、第一种形态占比、逾期整改和信访举报线索。
 // columns: unit_code, unit_name, unit_kind, district, officers, clues, cases, leader_cases, nest_cases, linked_cases, repeat_clue_officers, formed_involvements, first_form_involvements, overdue_rectifications, petition_clues, records, unknown_rank_officers, unknown_source_clues
-// internal: leader_ranks, petition_sources, excluded_kinds, nest_min_officers
+// internal: nest_min_officers
 // Period: records dated $date_from..$date_to; state (current postings, roles, overdue): $as_of.
 // records = clues + cases + inspections of the unit + rectifications due in the period: a unit with
 // none has nothing to be rated on (rating 无数据). Rank 未知 or null is never a leader rank.
@@ -40,7 +40,7 @@ CALL (units, officers) {
   }
   RETURN count(DISTINCT cl) AS clues,
          count(DISTINCT CASE WHEN cl.source IN $petition_sources THEN cl END) AS petition_clues,
-         count(DISTINCT CASE WHEN cl.source IS NULL OR cl.source = '未知' THEN cl END) AS unknown_source_clues
+         count(DISTINCT CASE WHEN cl.source IS NULL OR cl.source = $unknown THEN cl END) AS unknown_source_clues
 }
 CALL (officers) {
   UNWIND officers AS o
@@ -51,10 +51,10 @@ CALL (officers) {
        {{leader(o)}} AS leader
   WITH c, o, leader, coalesce(link_form, c.form) AS form
   RETURN count(DISTINCT c) AS cases,
-         count(DISTINCT CASE WHEN NOT leader AND (o.rank IS NULL OR o.rank = '未知') THEN o END) AS unknown_rank_officers,
+         count(DISTINCT CASE WHEN NOT leader AND (o.rank IS NULL OR o.rank = $unknown) THEN o END) AS unknown_rank_officers,
          count(DISTINCT CASE WHEN leader THEN c END) AS leader_cases,
          count(CASE WHEN form IS NOT NULL THEN 1 END) AS formed_involvements,
-         count(CASE WHEN form = '第一种形态' THEN 1 END) AS first_form_involvements,
+         count(CASE WHEN form = $first_form THEN 1 END) AS first_form_involvements,
          collect(DISTINCT c) AS case_nodes
 }
 CALL (units) {
@@ -90,7 +90,7 @@ CALL (officers) {
 CALL (units) {
   UNWIND units AS u
   MATCH (r:Rectification)-[:ISSUED_TO]->(u)
-  RETURN count(DISTINCT CASE WHEN r.status <> '已整改' AND r.deadline < $as_of THEN r END) AS overdue_rectifications,
+  RETURN count(DISTINCT CASE WHEN r.status <> $done_status AND r.deadline < $as_of THEN r END) AS overdue_rectifications,
          count(DISTINCT CASE WHEN r.deadline >= $date_from AND r.deadline <= $date_to THEN r END) AS due_rectifications
 }
 CALL (units) {

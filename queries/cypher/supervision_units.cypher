@@ -2,7 +2,6 @@
 // title: 无监督主体的单位
 // description: 给定监督类型下，没有任何当前监督关系覆盖（本单位或含下级的上级单位）的单位（监督机构、外部机关除外）。
 // columns: unit_code, unit_name, unit_kind
-// internal: excluded_kinds
 MATCH (u:Unit)
 WHERE (u.kind IS NULL OR NOT u.kind IN $excluded_kinds)
   AND NOT EXISTS {

@@ -18,6 +18,6 @@ OPTIONAL CALL (o) {
   LIMIT 1
 }
 RETURN c.case_no AS case_no, o.badge_no AS officer, c.opened_on AS opened_on, c.opened_on.year AS year,
-       c.opened_on.quarter AS quarter, coalesce(c.violation_type, '未知') AS violation_type,
-       coalesce(o.police_type, u.police_type, '未知') AS police_type, coalesce(o.rank, '未知') AS rank,
-       coalesce(link_form, c.form, '未定') AS form, coalesce(district, '未知') AS district
+       c.opened_on.quarter AS quarter, coalesce(c.violation_type, $unknown) AS violation_type,
+       coalesce(o.police_type, u.police_type, $unknown) AS police_type, coalesce(o.rank, $unknown) AS rank,
+       coalesce(link_form, c.form, '未定') AS form, coalesce(district, $unknown) AS district
