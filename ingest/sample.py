@@ -57,9 +57,12 @@ class Scale:
 
 SCALES: dict[str, Scale] = {
     "city": Scale(1, CityParams()),
+    "city3": Scale(3, CityParams()),
     "province": Scale(15, CityParams()),
+    "city30": Scale(30, CityParams()),
 }
-"""A city bureau; a province is fifteen of them side by side (≈15× every count)."""
+"""A city bureau; a province is fifteen of them side by side (≈15× every count). ``city3`` and
+``city30`` are the other points of the growth curve (bench.growth, docs/performance.md)."""
 
 _CITY_NAMES = (
     "江州",
