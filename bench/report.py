@@ -3,14 +3,13 @@
 ``python -m bench.report [--period 2026Q2] [--runs 2] [--use-settings]``: a fresh Neo4j with the
 city sample (or the configured server), then the 2026Q2 bulletin built from the prepared
 queries and rendered to DOCX, HTML and PDF. The first run includes the server's cold query plans.
-Prints a table and, as its last line, ``{"bench": "report", "scale": "city", "seconds": …}``
+Prints a table and, as its last line (also in bench/results/report-city.json), ``{"bench": "report", "scale": "city", "seconds": …}``
 (content + DOCX, the best run).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import tempfile
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import neo4j
 
+from bench.results import emit
 from viz.report.content import build_report
 from viz.report.period import parse_period
 from viz.report.render import render_docx, render_html, render_pdf
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     for run, c, d, h, p, _ in rows:
         print(f"| {run} | {c:.2f} | {d:.2f} | {h:.2f} | {p:.2f} | {c + d:.2f} |")
     best = min(c + d for _, c, d, _, _, _ in rows)
-    print(json.dumps({"bench": "report", "scale": "city", "seconds": round(best, 2)}))
+    emit({"bench": "report", "scale": "city", "seconds": round(best, 2)})
     return 0
 
 

@@ -5,7 +5,8 @@ large-graph handling and with vis-network's defaults, side by side.
 cross links. "handled" = the views' rendering (capped physics below 1,000 nodes, server-side
 layout above, physics off); "defaults" = vis-network's own (physics, 1,000 stabilization
 iterations, improvedLayout). First picture = the first frame with the nodes drawn; settled = the
-layout no longer moves. Every row runs to the end or to the timeout (shown as ">N").
+layout no longer moves. Every row runs to the end or to the timeout (shown as ">N"). The last line
+is one JSON object with the same figures (bench/results/viz-synthetic.json).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.results import emit
 from viz.browser import PageLog, chromium, guarded_page
 from viz.model import GraphView, ViewEdge, ViewNode
 from viz.render import render_html
@@ -78,6 +80,7 @@ def main() -> None:
         "| nodes | render (s) | handled: first picture / settled (s) | vis-network defaults: first picture / settled (s) |"
     )
     print("|---:|---:|---:|---:|")
+    figures: dict[str, object] = {"bench": "viz", "scale": "synthetic", "timeout_s": a.timeout}
     with chromium() as browser:
         for n in (int(s) for s in a.sizes.split(",")):
             view = synthetic(n)
@@ -87,6 +90,14 @@ def main() -> None:
             h_first, h_settled = measure(browser, handled_html, a.timeout)
             r_first, r_settled = measure(browser, render_html(view, large_handling=False), a.timeout)
             print(f"| {n} | {render_s:.2f} | {h_first} / {h_settled} | {r_first} / {r_settled} |", flush=True)
+            figures[f"n{n}"] = {
+                "render_s": round(render_s, 2),
+                "first_s": h_first,
+                "settled_s": h_settled,
+                "defaults_first_s": r_first,
+                "defaults_settled_s": r_settled,
+            }
+    emit(figures)
 
 
 if __name__ == "__main__":
