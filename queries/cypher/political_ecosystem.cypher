@@ -71,10 +71,11 @@ CALL (case_nodes) {
   MATCH (c)-[:INVOLVES|ARISES_FROM]->(x)<-[:INVOLVES|ARISES_FROM]-(c2:Case)
   WHERE c2 <> c AND (x:Officer OR x:Clue)
   WITH DISTINCT c, c2
+  // UNWIND, not `MATCH (cc:Case) WHERE cc IN [c, c2]`: that scans every case for each pair.
   WHERE COUNT {
-    MATCH (cc:Case)-[:INVOLVES]->(:Officer)-[s:SERVES_IN]->(uu:Unit)
-    WHERE cc IN [c, c2]
-      AND {{current(s)}}
+    UNWIND [c, c2] AS cc
+    MATCH (cc)-[:INVOLVES]->(:Officer)-[s:SERVES_IN]->(uu:Unit)
+    WHERE {{current(s)}}
     RETURN DISTINCT uu
   } >= 2
   RETURN count(DISTINCT c) AS linked_cases
