@@ -18,6 +18,7 @@ from queries.common import (
     date_from_field,
     date_to_field,
     entity_id,
+    plain,
     record_rows,
     run_cypher,
 )
@@ -157,7 +158,8 @@ def run_supervision(driver: neo4j.Driver, database: str, p: SupervisionParams) -
     }
     rules = run_cypher(driver, database, "supervision_rules", params)[0]["rules"]
     notes = list(w.notes)
-    officers = record_rows(run_cypher(driver, database, "supervision_officers", params))
+    claimed = run_cypher(driver, database, "supervision_officers", params)[0]
+    officers: list[dict[str, Any]] = [{k: plain(v) for k, v in r.items()} for r in claimed["rows"]]
     if rules:
         units = record_rows(run_cypher(driver, database, "supervision_units", params))
     else:
@@ -239,7 +241,7 @@ def run_supervision(driver: neo4j.Driver, database: str, p: SupervisionParams) -
     counts = {k: sum(1 for r in rows if r["issue"] == k) for k in ISSUE_ORDER}
     summary = {
         "supervision_type": p.supervision_type.value,
-        "officers": len(officers),
+        "officers": claimed["officers"],
         **counts,
         "rank_unknown_officers": unknown_rank,
         **w.summary(),
