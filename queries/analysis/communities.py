@@ -30,7 +30,7 @@ def _alone(g: nx.Graph) -> list[set[str]]:
     made Leiden ~10× and Louvain ~5× faster with the same partition. Both therefore optimise the
     tied officers only and add these back.
     """
-    return [{n} for n in g if g.degree(n) == 0]
+    return [{n} for n, d in g.degree() if d == 0]
 
 
 def louvain(g: nx.Graph, *, seed: int = SEED, resolution: float = 1.0) -> list[set[str]]:
@@ -43,7 +43,7 @@ def louvain(g: nx.Graph, *, seed: int = SEED, resolution: float = 1.0) -> list[s
     """
     if g.number_of_nodes() == 0:
         return []
-    tied = g.subgraph(n for n in g if g.degree(n) > 0)
+    tied = g.subgraph(n for n, d in g.degree() if d > 0)
     if tied.number_of_nodes() == 0:
         return _canonical(_alone(g))
     parts = nx.community.louvain_communities(tied, weight="weight", resolution=resolution, seed=seed)
@@ -63,7 +63,7 @@ def leiden(g: nx.Graph, *, seed: int = SEED, resolution: float = 1.0) -> list[se
 
     if g.number_of_nodes() == 0:
         return []
-    names = sorted(n for n in g if g.degree(n) > 0)
+    names = sorted(n for n, d in g.degree() if d > 0)
     if not names:
         return _canonical(_alone(g))
     index = {n: i for i, n in enumerate(names)}

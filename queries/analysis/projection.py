@@ -29,8 +29,9 @@ def co_involvement_graph(groups: Iterable[Group], weights: Mapping[str, float] |
     w = dict(DEFAULT_WEIGHTS, **(weights or {}))
     g = nx.Graph()
     for kind, _key, officers in groups:
-        members = sorted(set(officers))
-        g.add_nodes_from(members)
+        members = sorted(set(officers)) if len(officers) > 1 else officers
+        for m in members:
+            g.add_node(m)
         for a, b in combinations(members, 2):
             if g.has_edge(a, b):
                 g[a][b]["weight"] += w[kind]

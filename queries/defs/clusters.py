@@ -104,10 +104,15 @@ def _assign_groups(groups: list[tuple[str, str, str | None, list[str]]], cluster
     """Attach each case/clue to the cluster holding most of its officers (ties: higher-ranked)."""
     where = {b: i for i, c in enumerate(clusters) for b in c.officers}
     for kind, key, form, officers in groups:
-        votes = Counter(where[b] for b in set(officers) if b in where)
-        if not votes:
-            continue
-        best = min(votes, key=lambda i: (-votes[i], i))
+        if len(officers) == 1:  # most groups (a province: 84,000 of 91,000): no vote to count
+            if officers[0] not in where:
+                continue
+            best = where[officers[0]]
+        else:
+            votes = Counter(where[b] for b in set(officers) if b in where)
+            if not votes:
+                continue
+            best = min(votes, key=lambda i: (-votes[i], i))
         c = clusters[best]
         if kind == "Case":
             c.cases.append(key)
@@ -192,11 +197,11 @@ def cluster_groups(
     )
     groups: list[RawGroup] = []
     skipped: list[dict[str, Any]] = []
-    for r in records:
-        if r["named"] > p.max_subjects:
-            skipped.append({"type": r["kind"], "key": r["key"], "officers": r["named"]})
-        elif r["officers"]:
-            groups.append((r["kind"], r["key"], r["form"], sorted(r["officers"])))
+    for kind, key, form, officers, named in records[0]["groups"]:
+        if named > p.max_subjects:
+            skipped.append({"type": kind, "key": key, "officers": named})
+        elif officers:
+            groups.append((kind, key, form, sorted(officers) if len(officers) > 1 else officers))
     skipped.sort(key=lambda x: (-x["officers"], x["type"], x["key"]))
     return groups, skipped
 
@@ -321,7 +326,7 @@ def _named_any(driver: neo4j.Driver, database: str, w: Window, p: ClusterParams)
         "co_involvement",
         {"date_from": w.date_from, "date_to": w.date_to, "findings": "all"},
     )
-    return any(r["named"] for r in records)
+    return any(named for *_, named in records[0]["groups"])
 
 
 register(
