@@ -225,9 +225,10 @@ def measure(
     out: dict[str, dict[str, list[dict[str, float]]]] = {}
     for read in scripts:
         per: dict[str, dict[int, list[dict[str, float]]]] = {"api": {}, "driver": {}}
-        # warm both sides (JIT of the server's query plans, connection pools)
-        run_wrk(base, scripts[read], 8, 2)
-        run_threads(driver_work[read], 8, 2)
+        # warm both sides (the JVM's JIT on a fresh server, query plans, connection pools)
+        warm = max(5.0, seconds)
+        run_wrk(base, scripts[read], 8, warm)
+        run_threads(driver_work[read], 8, warm)
         for rnd in range(rounds):
             sides = ["api", "driver"] if rnd % 2 == 0 else ["driver", "api"]
             for c in levels:
