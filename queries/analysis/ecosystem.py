@@ -30,7 +30,6 @@ class Indicator:
 @dataclass(frozen=True)
 class EcosystemConfig:
     period_days: int
-    nest_min_officers: int
     indicators: tuple[Indicator, ...]
     ratings: tuple[tuple[str, float], ...]  # (level, min_score), best first
     caps: tuple[tuple[str, float, str], ...]  # (indicator, at, level)
@@ -58,7 +57,6 @@ def parse_config(data: dict[str, Any]) -> EcosystemConfig:
     caps = tuple((c["indicator"], float(c["at"]), c["level"]) for c in data.get("caps", []))
     cfg = EcosystemConfig(
         period_days=int(data["period"]["days"]),
-        nest_min_officers=int(data["nest"]["min_officers"]),
         indicators=inds,
         ratings=ratings,
         caps=caps,

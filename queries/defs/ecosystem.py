@@ -9,6 +9,7 @@ import neo4j
 from pydantic import Field, model_validator
 
 from graph.errors import NotFound, QueryParamError
+from graph.thresholds import NEST_MIN_OFFICERS
 from queries.analysis.ecosystem import NO_DATA, derive_rates, load_config, score_unit
 from queries.common import (
     AsOf,
@@ -99,7 +100,7 @@ def _indicators(
             "unit_code": unit_code,
             "date_from": start,
             "date_to": end,
-            "nest_min_officers": cfg.nest_min_officers,
+            "nest_min_officers": NEST_MIN_OFFICERS,
         },
     )
     # Overdue supervision orders per group (graph.orders): weight `overdue_orders` in ecosystem.toml.

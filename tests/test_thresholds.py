@@ -1,0 +1,30 @@
+"""Domain thresholds: one definition (graph.thresholds) read by the queries, the sample and the views."""
+
+from __future__ import annotations
+
+import inspect
+import tomllib
+
+from graph.thresholds import NEST_MIN_OFFICERS, STALE_DAYS
+from ingest import sample_key
+from queries.analysis.ecosystem import CONFIG_PATH
+from queries.registry import get_query
+from viz.views import get_view
+
+
+def test_the_numbers() -> None:
+    assert STALE_DAYS == 180
+    assert NEST_MIN_OFFICERS == 3
+
+
+def test_stale_days_default_everywhere() -> None:
+    assert get_query("liaison_coverage").params.model_fields["stale_days"].default == 180
+    assert get_view("liaison_coverage").params.model_fields["stale_days"].default == 180
+    default = inspect.signature(sample_key.answer_key_sections).parameters["stale_days"].default
+    assert default == 180
+
+
+def test_nest_threshold_not_repeated_in_the_rating_config() -> None:
+    with open(CONFIG_PATH, "rb") as f:
+        assert "nest" not in tomllib.load(f)
+    assert "同一单位 3 人以上" in get_query("risk_clusters").description
