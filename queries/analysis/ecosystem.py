@@ -11,6 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from graph.thresholds import DEFAULT_PERIOD_DAYS
+
 __all__ = ["EcosystemConfig", "Indicator", "NO_DATA", "load_config", "derive_rates", "score_unit"]
 
 CONFIG_PATH = Path(__file__).resolve().parent.parent / "ecosystem.toml"
@@ -56,7 +58,7 @@ def parse_config(data: dict[str, Any]) -> EcosystemConfig:
     )
     caps = tuple((c["indicator"], float(c["at"]), c["level"]) for c in data.get("caps", []))
     cfg = EcosystemConfig(
-        period_days=int(data["period"]["days"]),
+        period_days=DEFAULT_PERIOD_DAYS,
         indicators=inds,
         ratings=ratings,
         caps=caps,
