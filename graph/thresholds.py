@@ -8,7 +8,7 @@ and must follow the same numbers; ``ecosystem.toml`` keeps the rating's weights 
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_PERIOD_DAYS", "NEST_MIN_OFFICERS", "STALE_DAYS"]
+__all__ = ["DEFAULT_PERIOD_DAYS", "FEEDBACK_DAYS", "NEST_MIN_OFFICERS", "STALE_DAYS"]
 
 STALE_DAYS = 180
 """A covered grassroots unit whose latest committee-member visit is older than this many days
@@ -20,3 +20,7 @@ NEST_MIN_OFFICERS = 3
 DEFAULT_PERIOD_DAYS = 365
 """The default statistics period: this many days up to the end date (the political-ecosystem rating
 without ``year``, the supervision-order statistics)."""
+
+FEEDBACK_DAYS = 30
+"""A transfer (移送) with no feedback this many days after it is an open loop; the default of
+``closed_loop``'s ``days``."""

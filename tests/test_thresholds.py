@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import tomllib
 
-from graph.thresholds import DEFAULT_PERIOD_DAYS, NEST_MIN_OFFICERS, STALE_DAYS
+from graph.thresholds import DEFAULT_PERIOD_DAYS, FEEDBACK_DAYS, NEST_MIN_OFFICERS, STALE_DAYS
 from ingest import sample_key
 from queries.analysis.ecosystem import CONFIG_PATH
 from queries.registry import get_query
@@ -37,3 +37,9 @@ def test_default_period_is_one_year_up_to_the_end_date() -> None:
     assert "前 365 天" in get_query("political_ecosystem").description
     with open(CONFIG_PATH, "rb") as f:
         assert "period" not in tomllib.load(f)
+
+
+def test_feedback_days_default() -> None:
+    assert FEEDBACK_DAYS == 30
+    assert get_query("closed_loop").params.model_fields["days"].default == 30
+    assert "（默认 30）" in get_query("closed_loop").description
