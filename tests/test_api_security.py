@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from api.security import (
@@ -56,14 +58,14 @@ def test_mask_values() -> None:
     assert mask_name("张伟") == "张**" and mask_name("欧阳明华") == "欧**"  # the length is not shown
 
 
-OFFICER = {
+OFFICER: dict[str, Any] = {
     "id": "Officer:010001",
     "type": "Officer",
     "key": "010001",
     "caption": "张伟",
     "props": {"badge_no": "010001", "name": "张伟", "phone": "13812345678", "rank": "科员"},
 }
-CLUE = {
+CLUE: dict[str, Any] = {
     "id": "Clue:C1",
     "type": "Clue",
     "key": "C1",

@@ -62,7 +62,7 @@ def test_start_stop_status_and_store_survives_a_restart(tmp_path) -> None:
     server = start_test_server(tmp_path / "neo4j")
     try:
         status = server.status()
-        assert status.running and status.pid and status.server_agent.startswith("Neo4j/5.26")
+        assert status.running and status.pid and (status.server_agent or "").startswith("Neo4j/5.26")
         assert server.start() is False  # already running: no-op
         with neo4j.GraphDatabase.driver(server.uri, auth=server.auth()) as drv:
             drv.execute_query("CREATE (:Unit {code: 'U1', name: '测试单位'})")

@@ -32,12 +32,19 @@ def test_enum_accepts_chinese_value_member_name_and_alias() -> None:
 
 
 def test_row_model_strips_blanks_and_parses_yes_no() -> None:
-    o = schema.Officer(
-        badge_no=" 010001 ", name="欧阳·娜娜", rank="科员", high_risk_post="是", birth_year="", phone=" "
+    o = schema.Officer.model_validate(
+        {
+            "badge_no": " 010001 ",
+            "name": "欧阳·娜娜",
+            "rank": "科员",
+            "high_risk_post": "是",
+            "birth_year": "",
+            "phone": " ",
+        }
     )
     assert (o.badge_no, o.high_risk_post, o.birth_year, o.phone) == ("010001", True, None, None)
     with pytest.raises(ValidationError):
-        schema.Officer(badge_no="", name="张三", rank="科员")
+        schema.Officer.model_validate({"badge_no": "", "name": "张三", "rank": "科员"})
 
 
 def test_every_type_and_field_has_a_chinese_title() -> None:
