@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from api.security import (
-    ALL_SCOPES,
     Principal,
     RoleConfigError,
     entity_visible,
@@ -20,18 +19,16 @@ from api.security import (
     parse_roles,
 )
 from graph.errors import KgError
-from graph.schema import NODE_SPECS, PETITION_SOURCES, REL_SPECS
 
 
 def who(role: str) -> Principal:
     return Principal("t1", "测试", get_role(role))
 
 
-def test_roles_file_matches_schema() -> None:
+def test_roles_file_rights() -> None:
+    """Scopes and sources: tests/test_expected_texts.py (hand-written); here the rights."""
     roles = load_roles()
-    assert set(ALL_SCOPES) == {s.scope for s in NODE_SPECS} | {s.scope for s in REL_SPECS}
-    assert set(roles["petition"].clue_sources or ()) == {s.value for s in PETITION_SOURCES}
-    assert roles["strict_office"].scopes == set(ALL_SCOPES) and roles["strict_office"].can("audit")
+    assert roles["strict_office"].can("audit")
     assert [r for r in roles.values() if r.can("audit")] == [roles["strict_office"]]
     assert roles["external"].endpoints == {"relationships"}
     assert roles["leader"].aggregate_only and not roles["leader"].personal
