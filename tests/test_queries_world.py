@@ -322,7 +322,22 @@ def test_export(w: neo4j.Driver, tmp_path: Path) -> None:
     assert g.node_count == len(sub_nodes) and 0 < g.edge_count <= len(sub_edges)
 
 
-def test_empty_graph_never_crashes(db: neo4j.Driver) -> None:
+@pytest.fixture
+def emptied(w: neo4j.Driver, db_settings: Any) -> Iterator[neo4j.Driver]:
+    """The test database wiped for one test, then the world loaded again: the module's other
+    tests find it whatever order they run in."""
+    from graph.testing import wipe
+
+    wipe(w, db_settings.neo4j_database)
+    try:
+        yield w
+    finally:
+        wipe(w, db_settings.neo4j_database)
+        world.load(w, db_settings.neo4j_database)
+
+
+def test_empty_graph_never_crashes(emptied: neo4j.Driver) -> None:
+    db = emptied
     for q in all_queries():
         raw: dict[str, Any] = {"as_of": AS_OF} if "as_of" in q.params.model_fields else {}
         for key in ("case_no", "badge_no", "unit_code"):
