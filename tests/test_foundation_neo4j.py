@@ -58,6 +58,7 @@ def test_malformed_uri_gives_a_clear_error() -> None:
         open_driver(Settings(neo4j_uri="http//nonsense", neo4j_password="x"))
 
 
+@pytest.mark.neo4j  # starts a server of its own
 def test_start_stop_status_and_store_survives_a_restart(tmp_path) -> None:
     server = start_test_server(tmp_path / "neo4j")
     try:

@@ -272,7 +272,19 @@ def test_lookups(w: neo4j.Driver) -> None:
     p = run(w, "officer_profile", badge_no="A1")
     assert p.rows[0]["unit_code"] == "P1" and (p.rows[0]["clues"], p.rows[0]["cases"]) == (1, 1)
     assert {n["id"] for n in p.nodes} == {"Officer:A1", "Unit:P1", "PartyOrg:ZB_P1", "Case:CASE1", "Clue:K1"}
-    assert len(run(w, "officer_profile", badge_no="A1", depth=2).nodes) > 5
+    two_hops = {n["id"] for n in run(w, "officer_profile", badge_no="A1", depth=2).nodes}
+    assert two_hops == {n["id"] for n in p.nodes} | {  # P1's people, tree, inspection, supervisor
+        "Officer:A2",
+        "Officer:A3",
+        "Officer:A4",
+        "Officer:L2",
+        "PartyOrg:DW",
+        "Unit:SB1",
+        "Unit:CYB",
+        "Unit:JW",
+        "Inspection:I1",
+        "Rectification:R1",
+    }
     with pytest.raises(NotFound):
         run(w, "officer_profile", badge_no="ZZ")
     u = run(w, "unit_overview", unit_code="SB1")
