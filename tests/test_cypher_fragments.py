@@ -88,7 +88,7 @@ def test_rank_scope_argument_may_be_an_expression() -> None:
 
 def _enum_values() -> set[str]:
     return {
-        m.value
+        str(m.value)
         for obj in vars(schema).values()
         if isinstance(obj, type) and issubclass(obj, schema.CnEnum) and obj is not schema.CnEnum
         for m in obj
