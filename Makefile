@@ -36,15 +36,17 @@ demo: system-deps install launcher
 ## test: the whole suite (and the packages' doctests) against real Neo4j servers the tests start
 ## themselves; then the hand-built-graph tests once more against a separately started server,
 ## reached only through NEO4J_URI (python -m graph.testing stops it afterwards, also on failure)
+## XDIST="-n 2 --dist loadgroup" runs the first pass on two workers (see README, Tests)
 PYTEST_ARGS ?=
+XDIST ?=
 SECOND_SERVER := -m "empty_db and not browser" --ignore=tests/test_api_schemathesis.py
 test: system-deps install launcher
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q $(XDIST) $(PYTEST_ARGS)
 	$(PY) -m graph.testing tests -q -p no:cacheprovider $(SECOND_SERVER) $(PYTEST_ARGS)
 
 ## test-fast: no browser tests, no second server
 test-fast: install launcher
-	$(PY) -m pytest -q -m "not browser" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -m "not browser" $(XDIST) $(PYTEST_ARGS)
 
 ## check: lint, formatting and types over the packages, the tests and the benches
 MYPY_PATHS := graph ingest queries api viz kg.py tests bench
