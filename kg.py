@@ -16,8 +16,7 @@ from api.commands import serve, token_app
 from graph.commands import db_app, schema_app
 from graph.errors import KgError
 from graph.orders.commands import order_app
-from ingest.commands import ingest_command
-from ingest.sample import sample_command
+from ingest.commands import ingest_command, sample_command
 from queries.commands import export_cmd, query_app
 from viz.commands import viz_command
 from viz.report.commands import report_command

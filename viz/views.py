@@ -199,7 +199,7 @@ def _rating_chart(
         if sub is None:
             continue
         c = counts.setdefault(sub, dict.fromkeys(RATING_ORDER, 0))
-        rating = r.get("rating") if r.get("rating") in c else "无数据"
+        rating: str = r["rating"] if r.get("rating") in c else "无数据"
         c[rating] += 1
     subs = sorted(counts, key=lambda k: (-counts[k]["差"], -counts[k]["一般"], names.get(k, k)))[:20]
     return {
