@@ -260,7 +260,7 @@ class EmbeddedServer:
         while time.monotonic() < deadline:
             if self._port_open() and self.bolt_agent():
                 return
-            if not _is_launcher(pid):
+            if not _running(pid):  # not _is_launcher: the child may not have exec'd java yet
                 raise ServerStartError(
                     f"Neo4j 启动失败 / Neo4j exited while starting; last lines of {self.log_file}:\n"
                     + self.log_tail()
@@ -310,6 +310,18 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
         pass
+
+
+def _running(pid: int) -> bool:
+    """True while process ``pid`` exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
+            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                _reap(pid)
+                return False
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+    return True
 
 
 def _is_launcher(pid: int) -> bool:
