@@ -10,7 +10,8 @@ inside the rolled-back transaction.
 
 ``kg db start`` (and every command that starts the embedded server) runs it in a detached child
 process once Bolt answers, so the start itself does not wait for it:
-``python -m ingest.warmup HOME PORT``.
+``python -m ingest.warmup HOME PORT``. It skips a store without the schema's constraints (a new
+store: creating them would wait for its transactions) and keeps each transaction short.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from ingest.columns import InputSpec, field_type, input_specs
 from ingest.loader import absent_defaults
 from ingest.querybuilder import node_create, node_merge, rel_create, rel_merge
 
-__all__ = ["warm_up", "ROWS", "ROUNDS"]
+__all__ = ["warm_up", "has_schema", "ROWS", "ROUNDS"]
 
 log = logging.getLogger(__name__)
 
@@ -58,58 +59,86 @@ def _key(i: int) -> str:
     return f"{_PREFIX}{i}"
 
 
-def _statements() -> list[tuple[str, list[dict[str, Any]], dict[str, Any]]]:
-    """(query, rows, defaults) of every write the ingest job can send, all columns present."""
-    out: list[tuple[str, list[dict[str, Any]], dict[str, Any]]] = []
-    for spec in input_specs():
-        fields = set(spec.model.model_fields)
+def _node_rows(spec: InputSpec, props: tuple[str, ...], key: str) -> list[dict[str, Any]]:
+    return [{key: _key(i), **{f: _value(spec, f, i) for f in props}} for i in range(ROWS)]
+
+
+def _statements() -> list[list[tuple[str, list[dict[str, Any]], dict[str, Any]]]]:
+    """Groups of (query, rows, defaults), each group one transaction: every write the ingest job
+    can send, with all columns present; a relationship group first creates its endpoints."""
+    specs = input_specs()
+    nodes = {s.spec.label: s for s in specs if isinstance(s.spec, NodeSpec)}
+    groups: list[list[tuple[str, list[dict[str, Any]], dict[str, Any]]]] = []
+
+    def node_writes(spec: InputSpec) -> list[tuple[str, list[dict[str, Any]], dict[str, Any]]]:
+        ns = spec.spec
+        assert isinstance(ns, NodeSpec)
+        props = tuple(f for f in spec.model.model_fields if f != ns.key)
+        defaults = absent_defaults(spec, set(spec.model.model_fields), (ns.key,))
+        rows = _node_rows(spec, props, ns.key)
+        return [
+            (node_create(ns, props, tuple(defaults)), rows, defaults),
+            (node_merge(ns, props, tuple(defaults)), rows, defaults),
+        ]
+
+    for spec in specs:
         if isinstance(spec.spec, NodeSpec):
-            ns = spec.spec
-            props = tuple(f for f in spec.model.model_fields if f != ns.key)
-            rows = [{ns.key: _key(i), **{f: _value(spec, f, i) for f in props}} for i in range(ROWS)]
-            defaults = absent_defaults(spec, fields, (ns.key,))
-            out.append((node_create(ns, props, tuple(defaults)), rows, defaults))
-            out.append((node_merge(ns, props, tuple(defaults)), rows, defaults))
-        else:
-            rs = spec.spec
-            ends = (rs.from_field, rs.to_field)
-            direct = tuple(k for k, stored in rs.merge_keys.items() if stored == k)
-            props = tuple(f for f in spec.model.model_fields if f not in ends and f not in direct)
-            rows = []
-            for i in range(ROWS):
-                row = {f: _value(spec, f, i) for f in spec.model.model_fields}
-                row[rs.from_field], row[rs.to_field] = _key(i), _key((i + 1) % ROWS)
-                for k, stored in rs.merge_keys.items():
-                    if stored != k:
-                        row[stored] = str(row[k])
-                rows.append(row)
-            defaults = absent_defaults(spec, fields, (*ends, *rs.key_props))
-            out.append((rel_create(rs, props, tuple(defaults)), rows, defaults))
-            out.append((rel_merge(rs, props, tuple(defaults)), rows, defaults))
-    return out
+            groups.append(node_writes(spec))
+            continue
+        rs = spec.spec
+        ends = (rs.from_field, rs.to_field)
+        direct = tuple(k for k, stored in rs.merge_keys.items() if stored == k)
+        props = tuple(f for f in spec.model.model_fields if f not in ends and f not in direct)
+        rows = []
+        for i in range(ROWS):
+            row = {f: _value(spec, f, i) for f in spec.model.model_fields}
+            row[rs.from_field], row[rs.to_field] = _key(i), _key((i + 1) % ROWS)
+            for k, stored in rs.merge_keys.items():
+                if stored != k:
+                    row[stored] = str(row[k])
+            rows.append(row)
+        defaults = absent_defaults(spec, set(spec.model.model_fields), (*ends, *rs.key_props))
+        endpoints = [node_writes(nodes[label])[0] for label in dict.fromkeys((rs.from_label, rs.to_label))]
+        groups.append(
+            [
+                *endpoints,
+                (rel_create(rs, props, tuple(defaults)), rows, defaults),
+                (rel_merge(rs, props, tuple(defaults)), rows, defaults),
+            ]
+        )
+    return groups
+
+
+def has_schema(driver: neo4j.Driver, database: str) -> bool:
+    """True once the uniqueness constraints exist (the store has been loaded into)."""
+    records, _, _ = driver.execute_query(
+        "SHOW CONSTRAINTS YIELD name RETURN count(*) AS n", database_=database
+    )
+    return int(records[0]["n"]) > 0
 
 
 def warm_up(driver: neo4j.Driver, database: str) -> float:
     """Run every ingest write on synthetic rows in rolled-back transactions; returns seconds.
 
-    Node statements come first (input order), so the relationship statements find their
-    endpoints among the synthetic nodes of the same transaction."""
+    Each transaction is short (one file's writes, with the endpoints a relationship write
+    needs), so a real ingest started meanwhile never waits long on its locks."""
     t0 = time.perf_counter()
-    statements = _statements()
+    groups = _statements()
     with driver.session(database=database) as session:
         for _ in range(ROUNDS):
-            tx = session.begin_transaction()
-            try:
-                for query, rows, defaults in statements:
-                    tx.run(
-                        query,  # type: ignore[arg-type]
-                        rows=rows,
-                        defaults=defaults,
-                        run_id=f"{_PREFIX}run",
-                        source_file=f"{_PREFIX}file",
-                    ).consume()
-            finally:
-                tx.rollback()
+            for group in groups:
+                tx = session.begin_transaction()
+                try:
+                    for query, rows, defaults in group:
+                        tx.run(
+                            query,  # type: ignore[arg-type]
+                            rows=rows,
+                            defaults=defaults,
+                            run_id=f"{_PREFIX}run",
+                            source_file=f"{_PREFIX}file",
+                        ).consume()
+                finally:
+                    tx.rollback()
     return time.perf_counter() - t0
 
 
@@ -121,6 +150,11 @@ def main(argv: list[str]) -> int:
     server = EmbeddedServer(Path(argv[0]), int(argv[1]))
     try:
         with neo4j.GraphDatabase.driver(server.uri, auth=server.auth()) as driver:
+            if not has_schema(driver, "neo4j"):
+                # A new store: its first ingest creates the constraints, which would wait for
+                # the warm-up's transactions; nothing to warm for yet.
+                print(f"warm-up of {server.uri} skipped: no schema yet", flush=True)
+                return 0
             seconds = warm_up(driver, "neo4j")
     except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError, OSError) as e:
         log.warning("warm-up of %s skipped: %s", server.uri, e)
