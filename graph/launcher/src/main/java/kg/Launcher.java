@@ -95,8 +95,11 @@ public final class Launcher {
         // Touch the default database so it is online before we announce readiness.
         service.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME).executeTransactionally("RETURN 1");
         long uptime = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+        long cpuMs = ((com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1_000_000;
         System.out.println("neo4j-launcher: ready on bolt://127.0.0.1:" + port + " home=" + home + " in "
-                + uptime + " ms since JVM start (" + (newStore ? "new store" : "existing store") + ")");
+                + uptime + " ms since JVM start, " + cpuMs + " ms CPU ("
+                + (newStore ? "new store" : "existing store") + ")");
         System.out.flush();
         stopped.await();
     }
