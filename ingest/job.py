@@ -35,7 +35,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from graph.errors import IngestInterrupted, InputFileError
 from graph.schema import REL_SPECS, NodeSpec, RelSpec
 from ingest.columns import InputSpec, input_specs
-from ingest.loader import DEFAULT_BATCH_SIZE, NodeRows, RelRows, existing_keys, write_rows
+from ingest.loader import DEFAULT_BATCH_SIZE, NodeRows, RelRows, existing_keys, label_is_empty, write_rows
 from ingest.querybuilder import (
     ingest_run_merge,
     mark_interrupted,
@@ -344,7 +344,11 @@ def _ingest_file(
         key, label = spec.spec.key, spec.spec.label
         keys = {r[key] for r in prepared.rows}
         run_keys.setdefault(label, set()).update(keys)
-        new_keys = keys - existing_keys(driver, database, label, keys)
+        new_keys = (
+            keys
+            if label_is_empty(driver, database, label)
+            else keys - existing_keys(driver, database, label, keys)
+        )
         created.setdefault(label, set()).update(new_keys)
         is_new = lambda row: row[key] in new_keys  # noqa: E731
     else:

@@ -15,6 +15,7 @@ from typing import Any
 
 import neo4j
 
+from graph.constraints import q
 from graph.schema import NodeSpec, RelSpec, derived_key_value, node_spec
 from ingest.columns import InputSpec
 from ingest.querybuilder import key_lookup, node_create, node_merge, rel_create, rel_merge
@@ -26,6 +27,7 @@ __all__ = [
     "RelRows",
     "prepare_nodes",
     "existing_keys",
+    "label_is_empty",
     "write_rows",
     "DEFAULT_BATCH_SIZE",
 ]
@@ -160,6 +162,14 @@ class RelRows:
             kept += 1
         self.rows = []
         return Prepared(list(by_id.values()), self.props, self.defaults, kept - len(by_id)), rejects
+
+
+def label_is_empty(driver: neo4j.Driver, database: str, label: str) -> bool:
+    """True when no node has ``label`` (Neo4j's count store: no scan), so no key lookup is needed."""
+    records, _, _ = driver.execute_query(
+        f"MATCH (n:{q(label)}) RETURN count(n) AS c", database_=database, routing_=neo4j.RoutingControl.READ
+    )
+    return int(records[0]["c"]) == 0
 
 
 def existing_keys(driver: neo4j.Driver, database: str, label: str, keys: Iterable[Any]) -> set[Any]:
