@@ -11,7 +11,8 @@ inside the rolled-back transaction.
 ``kg db start`` (and every command that starts the embedded server) runs it in a detached child
 process once Bolt answers, so the start itself does not wait for it:
 ``python -m ingest.warmup HOME PORT``. It skips a store without the schema's constraints (a new
-store: creating them would wait for its transactions) and keeps each transaction short.
+store: creating them would wait for its transactions), keeps each transaction short and stops
+when an ingest run starts.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from typing import Any
 
 import neo4j
 
-from graph.schema import NodeSpec
+from graph.constraints import q
+from graph.schema import INTERNAL_LABELS, NodeSpec
 from ingest.columns import InputSpec, field_type, input_specs
 from ingest.loader import absent_defaults
 from ingest.querybuilder import node_create, node_merge, rel_create, rel_merge
@@ -117,16 +119,28 @@ def has_schema(driver: neo4j.Driver, database: str) -> bool:
     return int(records[0]["n"]) > 0
 
 
+def _ingest_running(session: neo4j.Session) -> bool:
+    """True while an ``IngestRun`` is ``running``: the warm-up then gives way (the CPU is the
+    ingest's, and that ingest warms the JVM itself)."""
+    run = next(i for i in INTERNAL_LABELS if i.label == "IngestRun")
+    record = session.run(f"MATCH (r:{q(run.label)} {{status: 'running'}}) RETURN count(r) AS n").single()
+    return record is not None and int(record["n"]) > 0
+
+
 def warm_up(driver: neo4j.Driver, database: str) -> float:
     """Run every ingest write on synthetic rows in rolled-back transactions; returns seconds.
 
     Each transaction is short (one file's writes, with the endpoints a relationship write
-    needs), so a real ingest started meanwhile never waits long on its locks."""
+    needs), so a real ingest started meanwhile never waits long on its locks; and the warm-up
+    stops as soon as it sees a run ``running``."""
     t0 = time.perf_counter()
     groups = _statements()
     with driver.session(database=database) as session:
         for _ in range(ROUNDS):
             for group in groups:
+                if _ingest_running(session):
+                    log.info("an ingest run started: the warm-up stops")
+                    return time.perf_counter() - t0
                 tx = session.begin_transaction()
                 try:
                     for query, rows, defaults in group:
