@@ -342,13 +342,18 @@ def main(
                 f"{rows / ref_med:,.0f}",
             )
         table.add_row(
-            "kg ingest, fresh server (first ingest)", f"{t_fresh:.1f}", "", f"{rows / t_fresh:,.0f}"
+            f"kg ingest, fresh server after its {t_warm_up:.1f} s warm-up",
+            f"{t_fresh:.1f}",
+            "",
+            f"{rows / t_fresh:,.0f}",
         )
+        table.add_row("kg ingest, fresh server, no warm-up", f"{t_cold:.1f}", "", f"{rows / t_cold:,.0f}")
+        table.add_row("kg db start, first / warm", f"{t_first:.1f} / {t_warm_start:.1f}", "", "")
         out = Console()
         out.print(table)
         out.print(
             f"ratio kg ingest / LOAD CSV (rows/s): {result['ratio_vs_load_csv']}×; fresh / warm: "
-            f"{result['fresh_over_warm']}×; peak RSS {rss_mb:,.0f} MB; db start first {t_first:.1f} s, "
+            f"{result['fresh_over_warm']}× ({result['fresh_no_warm_up_over_warm']}× without the warm-up); peak RSS {rss_mb:,.0f} MB; db start first {t_first:.1f} s, "
             f"warm {t_warm_start:.1f} s; nodes {result['nodes']:,}, relationships {result['relationships']:,} "
             f"(identical per label and type: {result['identical_counts']}); load average "
             f"{load_start} → {_loadavg()} on {os.cpu_count()} cores"
