@@ -335,6 +335,10 @@ def main(
             ref_med = statistics.median(times["load_csv"])
             result["load_csv_seconds_median"] = round(ref_med, 2)
             result["ratio_vs_load_csv"] = round(ref_med / ours_med, 2)
+            # Same-round pairs: robust when the load of a shared machine drifts during the run.
+            result["ratio_per_round"] = [
+                round(ref / own, 2) for own, ref in zip(times["ours"], times["load_csv"], strict=True)
+            ]
             table.add_row(
                 "LOAD CSV … IN TRANSACTIONS, warm",
                 f"{ref_med:.1f}",
