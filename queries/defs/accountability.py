@@ -10,7 +10,6 @@ from pydantic import Field
 from graph.errors import NotFound
 from graph.schema import DutyType, SupervisionType
 from queries.common import (
-    RANK_SCOPES,
     AsOf,
     EntityCollector,
     Params,
@@ -97,7 +96,6 @@ def run_chain(driver: neo4j.Driver, database: str, p: ChainParams) -> QueryResul
             **p.model_dump(),
             "as_of": w.as_of,
             "supervision_type": p.supervision_type.value,
-            "rank_scopes": RANK_SCOPES,
         },
     )
     if not records:

@@ -8,8 +8,6 @@ from typing import Any
 import neo4j
 from pydantic import Field
 
-from graph.orders.machine import OPEN_STATES
-from graph.schema import ClueStatus, RectificationStatus
 from queries.common import AsOf, Params, as_of_field, date_from_field, date_to_field, record_rows, run_cypher
 from queries.period import data_presence, resolve_window
 from queries.registry import QueryDef, QueryResult, load_cypher, register
@@ -42,8 +40,6 @@ def run_closed_loop(driver: neo4j.Driver, database: str, p: ClosedLoopParams) ->
                 "date_from": w.date_from,
                 "date_to": w.date_to,
                 "check_handlers": check_handlers,
-                "concluded_status": ClueStatus.CONCLUDED.value,
-                "done_status": RectificationStatus.DONE.value,
             },
         )
     )
@@ -67,7 +63,6 @@ def run_closed_loop(driver: neo4j.Driver, database: str, p: ClosedLoopParams) ->
                 "as_of": w.as_of,
                 "date_from": w.date_from,
                 "date_to": w.date_to,
-                "open_states": sorted(s.value for s in OPEN_STATES),
             },
         )
     )

@@ -19,8 +19,6 @@ from queries.analysis.ecosystem import load_config
 from queries.analysis.projection import Group, add_unit_ties, co_involvement_graph
 from queries.analysis.ranking import cluster_rank_key
 from queries.common import (
-    LEADER_RANKS,
-    SUSTAINED_FINDINGS,
     AsOf,
     EntityCollector,
     Params,
@@ -124,9 +122,7 @@ def _officer_facts(
 ) -> dict[str, dict[str, Any]]:
     if not badges:
         return {}
-    recs = run_cypher(
-        driver, database, "officer_facts", {"badges": badges, "as_of": as_of, "leader_ranks": LEADER_RANKS}
-    )
+    recs = run_cypher(driver, database, "officer_facts", {"badges": badges, "as_of": as_of})
     return {r["badge_no"]: dict(r) for r in recs}
 
 
@@ -192,7 +188,6 @@ def cluster_groups(
             "date_from": w.date_from,
             "date_to": w.date_to,
             "findings": p.findings,
-            "sustained": SUSTAINED_FINDINGS,
         },
     )
     groups: list[RawGroup] = []
@@ -324,7 +319,7 @@ def _named_any(driver: neo4j.Driver, database: str, w: Window, p: ClusterParams)
         driver,
         database,
         "co_involvement",
-        {"date_from": w.date_from, "date_to": w.date_to, "findings": "all", "sustained": SUSTAINED_FINDINGS},
+        {"date_from": w.date_from, "date_to": w.date_to, "findings": "all"},
     )
     return any(r["named"] for r in records)
 

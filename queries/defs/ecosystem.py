@@ -9,12 +9,8 @@ import neo4j
 from pydantic import Field, model_validator
 
 from graph.errors import NotFound, QueryParamError
-from graph.orders.machine import OPEN_STATES
-from graph.schema import UnitKind
 from queries.analysis.ecosystem import NO_DATA, derive_rates, load_config, score_unit
 from queries.common import (
-    LEADER_RANKS,
-    PETITION_SOURCE_VALUES,
     AsOf,
     Params,
     as_of_field,
@@ -29,7 +25,6 @@ from queries.registry import QueryDef, QueryResult, load_cypher, register
 COUNT_COLUMNS = [*load_cypher("political_ecosystem").columns, "overdue_orders"]
 RATE_COLUMNS = ["clues_per_100", "cases_per_100", "petition_clues_per_100", "first_form_share"]
 SCORE_COLUMNS = ["score", "rating", "reasons"]
-EXCLUDED_KINDS = [UnitKind.SUPERVISION_BODY.value, UnitKind.EXTERNAL.value]
 
 
 class EcosystemParams(Params):
@@ -104,9 +99,6 @@ def _indicators(
             "unit_code": unit_code,
             "date_from": start,
             "date_to": end,
-            "leader_ranks": LEADER_RANKS,
-            "petition_sources": PETITION_SOURCE_VALUES,
-            "excluded_kinds": EXCLUDED_KINDS,
             "nest_min_officers": cfg.nest_min_officers,
         },
     )
@@ -117,7 +109,7 @@ def _indicators(
             driver,
             database,
             "ecosystem_orders",
-            {"level": level, "as_of": as_of, "open_states": sorted(s.value for s in OPEN_STATES)},
+            {"level": level, "as_of": as_of},
         )
     }
     rows = []

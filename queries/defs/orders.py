@@ -17,13 +17,8 @@ from typing import Any
 import neo4j
 from pydantic import Field, model_validator
 
-from graph.orders.machine import ANSWERED_STATES, OPEN_STATES
-from graph.schema import OrderAction, OrderState
 from queries.common import AsOf, Params, record_rows, run_cypher
 from queries.registry import QueryDef, QueryResult, load_cypher, register
-
-OPEN_STATE_VALUES = sorted(s.value for s in OPEN_STATES)
-"""Not yet answered: an order in one of these states past its deadline is overdue (graph.orders.machine)."""
 
 COUNTS = ("issued", "answered_on_time", "answered_late", "overdue", "open", "closed", "cancelled")
 
@@ -57,11 +52,6 @@ def run_order_statistics(driver: neo4j.Driver, database: str, p: OrderStatistics
             "order_statistics",
             {
                 **p.model_dump(),
-                "open_states": OPEN_STATE_VALUES,
-                "answered_states": sorted(s.value for s in ANSWERED_STATES),
-                "feedback_action": OrderAction.FEEDBACK.value,
-                "closed_state": OrderState.CLOSED.value,
-                "cancelled_state": OrderState.CANCELLED.value,
             },
         )
     )
