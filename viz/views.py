@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from graph.errors import NotFound, QueryParamError
 from graph.schema import SupervisionType, node_spec
+from graph.thresholds import STALE_DAYS
 from queries.analysis.ranking import cluster_reason
-from queries.common import STALE_DAYS
 from queries.defs.coverage import ISSUE_ORDER as SUPERVISION_ISSUES
 from queries.period import data_as_of
 from queries.registry import QueryResult, get_query
