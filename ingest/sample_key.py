@@ -17,6 +17,7 @@ from graph.schema import (
     UnitKind,
     UnitLevel,
 )
+from graph.thresholds import STALE_DAYS
 
 __all__ = [
     "answer_key_sections",
@@ -27,7 +28,6 @@ __all__ = [
     "OVERDUE_DAYS",
 ]
 
-STALE_DAYS = 180
 OVERDUE_DAYS = (30, 60, 90)
 Rows = Sequence[tuple[str, ...]]
 
@@ -139,8 +139,8 @@ def _clue_loops(kept: dict[str, list[tuple[str, ...]]], as_of: dt.date) -> dict[
     overdue_rect = sorted(
         code
         for code, deadline, status in kept["rectifications"]
-        if status != RectificationStatus.DONE.value and _d(deadline) < as_of
-    )  # type: ignore[operator]
+        if status != RectificationStatus.DONE.value and _d(deadline) < as_of  # type: ignore[operator]
+    )
     return {
         "overdue_transfers": overdue,
         "clues_without_handler": no_handler,

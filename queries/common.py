@@ -34,6 +34,7 @@ from graph.schema import (
     rel_spec,
 )
 from graph.settings import get_settings
+from graph.thresholds import STALE_DAYS
 from queries.registry import load_cypher
 
 log = logging.getLogger(__name__)
@@ -93,8 +94,6 @@ UNKNOWN = "未知"
 """The enum member a source uses when it does not know a value. Queries treat it like null:
 never as a real value (rank 未知 is not 科员 and not a leader; category 未知 is not 工作纪律)."""
 
-STALE_DAYS = 180
-"""A covered grassroots unit whose latest liaison visit is older than this is 久未走访 (the one default)."""
 
 SUSTAINED_FINDINGS: list[str] = sorted(f.value for f in schema.SUSTAINED_FINDINGS)
 """Findings of an allegation (``finding`` on CONCERNS / INVOLVES) that count as sustained."""

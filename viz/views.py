@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from graph.errors import NotFound, QueryParamError
 from graph.schema import SupervisionType, node_spec
+from graph.thresholds import STALE_DAYS
 from queries.analysis.ranking import cluster_reason
-from queries.common import STALE_DAYS
 from queries.defs.coverage import ISSUE_ORDER as SUPERVISION_ISSUES
 from queries.period import data_as_of
 from queries.registry import QueryResult, get_query
@@ -199,7 +199,7 @@ def _rating_chart(
         if sub is None:
             continue
         c = counts.setdefault(sub, dict.fromkeys(RATING_ORDER, 0))
-        rating = r.get("rating") if r.get("rating") in c else "无数据"
+        rating: str = r["rating"] if r.get("rating") in c else "无数据"
         c[rating] += 1
     subs = sorted(counts, key=lambda k: (-counts[k]["差"], -counts[k]["一般"], names.get(k, k)))[:20]
     return {
