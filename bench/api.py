@@ -47,6 +47,7 @@ import neo4j
 from api.graphread import neighbors
 from api.security import get_role
 from api.tokens import create_token
+from bench.results import emit
 from graph.constraints import apply_schema
 from graph.server import EmbeddedServer
 from graph.settings import REPO_ROOT, Settings, get_settings
@@ -56,7 +57,6 @@ from ingest.sample import generate
 from queries.registry import get_query
 
 log = logging.getLogger("bench.api")
-RESULTS = REPO_ROOT / "bench" / "results"
 PURPOSE = "bench"
 
 # wrk: one request per call of ``request()``, cycling through the badges; ``done`` prints one JSON
@@ -422,10 +422,7 @@ def main() -> None:
         "wall_s": round(time.perf_counter() - t_start, 1),
         "results": results,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    line = json.dumps(figures, ensure_ascii=False)
-    (RESULTS / "api-city.json").write_text(line + "\n", encoding="utf-8")
-    print(line)
+    emit(figures)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ Prints a table, then as its last line one JSON object with the figures, also wri
 from __future__ import annotations
 
 import csv
-import json
 import logging
 import os
 import resource
@@ -40,6 +39,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bench.results import emit
 from graph.constraints import apply_schema, q
 from graph.schema import NODE_SPECS, PROVENANCE_PROPS, REL_SPECS, NodeSpec, RelSpec, node_spec
 from graph.server import EmbeddedServer
@@ -52,7 +52,6 @@ log = logging.getLogger(__name__)
 console = Console(stderr=True)
 
 DATABASE = "neo4j"
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def _convert(expr: str, kind: str) -> str:
@@ -362,10 +361,7 @@ def main(
             f"(identical per label and type: {result['identical_counts']}); load average "
             f"{load_start} → {_loadavg()} on {os.cpu_count()} cores"
         )
-        RESULTS.mkdir(exist_ok=True)
-        line = json.dumps(result, ensure_ascii=False)
-        (RESULTS / f"ingest-{scale}.json").write_text(line + "\n", encoding="utf-8")
-        print(line, flush=True)
+        emit(result)
     finally:
         if server is not None:
             server.stop()
