@@ -114,7 +114,9 @@ def _statements() -> list[list[tuple[str, list[dict[str, Any]], dict[str, Any]]]
 def has_schema(driver: neo4j.Driver, database: str) -> bool:
     """True once the uniqueness constraints exist (the store has been loaded into)."""
     records, _, _ = driver.execute_query(
-        "SHOW CONSTRAINTS YIELD name RETURN count(*) AS n", database_=database
+        "SHOW CONSTRAINTS YIELD name RETURN count(*) AS n",
+        database_=database,
+        routing_=neo4j.RoutingControl.READ,
     )
     return int(records[0]["n"]) > 0
 

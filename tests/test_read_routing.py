@@ -19,6 +19,7 @@ PACKAGES = ("api", "graph", "ingest", "queries", "viz")
 
 WRITES = {
     "api/audit.py:_write": "appends access records",
+    "api/auth.py:execute_query": "driver wrapper: passes the caller's routing_ on (execute_read for READ)",
     "api/tokens.py:create_token": "creates a token",
     "api/tokens.py:revoke_token": "revokes a token and its sessions",
     "api/tokens.py:create_session": "creates a session",
@@ -39,6 +40,7 @@ WRITES = {
     "ingest/job.py:_snapshot": "ends relationships missing from a snapshot",
     "ingest/job.py:_record_run": "stores the IngestRun node",
     "ingest/loader.py:write_rows": "the batched upserts",
+    "ingest/warmup.py:warm_up": "every ingest write, in transactions rolled back",
 }
 
 
