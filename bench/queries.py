@@ -95,9 +95,10 @@ def cases(keys: dict[str, str]) -> list[Case]:
         ("violation_statistics_time", {}),
         ("violation_statistics_yoy", {}),
         ("violation_statistics_forms", {}),
+        # one unit, but its whole subtree's indicators for five years: timed with the whole-graph ones
+        ("political_ecosystem_trend", {"unit_code": keys["unit_code"]}),
     ]
     entity: list[tuple[str, dict[str, Any]]] = [
-        ("political_ecosystem_trend", {"unit_code": keys["unit_code"]}),
         ("accountability_chain", {"case_no": keys["case_no"]}),
         ("officer_profile", {"badge_no": keys["badge_no"]}),
         ("officer_profile", {"badge_no": keys["badge_no"], "depth": 2}),
