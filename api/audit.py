@@ -21,9 +21,9 @@ import neo4j
 from neo4j.exceptions import DriverError, Neo4jError
 
 from api.security import Principal
-from api.shape import plain
 from graph.access import ACCESS_INSERT
 from graph.errors import KgError
+from graph.shape import plain
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ from typing import Any
 import neo4j
 
 from api.security import Role, key_masked, visibility_predicate
-from api.shape import entity_id, node_entity, number_parallel, rel_edge
 from graph.constraints import q
 from graph.errors import NotFound
 from graph.schema import CHANGE_STAMP, INTERNAL_LABELS, NODE_SPECS, REL_SPECS, RelSpec, node_spec
+from graph.shape import entity_id, node_entity, number_parallel, rel_edge
 
 LEVEL_CAP = 5000
 """Most neighbour rows read per level of an expansion (``truncated`` says when it was reached)."""

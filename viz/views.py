@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from graph.errors import NotFound, QueryParamError
 from graph.schema import SupervisionType, node_spec
+from graph.shape import edge, entity_id
 from queries.analysis.ranking import cluster_reason
 from queries.common import STALE_DAYS
 from queries.defs.coverage import ISSUE_ORDER as SUPERVISION_ISSUES
@@ -159,7 +160,7 @@ def _edges(result: QueryResult) -> list[ViewEdge]:
 def _unit_node(code: str, name: str | None, **props: Any) -> ViewNode:
     spec = node_spec("Unit")
     return ViewNode(
-        id=f"Unit:{code}",
+        id=entity_id("Unit", code),
         type="Unit",
         key=code,
         caption=name or code,
@@ -195,7 +196,7 @@ def _rating_chart(
     """ECharts stacked bars: how many units of each rating in each sub-bureau (worst first)."""
     counts: dict[str, dict[str, int]] = {}
     for r in rows:
-        sub = sub_of.get(f"Unit:{r['unit_code']}")
+        sub = sub_of.get(entity_id("Unit", r["unit_code"]))
         if sub is None:
             continue
         c = counts.setdefault(sub, dict.fromkeys(RATING_ORDER, 0))
@@ -242,7 +243,7 @@ def _rating_chart(
 def build_ecosystem(driver: neo4j.Driver, database: str, p: EcosystemViewParams) -> GraphView:
     as_of = _resolve_as_of(driver, database, p)
     eco = _run(driver, database, "political_ecosystem", {"level": "unit", "as_of": p.as_of, "year": p.year})
-    rows = {f"Unit:{r['unit_code']}": r for r in eco.rows}
+    rows = {entity_id("Unit", r["unit_code"]): r for r in eco.rows}
     tree_units, parent = _unit_tree(driver, database, as_of)
     roots = [i for i in rows if rows[i].get("unit_kind") == "市公安局"]
     sub_of = {}  # unit → its sub-bureau (the root's child on its way up)
@@ -310,9 +311,7 @@ def build_ecosystem(driver: neo4j.Driver, database: str, p: EcosystemViewParams)
         nodes.append(node)
     ids = {n.id for n in nodes}
     edges = [
-        ViewEdge.model_validate({"id": f"PART_OF:{c}->{q}", "type": "PART_OF", "from": c, "to": q})
-        for c, q in parent.items()
-        if c in ids and q in ids
+        ViewEdge.model_validate(edge("PART_OF", c, q)) for c, q in parent.items() if c in ids and q in ids
     ]
     bad = [n.id for n in nodes if n.important]
     focus = list(dict.fromkeys([a for i in bad for a in reversed(_ancestors(i, parent))] + bad))
@@ -333,7 +332,7 @@ def build_ecosystem(driver: neo4j.Driver, database: str, p: EcosystemViewParams)
             n.important = True  # the parent chain is the context of the focus picture: labelled too
     ranked = [
         RankedItem(
-            id=f"Unit:{r['unit_code']}",
+            id=entity_id("Unit", r["unit_code"]),
             label=r.get("unit_name") or r["unit_code"],
             note=f"{r.get('rating') or '—'} · {r.get('score')} 分 · "
             + ("；".join((r.get("reasons") or [])[:2]) or "无扣分项"),
@@ -387,11 +386,11 @@ def _ecosystem_by_sub_bureau(
     root_name = next((unit_rows[r].get("unit_name") or "" for r in roots if r in unit_rows), "")
 
     def bad_count(r: dict[str, Any]) -> int:
-        nid = f"Unit:{r['unit_code']}"
+        nid = entity_id("Unit", r["unit_code"])
         return worst_below.get(nid, 0) + (1 if unit_rows.get(nid, {}).get("rating") == "差" else 0)
 
     rows = sorted(
-        (r for r in eco.rows if f"Unit:{r['unit_code']}" not in roots),
+        (r for r in eco.rows if entity_id("Unit", r["unit_code"]) not in roots),
         key=lambda r: (-bad_count(r), *score_key(r)),
     )
     nodes: list[ViewNode] = []
@@ -417,7 +416,7 @@ def _ecosystem_by_sub_bureau(
         n.x, n.y = (i % columns) * 380.0, (i // columns) * 110.0
     ranked = [
         RankedItem(
-            id=f"Unit:{r['unit_code']}",
+            id=entity_id("Unit", r["unit_code"]),
             label=short_unit_name(r.get("unit_name") or "", root_name),
             note=f"{r.get('rating') or '—'} · {r.get('score')} 分 · 含差 {bad_count(r)} 个",
             level="bad" if bad_count(r) else "info",
@@ -622,7 +621,7 @@ def build_ego(driver: neo4j.Driver, database: str, p: EgoParams) -> GraphView:
     )
     nodes = _nodes(res)
     edges = _edges(res)
-    center = f"Officer:{p.badge_no}"
+    center = entity_id("Officer", p.badge_no)
     for n in nodes:
         if n.id == center:
             n.size, n.border, n.important = 30, HIGHLIGHT_COLOR, True
@@ -677,7 +676,7 @@ def build_unit(driver: neo4j.Driver, database: str, p: UnitViewParams) -> GraphV
     )
     nodes = _nodes(res)
     edges = _edges(res)
-    center = f"Unit:{p.unit_code}"
+    center = entity_id("Unit", p.unit_code)
     supervisors = {e.from_ for e in edges if e.type == "SUPERVISES"}
     for n in nodes:
         if n.id == center:
@@ -747,7 +746,7 @@ def build_liaison(driver: neo4j.Driver, database: str, p: LiaisonViewParams) -> 
     rank = {r["unit_code"]: i for i, r in enumerate(gaps, start=1)}
     max_risk = max([r.get("risk") or 0 for r in res.rows] + [1])
     for r in res.rows:
-        nid = f"Unit:{r['unit_code']}"
+        nid = entity_id("Unit", r["unit_code"])
         n = by_id.setdefault(nid, _unit_node(r["unit_code"], r.get("unit_name"), district=r.get("district")))
         n.size = 10 + 20 * math.sqrt((r.get("risk") or 0) / max_risk)
         n.facts = [
@@ -782,16 +781,14 @@ def build_liaison(driver: neo4j.Driver, database: str, p: LiaisonViewParams) -> 
     # Context of the gaps: their parent chain, and the members who already liaise in that sub-bureau
     # (the natural candidates to take the gap on).
     units, parent = _unit_tree(driver, database, as_of)
-    gap_ids = [f"Unit:{r['unit_code']}" for r in gaps]
+    gap_ids = [entity_id("Unit", r["unit_code"]) for r in gaps]
     chain = [a for g in gap_ids for a in _ancestors(g, parent)[:-1]]  # up to the sub-bureau, not the bureau
     for a in chain:
         if a not in by_id and a in units:
             by_id[a] = units[a].model_copy()
             by_id[a].legend, by_id[a].color, by_id[a].important = "上级单位", "#c6dbef", True
     edges += [
-        ViewEdge.model_validate(
-            {"id": f"PART_OF:{c}->{parent[c]}", "type": "PART_OF", "from": c, "to": parent[c]}
-        )
+        ViewEdge.model_validate(edge("PART_OF", c, parent[c]))
         for c in list(by_id)
         if c in parent and parent[c] in by_id and c.startswith("Unit:")
     ]
@@ -814,10 +811,7 @@ def build_liaison(driver: neo4j.Driver, database: str, p: LiaisonViewParams) -> 
                 edges.append(
                     ViewEdge.model_validate(
                         {
-                            "id": f"CANDIDATE:{m}->{sub}",
-                            "type": "CANDIDATE",
-                            "from": m,
-                            "to": sub,
+                            **edge("CANDIDATE", m, sub),
                             "label": "可就近联系",
                             "dashes": True,
                             "color": "#56b4e9",
@@ -841,7 +835,7 @@ def build_liaison(driver: neo4j.Driver, database: str, p: LiaisonViewParams) -> 
     )
     ranked = [
         RankedItem(
-            id=f"Unit:{r['unit_code']}",
+            id=entity_id("Unit", r["unit_code"]),
             label="",
             note=f"#{rank[r['unit_code']]} {r['status']} · 风险值 {r.get('risk', 0)} · "
             f"线索/案件 {r.get('clues', 0)}/{r.get('cases', 0)}",
@@ -1075,7 +1069,7 @@ def build_chain(driver: neo4j.Driver, database: str, p: ChainViewParams) -> Grap
         n.important = True
         if n.level is None:
             n.level = 3 if n.type == "Unit" else 4
-    center = f"Case:{p.case_no}"
+    center = entity_id("Case", p.case_no)
     if center in by_id:
         by_id[center].border, by_id[center].size = HIGHLIGHT_COLOR, 30
     nodes = sorted(by_id.values(), key=lambda n: (n.level or 0, n.id))

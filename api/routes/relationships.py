@@ -12,8 +12,9 @@ from api.errors import ERROR_RESPONSES, PURPOSE, BadRequest
 from api.graphread import relationships, runs_since
 from api.models import IsoDate, IsoDateTime, RelationshipPage, RelType
 from api.security import Principal, alias_edge_ends, disclose, mask_entity
-from api.shape import json_response, parse_entity_id
+from api.shape import json_response
 from graph.schema import NODE_SPECS
+from graph.shape import EntityIdError, parse_entity_id
 
 router = APIRouter(tags=["relationships"], responses=ERROR_RESPONSES)
 
@@ -24,13 +25,13 @@ RelPrincipal = Annotated[Principal, Depends(require("relationships"))]
 def _entity_param(value: str | None, name: str) -> tuple[str, str] | None:
     if value is None:
         return None
-    parsed = parse_entity_id(value)
-    if parsed is None:
+    try:
+        return parse_entity_id(value)
+    except EntityIdError:
         raise BadRequest(
             f"{name} 应为“类型:主键”，如 Officer:010203 / {name} must be <Type>:<key>, e.g. "
             f"Officer:010203; got {value!r}"
-        )
-    return parsed
+        ) from None
 
 
 @router.get(

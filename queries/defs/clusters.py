@@ -14,6 +14,7 @@ from pydantic import Field
 
 from graph.errors import NotFound
 from graph.schema import Form
+from graph.shape import EntityCollector
 from queries.analysis.communities import detect_communities
 from queries.analysis.ecosystem import load_config
 from queries.analysis.projection import Group, add_unit_ties, co_involvement_graph
@@ -22,7 +23,6 @@ from queries.common import (
     LEADER_RANKS,
     SUSTAINED_FINDINGS,
     AsOf,
-    EntityCollector,
     Params,
     as_of_field,
     date_from_field,
