@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from api.audit import decode_cursor, encode_cursor
+from api.cursor import RelationshipCursor
 from api.deps import AuditDep, DriverDep, PurposeDep, SettingsDep, require
 from api.errors import ERROR_RESPONSES, PURPOSE, BadRequest
 from api.graphread import relationships, runs_since
@@ -75,11 +75,7 @@ def list_relationships(
 ) -> Any:
     """Ordered by type, from key, to key and key properties. With ``since``/``until`` only dated
     relationships match: postings and roles that overlap the range, other types by their date."""
-    after = None
-    if cursor is not None:
-        after = decode_cursor(cursor, 4)
-        if after is None:
-            raise BadRequest("游标无效 / invalid cursor")
+    after = RelationshipCursor.decode(cursor) if cursor is not None else None
     if since is not None and until is not None and since > until:
         raise BadRequest("since 晚于 until / since is after until")
     runs = None
@@ -103,9 +99,7 @@ def list_relationships(
     if d.entity_ids:
         audit.record(principal, request, entity_ids=d.entity_ids)
     shown = [_with_endpoints(e, principal) for e in d.edges]
-    return json_response(
-        {"items": shown, "total": total, "next_cursor": encode_cursor(last) if last else None}
-    )
+    return json_response({"items": shown, "total": total, "next_cursor": last.encode() if last else None})
 
 
 def endpoint_ref(entity: dict[str, Any], principal: Principal) -> dict[str, Any]:
