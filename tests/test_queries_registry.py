@@ -11,7 +11,7 @@ from graph.schema import NODE_SPECS, ORDER_NODE_SPECS, ORDER_REL_TYPES, REL_SPEC
 from queries.analysis.communities import leiden, louvain
 from queries.analysis.ecosystem import derive_rates, load_config, score_unit
 from queries.analysis.projection import add_unit_ties, co_involvement_graph
-from queries.commands import param_specs, parse_params
+from queries.commands import parse_params
 from queries.registry import CYPHER_DIR, all_queries, get_query, load_cypher
 
 REQUIRED = {
@@ -99,7 +99,7 @@ def test_required_keys_and_bad_params() -> None:
 
 
 def test_param_specs_and_parse() -> None:
-    specs = {p["name"]: p for p in param_specs(get_query("closed_loop"))}
+    specs = {p["name"]: p for p in get_query("closed_loop").param_list()}
     assert specs["days"] == {**specs["days"], "type": "integer", "required": False, "default": 30}
     assert specs["as_of"]["required"] is False
     assert parse_params(["a=1", "b=x=y"]) == {"a": "1", "b": "x=y"}

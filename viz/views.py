@@ -13,14 +13,15 @@ from typing import Any, Literal
 import neo4j
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from graph.errors import NotFound, QueryParamError
+from graph.errors import QueryParamError
 from graph.schema import SupervisionType, node_spec
 from graph.shape import edge, entity_id
 from queries.analysis.ranking import cluster_reason
 from queries.common import STALE_DAYS
 from queries.defs.coverage import ISSUE_ORDER as SUPERVISION_ISSUES
+from queries.paramerrors import param_specs
 from queries.period import data_as_of
-from queries.registry import QueryResult, get_query
+from queries.registry import QueryResult, Registry, get_query
 from viz.large import aggregate_members, compute_layout
 from viz.layout import apply_positions, layered_positions, tree_positions
 from viz.model import GraphView, LegendItem, RankedItem, ViewEdge, ViewNode
@@ -79,31 +80,22 @@ class ViewDef:
 
     def param_list(self) -> list[dict[str, Any]]:
         """``name``, ``type``, ``required``, ``default`` (and title) of each parameter, as for queries."""
-        from queries.commands import param_specs
-
-        return param_specs(self)  # type: ignore[arg-type]  # only .params is read
+        return param_specs(self.params)
 
 
-_VIEWS: dict[str, ViewDef] = {}
+_VIEWS: Registry[ViewDef] = Registry("视图", "view")
 
 
 def _register(v: ViewDef) -> ViewDef:
-    assert v.name not in _VIEWS, v.name
-    _VIEWS[v.name] = v
-    return v
+    return _VIEWS.add(v)
 
 
 def all_views() -> list[ViewDef]:
-    return list(_VIEWS.values())
+    return _VIEWS.all()
 
 
 def get_view(name: str) -> ViewDef:
-    try:
-        return _VIEWS[name]
-    except KeyError:
-        raise NotFound(
-            f"没有名为 {name!r} 的视图 / no view named {name!r}; 可用 / known: {', '.join(_VIEWS)}"
-        ) from None
+    return _VIEWS.get(name)
 
 
 # --- helpers -----------------------------------------------------------------------------------
