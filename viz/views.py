@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from graph.errors import QueryParamError
 from graph.schema import SupervisionType, node_spec
-from graph.shape import edge, entity_id
+from graph.shape import edge, entity_id, parse_entity_id
 from queries.analysis.ranking import cluster_reason
 from queries.common import STALE_DAYS
 from queries.defs.coverage import ISSUE_ORDER as SUPERVISION_ISSUES
@@ -115,22 +115,28 @@ def _resolve_as_of(driver: neo4j.Driver, database: str, p: Any) -> str:
     return str(p.as_of.isoformat())
 
 
-def _unit_tree(driver: neo4j.Driver, database: str, as_of: str) -> tuple[dict[str, ViewNode], dict[str, str]]:
-    """Every unit under the bureau root(s) and its parent (``Unit:child`` → ``Unit:parent``)."""
-    units: dict[str, ViewNode] = {}
-    parent: dict[str, str] = {}
-    for root in _root_codes(driver, database, as_of):
-        ov = _run(
-            driver, database, "unit_overview", {"unit_code": root, "depth": 6, "limit": 5000, "as_of": as_of}
-        )
-        units.update({n.id: n for n in _nodes(ov) if n.type == "Unit"})
-        parent.update({e.from_: e.to for e in _edges(ov) if e.type == "PART_OF"})
-    return units, parent
+@dataclass
+class UnitTree:
+    """Every unit (``Unit:code`` → node), its parent, and the roots: units without a parent that
+    have units below them (the bureau). The root's name comes from the data, never from code."""
+
+    units: dict[str, ViewNode]
+    parent: dict[str, str]
+    roots: list[str]
+
+    @property
+    def root_name(self) -> str:
+        """The first root's name (what a unit's full name starts with), "" without a tree."""
+        return next((self.units[r].caption or "" for r in self.roots if r in self.units), "")
 
 
-def _root_codes(driver: neo4j.Driver, database: str, as_of: str) -> list[str]:
-    rows = _run(driver, database, "political_ecosystem", {"level": "unit", "as_of": as_of}).rows
-    return [r["unit_code"] for r in rows if r.get("unit_kind") == "市公安局"]
+def _unit_tree(driver: neo4j.Driver, database: str) -> UnitTree:
+    res = _run(driver, database, "unit_tree", {})
+    return UnitTree(
+        units={n.id: n for n in _nodes(res) if n.type == "Unit"},
+        parent={e.from_: e.to for e in _edges(res) if e.type == "PART_OF"},
+        roots=[entity_id("Unit", code) for code in res.summary.get("roots", [])],
+    )
 
 
 def _ancestors(nid: str, parent: dict[str, str]) -> list[str]:
@@ -236,16 +242,15 @@ def build_ecosystem(driver: neo4j.Driver, database: str, p: EcosystemViewParams)
     as_of = _resolve_as_of(driver, database, p)
     eco = _run(driver, database, "political_ecosystem", {"level": "unit", "as_of": p.as_of, "year": p.year})
     rows = {entity_id("Unit", r["unit_code"]): r for r in eco.rows}
-    tree_units, parent = _unit_tree(driver, database, as_of)
-    roots = [i for i in rows if rows[i].get("unit_kind") == "市公安局"]
+    tree = _unit_tree(driver, database)
+    tree_units, parent = tree.units, tree.parent
+    roots = [r for r in tree.roots if r in rows]
     sub_of = {}  # unit → its sub-bureau (the root's child on its way up)
     for i in rows:
         chain = [i, *_ancestors(i, parent)]
         if len(chain) >= 2:
             sub_of[i] = chain[-2]
-    root_name = next(
-        (rows[r].get("unit_name") or "" for r in rows if rows[r].get("unit_kind") == "市公安局"), ""
-    )
+    root_name = tree.root_name
     names = {i: short_unit_name(r.get("unit_name") or i, root_name) for i, r in rows.items()}
     worst_below: dict[str, int] = {}
     for i, r in rows.items():
@@ -271,7 +276,18 @@ def build_ecosystem(driver: neo4j.Driver, database: str, p: EcosystemViewParams)
     if p.group_by == "sub_bureau":
         return finish(
             _ecosystem_by_sub_bureau(
-                driver, database, p, as_of, rows, roots, worst_below, figures, pickers, legend, chart
+                driver,
+                database,
+                p,
+                as_of,
+                rows,
+                roots,
+                root_name,
+                worst_below,
+                figures,
+                pickers,
+                legend,
+                chart,
             )
         )
     max_officers = max([r.get("officers") or 0 for r in rows.values()] + [1])
@@ -364,6 +380,7 @@ def _ecosystem_by_sub_bureau(
     as_of: str,
     unit_rows: dict[str, dict[str, Any]],
     roots: list[str],
+    root_name: str,
     worst_below: dict[str, int],
     figures: list[tuple[str, str]],
     pickers: list[dict[str, Any]],
@@ -375,7 +392,6 @@ def _ecosystem_by_sub_bureau(
     eco = _run(
         driver, database, "political_ecosystem", {"level": "sub_bureau", "as_of": as_of, "year": p.year}
     )
-    root_name = next((unit_rows[r].get("unit_name") or "" for r in roots if r in unit_rows), "")
 
     def bad_count(r: dict[str, Any]) -> int:
         nid = entity_id("Unit", r["unit_code"])
@@ -454,7 +470,7 @@ _register(
         "附各分局评定分布图。",
         EcosystemViewParams,
         build_ecosystem,
-        queries=("political_ecosystem", "unit_overview"),
+        queries=("political_ecosystem", "unit_tree"),
     )
 )
 
@@ -474,7 +490,7 @@ def build_cluster(driver: neo4j.Driver, database: str, p: ClusterViewParams) -> 
     listing = _run(driver, database, "risk_clusters", {"as_of": p.as_of, "limit": 200}).rows
     row = res.rows[0]
     kind = row.get("kind") or ""
-    leaders = {s.rsplit("（", 1)[-1].rstrip("）") for s in row.get("leaders") or []}
+    leaders = set(row.get("leader_badges") or [])
     nodes = _nodes(res)
     involved: dict[str, int] = {}
     n_cases: dict[str, int] = {}
@@ -772,7 +788,8 @@ def build_liaison(driver: neo4j.Driver, database: str, p: LiaisonViewParams) -> 
             ]
     # Context of the gaps: their parent chain, and the members who already liaise in that sub-bureau
     # (the natural candidates to take the gap on).
-    units, parent = _unit_tree(driver, database, as_of)
+    tree = _unit_tree(driver, database)
+    units, parent = tree.units, tree.parent
     gap_ids = [entity_id("Unit", r["unit_code"]) for r in gaps]
     chain = [a for g in gap_ids for a in _ancestors(g, parent)[:-1]]  # up to the sub-bureau, not the bureau
     for a in chain:
@@ -782,7 +799,7 @@ def build_liaison(driver: neo4j.Driver, database: str, p: LiaisonViewParams) -> 
     edges += [
         ViewEdge.model_validate(edge("PART_OF", c, parent[c]))
         for c in list(by_id)
-        if c in parent and parent[c] in by_id and c.startswith("Unit:")
+        if c in parent and parent[c] in by_id and by_id[c].type == "Unit"
     ]
     sub_of = {i: ([i, *_ancestors(i, parent)][-2:][0]) for i in units}
     gap_subs = {sub_of.get(g) for g in gap_ids}
@@ -793,9 +810,7 @@ def build_liaison(driver: neo4j.Driver, database: str, p: LiaisonViewParams) -> 
             per_sub.setdefault(sub_of[e.to], set()).add(e.from_)
     layout_parent = dict(parent)
     for sub, members in per_sub.items():
-        for m in sorted(members, key=lambda m: (load.get(m.removeprefix("Officer:"), {}).get("units", 0), m))[
-            :2
-        ]:
+        for m in sorted(members, key=lambda m: (load.get(parse_entity_id(m)[1], {}).get("units", 0), m))[:2]:
             if m in by_id and m not in layout_parent:
                 layout_parent[m] = sub
                 by_id[m].important = True
@@ -811,17 +826,17 @@ def build_liaison(driver: neo4j.Driver, database: str, p: LiaisonViewParams) -> 
                     )
                 )
     focus = [
-        i for i in by_id if i in gap_ids or i in chain or (i in layout_parent and i.startswith("Officer:"))
+        i for i in by_id if i in gap_ids or i in chain or (i in layout_parent and by_id[i].type == "Officer")
     ]
-    root_name = next((u.caption for u in units.values() if u.props.get("kind") == "市公安局"), "")
+    root_name = tree.root_name
     for n in by_id.values():
         if n.type == "Unit":
             n.caption = short_unit_name(n.caption or n.key, root_name)
     nodes = sorted(
         by_id.values(),
         key=lambda n: (
-            0 if n.id.removeprefix("Unit:") in rank else 1 if n.type == "Officer" else 2,
-            rank.get(n.id.removeprefix("Unit:"), 0),
+            0 if n.type == "Unit" and n.key in rank else 1 if n.type == "Officer" else 2,
+            rank.get(n.key, 0) if n.type == "Unit" else 0,
             n.id,
         ),
     )
@@ -871,7 +886,7 @@ def build_liaison(driver: neo4j.Driver, database: str, p: LiaisonViewParams) -> 
         tree_positions(
             focus,
             layout_parent,
-            sort_key=lambda i: (i.startswith("Officer:"), names.get(i, i)),
+            sort_key=lambda i: (parse_entity_id(i)[0] == "Officer", names.get(i, i)),
             row=60,
             columns=3,
         ),
@@ -886,7 +901,8 @@ _register(
         "党委班子成员与其联系的基层单位；默认聚焦未覆盖和久未走访的单位（按风险排名）、其上级单位和同一分局的联系领导，可切换显示全部。",
         LiaisonViewParams,
         build_liaison,
-        queries=("liaison_coverage", "unit_overview", "political_ecosystem"),
+        # The picture sizes units by their clue and case counts: the ecosystem query's scopes apply.
+        queries=("liaison_coverage", "unit_tree", "political_ecosystem"),
     )
 )
 
@@ -919,7 +935,7 @@ def build_supervision(driver: neo4j.Driver, database: str, p: SupervisionViewPar
         if r["id"] not in by_id:
             by_id[r["id"]] = (
                 _unit_node(r["unit_code"], r.get("unit_name"))
-                if r["id"].startswith("Unit:")
+                if parse_entity_id(r["id"])[0] == "Unit"
                 else ViewNode(
                     id=r["id"],
                     type="Officer",

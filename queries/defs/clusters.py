@@ -57,6 +57,7 @@ COLUMNS = [
     "clues",
     "high_risk_posts",
     "leaders",
+    "leader_badges",
 ]
 
 
@@ -150,7 +151,8 @@ def _describe(c: Cluster, facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
         for b in officers
         if facts.get(b, {}).get("high_risk_post")
     ]
-    leaders = [f"{facts[b]['name']}（{b}）" for b in officers if facts.get(b, {}).get("leader")]
+    leader_badges = [b for b in officers if facts.get(b, {}).get("leader")]
+    leaders = [f"{facts[b]['name']}（{b}）" for b in leader_badges]
     risk = (
         sum(FORM_WEIGHT.get(c.case_forms.get(k) or "", OPEN_CASE_WEIGHT) for k in c.cases)
         + len(c.clues)
@@ -172,6 +174,7 @@ def _describe(c: Cluster, facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "clues": sorted(c.clues),
         "high_risk_posts": high_risk,
         "leaders": leaders,
+        "leader_badges": leader_badges,
     }
 
 
