@@ -23,7 +23,9 @@ INVALID = "游标无效 / invalid cursor"
 
 
 def encode_cursor(values: list[Any]) -> str:
-    """>>> encode_cursor(["a", "b"])
+    """base64url (unpadded) of the JSON list.
+
+    >>> encode_cursor(["a", "b"])
     'WyJhIiwgImIiXQ'
     """
     return base64.urlsafe_b64encode(json.dumps(values, ensure_ascii=False).encode()).decode().rstrip("=")
