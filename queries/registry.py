@@ -197,8 +197,14 @@ class Registry(Generic[T]):
     """Named definitions (prepared queries, graph views), registered once at import and looked
     up by name; a duplicate name fails at start-up, an unknown one is ``NotFound``."""
 
-    def __init__(self, kind: str, kind_en: str, discover: Callable[[], None] | None = None) -> None:
-        self._items: dict[str, T] = {}
+    def __init__(
+        self,
+        kind: str,
+        kind_en: str,
+        discover: Callable[[], None] | None = None,
+        store: dict[str, T] | None = None,
+    ) -> None:
+        self._items: dict[str, T] = {} if store is None else store
         self._kind, self._kind_en = kind, kind_en
         self._discover = discover or (lambda: None)
 
@@ -207,19 +213,6 @@ class Registry(Generic[T]):
             raise ValueError(f"duplicate {self._kind_en} name {item.name}")
         self._items[item.name] = item
         return item
-
-    # Mapping access by name (tests stand a definition in with ``monkeypatch.setitem``).
-    def __contains__(self, name: object) -> bool:
-        return name in self._items
-
-    def __getitem__(self, name: str) -> T:
-        return self._items[name]
-
-    def __setitem__(self, name: str, item: T) -> None:
-        self._items[name] = item
-
-    def __delitem__(self, name: str) -> None:
-        del self._items[name]
 
     def all(self) -> list[T]:
         self._discover()
@@ -245,18 +238,20 @@ def _discover() -> None:
         importlib.import_module(f"queries.defs.{mod.name}")
 
 
-_QUERIES: Registry[QueryDef] = Registry("查询", "query", _discover)
+_QUERIES: dict[str, QueryDef] = {}
+"""The registered queries by name (tests stand one in with ``monkeypatch.setitem``)."""
+_REGISTRY: Registry[QueryDef] = Registry("查询", "query", _discover, _QUERIES)
 
 
 def register(q: QueryDef) -> QueryDef:
     for name in q.cypher:
         load_cypher(name)  # a missing or malformed file fails at start-up
-    return _QUERIES.add(q)
+    return _REGISTRY.add(q)
 
 
 def all_queries() -> list[QueryDef]:
-    return _QUERIES.all()
+    return _REGISTRY.all()
 
 
 def get_query(name: str) -> QueryDef:
-    return _QUERIES.get(name)
+    return _REGISTRY.get(name)
