@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.audit import AuditWriter
+from api.auth import Identities, VerifyGate
 from api.deps import Audit, DriverHolder, reject_unknown_query
 from api.errors import JSON_ERRORS, install_handlers
 from api.limits import EXPENSIVE_CONCURRENCY, Gate, LimitsMiddleware, Throttle
@@ -75,6 +76,7 @@ def create_app(
     app.state.drivers = DriverHolder(settings)
     writer = AuditWriter(lambda: app.state.drivers.get(), settings.neo4j_database)
     app.state.tokens = TokenCache(token_ttl)
+    app.state.identities = Identities()
     app.state.throttle = Throttle()
     app.state.gate = Gate(expensive_concurrency)
     app.state.audit = writer
@@ -88,6 +90,7 @@ def create_app(
     app.include_router(views.router, responses=JSON_ERRORS)
     orders.install(app)  # /orders, /consultations and their pages
     install_docs(app)
+    app.add_middleware(VerifyGate)  # inside the limits: its answers get the security headers too
     app.add_middleware(LimitsMiddleware)
     return app
 

@@ -141,8 +141,16 @@ def serve(
             "停止 / stop: Ctrl-C 停止 API / stops the API；然后 / then `.venv/bin/kg db stop` 停止 Neo4j / stops Neo4j\n"
         )
     if workers > 1:
+        # Each worker imports the app and connects on its own; on a busy machine that takes longer
+        # than uvicorn's default 5 s start-up check, which would restart workers in a loop.
         uvicorn.run(
-            "api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
+            "api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            timeout_worker_healthcheck=120,
         )
     else:
         from api.app import create_app

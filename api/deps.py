@@ -7,7 +7,7 @@ Use them as annotated parameters:
 * ``settings: SettingsDep`` — the app's ``graph.settings.Settings``.
 * ``principal: Annotated[Principal, Depends(require("views"))]`` — authenticate (Bearer token or
   ``kg_session`` cookie) and check the endpoint group; 401/403 otherwise. ``CurrentPrincipal`` only
-  authenticates.
+  authenticates; ``PagePrincipal`` is the same for HTML pages, None instead of 401 (→ /login).
 * ``purpose: PurposeDep`` — the stated purpose (``X-Access-Purpose`` header or ``?purpose=``), or None.
 * ``audit: AuditDep`` then ``audit.record(principal, request, entity_ids=[…])`` — append an
   access record for a response that returns personal data.
@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from urllib.parse import unquote
 
 import anyio.to_thread
@@ -27,9 +27,10 @@ from fastapi import Depends, Query, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.audit import AuditWriter, failure_record, make_record
+from api.auth import STATE_KEY, Identities, Pending, VerifyingDriver, append_record
 from api.errors import BadRequest, Forbidden, Unauthorized
 from api.limits import Throttle, client_address
-from api.security import Principal, clean_purpose
+from api.security import Principal, clean_purpose, hash_token
 from api.tokens import TokenCache, resolve_session
 from graph.db import connection_target
 from graph.errors import Neo4jUnavailable
@@ -109,7 +110,8 @@ class Audit:
         if params:
             all_params.update(params)
         all_params.pop("purpose", None)
-        self.writer.append(
+        append_record(
+            request,
             make_record(
                 principal,
                 endpoint=getattr(route, "path", request.url.path),
@@ -121,7 +123,7 @@ class Audit:
                 status=status,
                 purpose=getattr(request.state, "purpose", None),
                 client=client_address(request),
-            )
+            ),
         )
 
 
@@ -131,8 +133,9 @@ async def get_settings_dep(request: Request) -> Settings:
 
 
 async def get_driver(request: Request) -> neo4j.Driver:
+    """The driver, wrapped so that a request on a remembered credential checks it in its first read."""
     holder: DriverHolder = request.app.state.drivers
-    return holder.get()
+    return cast(neo4j.Driver, VerifyingDriver(holder.get(), request))
 
 
 async def get_audit(request: Request) -> Audit:
@@ -150,67 +153,115 @@ _bearer = HTTPBearer(
 _cookie = APIKeyCookie(name=COOKIE_NAME, auto_error=False, description="登录页设置的 Cookie / set by /login")
 
 
-# The small dependencies below are ``async def`` because they do no I/O: FastAPI would otherwise
-# hop to a worker thread for each. ``current_principal`` may query Neo4j (token cache miss), so it
-# is a plain ``def``; the ``authenticated_principal`` dependency answers cached tokens on the event
-# loop and calls it in the thread pool only on a miss.
+# One authentication path for every route, API and page alike: ``current_principal`` resolves a
+# Bearer token or the session cookie (401 otherwise); ``authenticated_principal`` is the dependency
+# (cached tokens answered on the event loop, Neo4j asked in a worker thread otherwise) and
+# ``page_principal`` its form for HTML pages (None → the page redirects to /login).
+
+
+def _credential(bearer: HTTPAuthorizationCredentials | None, cookie: str | None) -> tuple[str, str] | None:
+    """``("token", secret)`` from the Authorization header, else ``("session", id)`` from the cookie."""
+    if bearer is not None:
+        return ("token", bearer.credentials) if bearer.credentials else None
+    return ("session", cookie) if cookie else None
+
+
+def _refusal(request: Request, kind: str, digest: str) -> Unauthorized:
+    """What a dead credential costs: forgotten, logged and counted against the address."""
+    identities: Identities = request.app.state.identities
+    identities.forget(kind, digest)
+    throttle: Throttle = request.app.state.throttle
+    throttle.fail(client_address(request))
+    audit: AuditWriter = request.app.state.audit
+    audit.append(failure_record(request, "bad_token" if kind == "token" else "bad_session", 401))
+    return Unauthorized(
+        "令牌无效、已过期或已撤销 / the token is unknown, expired or revoked"
+        if kind == "token"
+        else "登录已失效，请重新登录 / the session has ended: log in again at /login"
+    )
 
 
 def current_principal(
     request: Request,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    cookie: Annotated[str | None, Depends(_cookie)],
+    bearer: HTTPAuthorizationCredentials | None,
+    cookie: str | None,
 ) -> Principal:
     """The caller behind a Bearer token or a session cookie. Unknown, revoked or expired
     credentials answer 401, are written to the access log and count against the client
-    address (429 past the limit)."""
-    secret = bearer.credentials if bearer is not None else cookie
-    if not secret:
+    address (429 past the limit). Blocking (it may ask Neo4j): call it in a worker thread."""
+    cred = _credential(bearer, cookie)
+    if cred is None:
         raise Unauthorized(
             "需要登录：请提供令牌 / authentication required: send a Bearer token "
             "(Authorization: Bearer …) or log in at /login"
         )
+    kind, secret = cred
     settings: Settings = request.app.state.settings
     throttle: Throttle = request.app.state.throttle
-    address = client_address(request)
-    throttle.check(address)
+    throttle.check(client_address(request))
     holder: DriverHolder = request.app.state.drivers
-    if bearer is not None:
+    if kind == "token":
         tokens: TokenCache = request.app.state.tokens
         principal = tokens.resolve(holder.get(), settings.neo4j_database, secret, settings.kg_query_timeout)
     else:
         principal = resolve_session(holder.get(), settings.neo4j_database, secret, settings.kg_query_timeout)
     if principal is None:
-        throttle.fail(address)
-        audit: AuditWriter = request.app.state.audit
-        audit.append(failure_record(request, "bad_token" if bearer is not None else "bad_session", 401))
-        raise Unauthorized(
-            "令牌无效、已过期或已撤销 / the token is unknown, expired or revoked"
-            if bearer is not None
-            else "登录已失效，请重新登录 / the session has ended: log in again at /login"
-        )
+        raise _refusal(request, kind, hash_token(secret))
+    identities: Identities = request.app.state.identities
+    identities.remember(kind, hash_token(secret), principal)
     request.state.principal = principal
     return principal
 
 
-async def authenticated_principal(
-    request: Request,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    cookie: Annotated[str | None, Depends(_cookie)],
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+CookieDep = Annotated[str | None, Depends(_cookie)]
+
+
+async def _authenticate(
+    request: Request, bearer: HTTPAuthorizationCredentials | None, cookie: str | None, *, defer: bool
 ) -> Principal:
-    """``current_principal`` without the worker-thread hop when the token's answer is cached
-    (only with a positive cache ttl); otherwise it asks Neo4j in a worker thread."""
     if bearer is not None:
         tokens: TokenCache = request.app.state.tokens
         hit, principal = tokens.cached(bearer.credentials)
         if hit and principal is not None:
             request.state.principal = principal
             return principal
+    cred = _credential(bearer, cookie)
+    if defer and cred is not None:
+        kind, digest = cred[0], hash_token(cred[1])
+        identities: Identities = request.app.state.identities
+        known = identities.get(kind, digest)
+        if known is not None:  # checked again inside the request's first read (api.auth)
+            throttle: Throttle = request.app.state.throttle
+            throttle.check(client_address(request))
+            request.state.principal = known
+            setattr(
+                request.state,
+                STATE_KEY,
+                Pending(kind, digest, known, on_dead=lambda: _refusal(request, kind, digest)),
+            )
+            return known
     result: Principal = await anyio.to_thread.run_sync(current_principal, request, bearer, cookie)
     return result
 
 
+async def authenticated_principal(request: Request, bearer: BearerDep, cookie: CookieDep) -> Principal:
+    """The API's authentication. A credential seen before is checked again inside the request's
+    first read (one transaction, see api.auth); a new one is resolved now, in a worker thread."""
+    return await _authenticate(request, bearer, cookie, defer=True)
+
+
+async def page_principal(request: Request, bearer: BearerDep, cookie: CookieDep) -> Principal | None:
+    """The same authentication for HTML pages: None instead of 401, so the page can send the
+    browser to /login (a refused credential is still logged and throttled)."""
+    try:
+        return await _authenticate(request, bearer, cookie, defer=False)
+    except Unauthorized:
+        return None
+
+
 CurrentPrincipal = Annotated[Principal, Depends(authenticated_principal)]
+PagePrincipal = Annotated[Principal | None, Depends(page_principal)]
 
 
 def require(group: str) -> Callable[..., Any]:

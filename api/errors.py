@@ -108,10 +108,12 @@ def _audit_denial(request: Request, outcome: str, status: int) -> None:
     if principal is None or audit is None:
         return
     from api.audit import make_record
+    from api.auth import append_record
 
     route = request.scope.get("route")
     params = {k: v for k, v in request.query_params.items() if k != "purpose"}
-    audit.append(
+    append_record(
+        request,
         make_record(
             principal,
             endpoint=getattr(route, "path", request.url.path),
@@ -123,7 +125,7 @@ def _audit_denial(request: Request, outcome: str, status: int) -> None:
             status=status,
             purpose=getattr(request.state, "purpose", None),
             client=request.client.host if request.client else None,
-        )
+        ),
     )
 
 

@@ -115,6 +115,14 @@ def revoke_token(driver: neo4j.Driver, database: str, token_id: str) -> TokenInf
 
 SESSION_HOURS = 12
 _LIVE_TOKEN = "t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > datetime())"
+_PRINCIPAL = "RETURN t.token_id AS id, t.name AS name, t.role AS role"
+LIVE_TOKEN_CYPHER = f"MATCH (t:ApiToken {{token_hash: $hash}}) WHERE {_LIVE_TOKEN} {_PRINCIPAL}"
+"""The token whose secret hashes to ``$hash``, if it is live (not revoked, not expired)."""
+LIVE_SESSION_CYPHER = (
+    "MATCH (s:ApiSession {session_hash: $hash}) WHERE s.revoked_at IS NULL AND s.expires_at > datetime() "
+    f"MATCH (t:ApiToken {{token_id: s.token_id}}) WHERE {_LIVE_TOKEN} {_PRINCIPAL}"
+)
+"""The token behind the live session whose id hashes to ``$hash``, if the token is live too."""
 
 
 def create_session(
@@ -148,13 +156,7 @@ def end_session(driver: neo4j.Driver, database: str, sid: str) -> bool:
 def resolve_session(driver: neo4j.Driver, database: str, sid: str, timeout: float) -> Principal | None:
     """The principal of a live session of a live token, or None."""
     records, _, _ = driver.execute_query(
-        neo4j.Query(
-            "MATCH (s:ApiSession {session_hash: $hash}) "
-            "WHERE s.revoked_at IS NULL AND s.expires_at > datetime() "
-            f"MATCH (t:ApiToken {{token_id: s.token_id}}) WHERE {_LIVE_TOKEN} "
-            "RETURN t.token_id AS id, t.name AS name, t.role AS role",
-            timeout=timeout,
-        ),  # type: ignore[arg-type]
+        neo4j.Query(LIVE_SESSION_CYPHER, timeout=timeout),  # type: ignore[arg-type]
         hash=hash_token(sid),
         database_=database,
         routing_="r",
@@ -222,11 +224,7 @@ class TokenCache:
             if hit is not None and hit[0] > now:
                 return hit[1]
         records, _, _ = driver.execute_query(
-            neo4j.Query(
-                f"MATCH (t:ApiToken {{token_hash: $hash}}) WHERE {_LIVE_TOKEN} "
-                "RETURN t.token_id AS id, t.name AS name, t.role AS role",
-                timeout=timeout,
-            ),  # type: ignore[arg-type]
+            neo4j.Query(LIVE_TOKEN_CYPHER, timeout=timeout),  # type: ignore[arg-type]
             hash=digest,
             database_=database,
             routing_="r",

@@ -42,6 +42,7 @@ from graph.schema import (
     UnitKind,
     UnitLevel,
 )
+from graph.thresholds import NEST_MIN_OFFICERS
 from ingest.names import NameMaker, id_number, phone_number
 from ingest.sample_sink import Sink, yes_no
 
@@ -1371,7 +1372,7 @@ class CityBuilder:
         ]
         for k in range(n):  # 窝案
             code = units[k]
-            offs = self._pick_unit_officers(code, rng.randint(3, 5))
+            offs = self._pick_unit_officers(code, rng.randint(NEST_MIN_OFFICERS, NEST_MIN_OFFICERS + 2))
             cat = rng.choice(cats)
             received = self.day(rng.randint(250, 1200))
             c1, _ = self._clue(

@@ -17,6 +17,7 @@ from graph.schema import (
     UnitKind,
     UnitLevel,
 )
+from graph.thresholds import STALE_DAYS
 
 __all__ = [
     "answer_key_sections",
@@ -27,7 +28,6 @@ __all__ = [
     "OVERDUE_DAYS",
 ]
 
-STALE_DAYS = 180
 OVERDUE_DAYS = (30, 60, 90)
 Rows = Sequence[tuple[str, ...]]
 

@@ -10,9 +10,27 @@ from typing import Annotated, Any
 import neo4j
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from graph.schema import PETITION_SOURCES, RANK_ORDER, Rank, RankScope, parse_cn_date
+from graph import schema
+from graph.orders.machine import ANSWERED_STATES, OPEN_STATES
+from graph.schema import (
+    PETITION_SOURCES,
+    RANK_ORDER,
+    ClueStatus,
+    CommitteePosition,
+    Form,
+    OrderAction,
+    OrderState,
+    PartyOrgKind,
+    Rank,
+    RankScope,
+    RectificationStatus,
+    UnitKind,
+    UnitLevel,
+    parse_cn_date,
+)
 from graph.settings import get_settings
 from graph.shape import plain
+from graph.thresholds import STALE_DAYS
 from queries.registry import load_cypher
 
 log = logging.getLogger(__name__)
@@ -29,6 +47,7 @@ __all__ = [
     "LEADER_RANKS",
     "RANK_SCOPES",
     "PETITION_SOURCE_VALUES",
+    "SCHEMA_PARAMS",
     "run_cypher",
 ]
 
@@ -67,10 +86,8 @@ UNKNOWN = "未知"
 """The enum member a source uses when it does not know a value. Queries treat it like null:
 never as a real value (rank 未知 is not 科员 and not a leader; category 未知 is not 工作纪律)."""
 
-STALE_DAYS = 180
-"""A covered grassroots unit whose latest liaison visit is older than this is 久未走访 (the one default)."""
 
-SUSTAINED_FINDINGS: list[str] = ["查实", "部分查实"]
+SUSTAINED_FINDINGS: list[str] = sorted(f.value for f in schema.SUSTAINED_FINDINGS)
 """Findings of an allegation (``finding`` on CONCERNS / INVOLVES) that count as sustained."""
 
 # Internal parameters derived from the schema's vocabulary (declared in the .cypher headers).
@@ -88,6 +105,32 @@ RANK_SCOPES: dict[str, list[str]] = {
 rank-restricted rule cannot be judged for him (the queries count such officers in their notes)."""
 PETITION_SOURCE_VALUES: list[str] = sorted(s.value for s in PETITION_SOURCES)
 
+SCHEMA_PARAMS: dict[str, Any] = {
+    "unknown": UNKNOWN,
+    "grassroots_level": UnitLevel.GRASSROOTS.value,
+    "police_branch_kind": UnitKind.POLICE_BRANCH.value,
+    "excluded_kinds": [UnitKind.SUPERVISION_BODY.value, UnitKind.EXTERNAL.value],
+    "committee_kind": PartyOrgKind.COMMITTEE.value,
+    "secretary_position": CommitteePosition.SECRETARY.value,
+    "leader_ranks": LEADER_RANKS,
+    "rank_scope_all": RankScope.ALL.value,
+    "rank_scopes": RANK_SCOPES,
+    "petition_sources": PETITION_SOURCE_VALUES,
+    "sustained": SUSTAINED_FINDINGS,
+    "first_form": Form.FIRST.value,
+    "concluded_status": ClueStatus.CONCLUDED.value,
+    "done_status": RectificationStatus.DONE.value,
+    "open_states": sorted(s.value for s in OPEN_STATES),
+    "answered_states": sorted(s.value for s in ANSWERED_STATES),
+    "feedback_action": OrderAction.FEEDBACK.value,
+    "closed_state": OrderState.CLOSED.value,
+    "cancelled_state": OrderState.CANCELLED.value,
+}
+"""The schema's vocabulary as Cypher parameters: a ``.cypher`` file writes ``$committee_kind``, never
+``'党委'``, and ``run_cypher`` supplies every one the file uses, so renaming an enum member is one
+edit in ``graph.schema``. These names are never user parameters nor passed by a query's code
+(``tests/test_queries_registry.py`` checks both)."""
+
 
 def run_cypher(
     driver: neo4j.Driver,
@@ -98,14 +141,18 @@ def run_cypher(
 ) -> list[neo4j.Record]:
     """Run the Cypher file ``name`` (read routing, server-side timeout) with exactly its params.
 
-    ``params`` may hold more keys than the file uses (a whole parameter model); a key the file
-    needs but ``params`` lacks is a programming error.
+    ``params`` may hold more keys than the file uses (a whole parameter model); the schema's
+    vocabulary (``SCHEMA_PARAMS``) is added here. A key the file needs but neither supplies is a
+    programming error, and so is a caller passing a vocabulary name itself.
     """
     cf = load_cypher(name)
-    missing = cf.params - set(params)
+    missing = cf.params - set(params) - set(SCHEMA_PARAMS)
     if missing:
         raise ValueError(f"{name}: parameters not supplied: {sorted(missing)}")
-    values = {k: params[k] for k in cf.params}
+    shadowed = cf.params & set(params) & set(SCHEMA_PARAMS)
+    if shadowed:
+        raise ValueError(f"{name}: schema parameters passed by the caller: {sorted(shadowed)}")
+    values = {k: params[k] if k in params else SCHEMA_PARAMS[k] for k in cf.params}
     query = neo4j.Query(cf.render(slots), timeout=get_settings().kg_query_timeout)  # type: ignore[arg-type]
     records, _, _ = driver.execute_query(
         query, values, database_=database, routing_=neo4j.RoutingControl.READ

@@ -4,8 +4,10 @@ A prepared query is a ``QueryDef``: a name, a Chinese title and description, a p
 parameter model (defaults and limits), the data scopes its result touches (for the API's roles),
 and a ``run`` function that takes the driver, the database name and validated parameters and
 returns a ``QueryResult``. Cypher text lives in ``queries/cypher/<name>.cypher``, one named query
-per file with a header (see ``load_cypher``); some queries post-process in networkx
-(``queries/analysis``).
+per file with a header (see ``load_cypher``); shared domain definitions ("current at as_of",
+"leader", "grassroots unit" …) are named fragments in ``queries/cypher/fragments.cypher``, written
+``{{name(arg, …)}}`` in a query file and substituted when the file is loaded (see
+``expand_fragments``). Some queries post-process in networkx (``queries/analysis``).
 """
 
 from __future__ import annotations
@@ -26,18 +28,24 @@ from graph.errors import NotFound, QueryParamError
 
 __all__ = [
     "CYPHER_DIR",
+    "FRAGMENTS_FILE",
     "CypherFile",
+    "Fragment",
     "NoParams",
     "QueryDef",
     "QueryResult",
     "Registry",
     "all_queries",
+    "expand_fragments",
+    "fragments",
     "get_query",
     "load_cypher",
+    "query_files",
     "register",
 ]
 
 CYPHER_DIR = Path(__file__).resolve().parent / "cypher"
+FRAGMENTS_FILE = CYPHER_DIR / "fragments.cypher"
 
 
 class QueryResult(BaseModel):
@@ -101,6 +109,108 @@ class QueryDef:
 _HEADER = re.compile(r"^//\s*(name|title|description|columns|internal|template):\s*(.*)$")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _TEMPLATE = re.compile(r"\{\{([a-z_]+)\}\}")
+_FRAGMENT_HEAD = re.compile(r"^//\s*fragment:\s*([a-z_]+)\(([^()]*)\)\s*$")
+_FRAGMENT_CALL = re.compile(r"\{\{([a-z_]+)\(([^(){}]*)\)\}\}")
+_FRAGMENT_DEPTH = 8
+
+
+def query_files() -> list[Path]:
+    """The query files of ``queries/cypher`` (every ``.cypher`` file but the fragments)."""
+    return sorted(p for p in CYPHER_DIR.glob("*.cypher") if p != FRAGMENTS_FILE)
+
+
+# ---------------------------------------------------------------------------------------------
+# Named fragments: each shared domain definition written once
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """One named fragment of ``fragments.cypher``: ``// fragment: name(p, …)``, comment lines
+    saying what it means, then its Cypher text, in which each parameter stands for the argument
+    (a variable, a ``$parameter`` or an expression of the calling file)."""
+
+    name: str
+    params: tuple[str, ...]
+    description: str
+    body: str
+
+    def apply(self, args: list[str]) -> str:
+        """The body with each parameter (a whole word, not a property or ``$parameter``) replaced."""
+        if len(args) != len(self.params):
+            raise ValueError(
+                f"fragment {self.name} takes ({', '.join(self.params)}), given ({', '.join(args)})"
+            )
+        if not self.params:
+            return self.body
+        values = dict(zip(self.params, args, strict=True))
+        word = re.compile(r"(?<![\w$.])(" + "|".join(map(re.escape, self.params)) + r")(?!\w)")
+        return word.sub(lambda m: values[m.group(1)], self.body)
+
+
+@cache
+def fragments() -> dict[str, Fragment]:
+    """Read ``queries/cypher/fragments.cypher`` once: every named fragment by name."""
+    found: dict[str, Fragment] = {}
+    current: tuple[str, tuple[str, ...]] | None = None
+    notes: list[str] = []
+    body: list[str] = []
+
+    def close() -> None:
+        if current is None:
+            return
+        name, params = current
+        if not body:
+            raise ValueError(f"{FRAGMENTS_FILE}: fragment {name} has no text")
+        if name in found:
+            raise ValueError(f"{FRAGMENTS_FILE}: fragment {name} defined twice")
+        found[name] = Fragment(name, params, " ".join(notes), "\n".join(body).strip())
+
+    for line in FRAGMENTS_FILE.read_text(encoding="utf-8").splitlines():
+        m = _FRAGMENT_HEAD.match(line.strip())
+        if m:
+            close()
+            params = tuple(p.strip() for p in m.group(2).split(",") if p.strip())
+            current, notes, body = (m.group(1), params), [], []
+        elif current is None or not line.strip():
+            continue
+        elif line.strip().startswith("//"):
+            if body:
+                raise ValueError(f"{FRAGMENTS_FILE}: fragment {current[0]}: comment inside the text")
+            notes.append(line.strip().lstrip("/").strip())
+        else:
+            body.append(line.rstrip())
+    close()
+    return found
+
+
+def expand_fragments(text: str, where: str = "<text>") -> str:
+    """Replace every ``{{name(arg, …)}}`` in ``text`` by the named fragment, recursively.
+
+    Only checked-in ``.cypher`` text passes through here, never user input: the arguments are
+    variable names, ``$parameters`` or expressions written in the query file.
+    """
+    table = fragments()
+
+    def one(m: re.Match[str]) -> str:
+        name, raw = m.group(1), m.group(2)
+        frag = table.get(name)
+        if frag is None:
+            raise ValueError(
+                f"{where}: unknown fragment {{{{{name}(…)}}}}; known: {', '.join(sorted(table))}"
+            )
+        args = [a.strip() for a in raw.split(",")] if raw.strip() or frag.params else []
+        try:
+            return frag.apply(args)
+        except ValueError as e:
+            raise ValueError(f"{where}: {e}") from None
+
+    for _ in range(_FRAGMENT_DEPTH):
+        expanded = _FRAGMENT_CALL.sub(one, text)
+        if expanded == text:
+            return expanded
+        text = expanded
+    raise ValueError(f"{where}: fragments nested deeper than {_FRAGMENT_DEPTH} (a cycle?)")
 
 
 @dataclass(frozen=True)
@@ -113,6 +223,9 @@ class CypherFile:
     * ``columns``: the result columns, comma-separated,
     * ``internal``: parameters the code passes that are not user parameters (declared explicitly),
     * ``template``: ``{{slots}}`` filled from the schema only (backtick-quoted labels/properties).
+
+    ``text`` is the file with its ``{{fragment(…)}}`` uses expanded (``expand_fragments``), so
+    ``params`` includes the parameters the fragments bring in (e.g. ``$as_of``).
     """
 
     name: str
@@ -140,12 +253,14 @@ class CypherFile:
 
 @cache
 def load_cypher(name: str) -> CypherFile:
-    """Read ``queries/cypher/<name>.cypher`` once; a missing file or bad header fails loudly."""
+    """Read ``queries/cypher/<name>.cypher`` once, fragments expanded; a missing file, bad header
+    or unknown fragment fails loudly."""
     path = CYPHER_DIR / f"{name}.cypher"
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise FileNotFoundError(f"no Cypher file {path}") from None
+    text = expand_fragments(text, str(path))
     head: dict[str, str] = {}
     for line in text.splitlines():
         m = _HEADER.match(line.strip())

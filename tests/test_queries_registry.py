@@ -12,7 +12,8 @@ from queries.analysis.communities import leiden, louvain
 from queries.analysis.ecosystem import derive_rates, load_config, score_unit
 from queries.analysis.projection import add_unit_ties, co_involvement_graph
 from queries.commands import parse_params
-from queries.registry import CYPHER_DIR, all_queries, get_query, load_cypher
+from queries.common import SCHEMA_PARAMS
+from queries.registry import FRAGMENTS_FILE, all_queries, get_query, load_cypher, query_files
 
 REQUIRED = {
     "political_ecosystem",
@@ -44,6 +45,7 @@ def test_every_cypher_param_matches_its_model() -> None:
     used_files: set[str] = set()
     for q in all_queries():
         fields = set(q.params.model_fields)
+        assert not (fields & set(SCHEMA_PARAMS)), f"{q.name}: a user parameter shadows a schema parameter"
         for name in q.cypher:
             cf = load_cypher(name)
             used_files.add(name)
@@ -51,11 +53,12 @@ def test_every_cypher_param_matches_its_model() -> None:
             assert cf.internal <= cf.params, (
                 f"{name}: declared internal but unused: {cf.internal - cf.params}"
             )
-            unknown = cf.params - fields - cf.internal
+            assert not (cf.internal & set(SCHEMA_PARAMS)), f"{name}: schema parameters declared internal"
+            unknown = cf.params - fields - cf.internal - set(SCHEMA_PARAMS)
             assert not unknown, (
                 f"{q.name}/{name}: $params not in the parameter model nor declared internal: {unknown}"
             )
-    on_disk = {p.stem for p in CYPHER_DIR.glob("*.cypher")}
+    on_disk = {p.stem for p in query_files()}
     assert on_disk - used_files <= {
         "export_nodes",
         "export_rels",
@@ -68,7 +71,7 @@ def test_every_cypher_param_matches_its_model() -> None:
 def test_cypher_uses_only_schema_labels_and_types() -> None:
     labels = {s.label for s in NODE_SPECS} | {s.label for s in ORDER_NODE_SPECS}
     types = {s.type for s in REL_SPECS} | {r.type for r in ORDER_REL_TYPES}
-    for path in CYPHER_DIR.glob("*.cypher"):
+    for path in [*query_files(), FRAGMENTS_FILE]:
         body = "\n".join(line.split("//", 1)[0] for line in path.read_text(encoding="utf-8").splitlines())
         for lab in re.findall(r"\(\w*:(\w+)", body):
             assert lab in labels, f"{path.name}: unknown label {lab}"

@@ -12,12 +12,11 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import neo4j
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
-from api.deps import COOKIE_NAME, AuditDep, DriverDep, SettingsDep, current_principal
-from api.errors import JSON_ERRORS, Forbidden, Unauthorized
+from api.deps import AuditDep, DriverDep, PagePrincipal, SettingsDep
+from api.errors import JSON_ERRORS, Forbidden
 from api.order_rights import bodies_of, can_read, may_act, rights_of
 from api.security import Principal, mask_name
 from graph.constraints import q
@@ -28,23 +27,6 @@ from graph.shape import entity_id
 from viz.orders import panel_script, render_order_form, render_order_page
 
 router = APIRouter(tags=["orders"], responses=JSON_ERRORS)
-
-_bearer = HTTPBearer(auto_error=False)
-_cookie = APIKeyCookie(name=COOKIE_NAME, auto_error=False)
-
-
-def page_principal(
-    request: Request,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    cookie: Annotated[str | None, Depends(_cookie)],
-) -> Principal | None:
-    try:
-        return current_principal(request, bearer, cookie)
-    except Unauthorized:
-        return None
-
-
-PagePrincipal = Annotated[Principal | None, Depends(page_principal)]
 
 
 def _to_login(request: Request) -> RedirectResponse:

@@ -9,10 +9,9 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
-from api.deps import COOKIE_NAME, AuditDep, DriverDep, PurposeDep, SettingsDep, current_principal, require
-from api.errors import Forbidden, Unauthorized
+from api.deps import AuditDep, DriverDep, PagePrincipal, PurposeDep, SettingsDep, require
+from api.errors import Forbidden
 from api.limits import expensive
 from api.security import BadPurpose, Principal, PurposeRequired, clean_purpose, disclose, resolve_key
 from graph.errors import QueryParamError
@@ -30,21 +29,10 @@ REL_TYPES = frozenset(s.type for s in REL_SPECS)
 ViewsPrincipal = Annotated[Principal, Depends(require("views"))]
 NamePath = Annotated[str, Path(max_length=100, description="视图名 / view name (GET /views)")]
 
-_bearer = HTTPBearer(auto_error=False)
-_cookie = APIKeyCookie(name=COOKIE_NAME, auto_error=False)
 
-
-def browser_principal(
-    request: Request,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    cookie: Annotated[str | None, Depends(_cookie)],
-) -> Principal | None:
-    """Like the API's authentication, but None (→ redirect to /login) instead of 401."""
-    try:
-        principal = current_principal(request, bearer, cookie)
-    except Unauthorized:
-        return None
-    if not principal.role.can("views"):
+async def browser_principal(principal: PagePrincipal) -> Principal | None:
+    """The pages' authentication (``api.deps.page_principal``) plus the views permission."""
+    if principal is not None and not principal.role.can("views"):
         raise Forbidden(
             f"角色“{principal.role.title}”无权查看视图 / role {principal.role.name} may not use the views"
         )

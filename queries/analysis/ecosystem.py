@@ -11,6 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from graph.thresholds import DEFAULT_PERIOD_DAYS
+
 __all__ = ["EcosystemConfig", "Indicator", "NO_DATA", "load_config", "derive_rates", "score_unit"]
 
 CONFIG_PATH = Path(__file__).resolve().parent.parent / "ecosystem.toml"
@@ -30,7 +32,6 @@ class Indicator:
 @dataclass(frozen=True)
 class EcosystemConfig:
     period_days: int
-    nest_min_officers: int
     indicators: tuple[Indicator, ...]
     ratings: tuple[tuple[str, float], ...]  # (level, min_score), best first
     caps: tuple[tuple[str, float, str], ...]  # (indicator, at, level)
@@ -57,8 +58,7 @@ def parse_config(data: dict[str, Any]) -> EcosystemConfig:
     )
     caps = tuple((c["indicator"], float(c["at"]), c["level"]) for c in data.get("caps", []))
     cfg = EcosystemConfig(
-        period_days=int(data["period"]["days"]),
-        nest_min_officers=int(data["nest"]["min_officers"]),
+        period_days=DEFAULT_PERIOD_DAYS,
         indicators=inds,
         ratings=ratings,
         caps=caps,

@@ -2,11 +2,10 @@
 // title: 无纪检委员的警种支队
 // description: 建在其中的党组织都没有在任纪检委员的警种支队。
 // columns: unit_code, unit_name
-// internal: police_branch_kind
-MATCH (u:Unit {kind: $police_branch_kind})
+MATCH {{police_branch(u)}}
 WHERE NOT EXISTS {
   MATCH (:Officer)-[d:DISCIPLINE_COMMISSIONER_OF]->(:PartyOrg)-[:SET_UP_IN]->(u)
-  WHERE (d.start_date IS NULL OR d.start_date <= $as_of) AND (d.end_date IS NULL OR d.end_date >= $as_of)
+  WHERE {{current(d)}}
 }
 RETURN u.code AS unit_code, u.name AS unit_name
 ORDER BY unit_code

@@ -2,7 +2,7 @@
 // title: 线索闭环
 // description: 闭环管理问题：移送超过 days 天仍未反馈的线索、无承办（既未分办也未移送、且未了结）的线索、逾期未整改事项，含所涉单位和承办机构。
 // columns: issue, key, date, days_overdue, status, units, body_code, body_name
-// internal: concluded_status, done_status, check_handlers
+// internal: check_handlers
 // Period: only items dated (transfer date, received date, deadline) in $date_from..$date_to; overdue
 // is judged at $as_of. An unknown status (null or 未知) counts as not concluded / not done.
 // check_handlers is false when neither handling nor transfer data was loaded: then every clue
@@ -33,7 +33,7 @@ CALL (item) {
 }
 CALL (item) {
   OPTIONAL MATCH (item)-[:CONCERNS]->(:Officer)-[s:SERVES_IN]->(u:Unit)
-  WHERE (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
+  WHERE {{current(s)}}
   RETURN collect(DISTINCT u.code) AS officer_units
 }
 RETURN issue, coalesce(item.clue_no, item.code) AS key, date, days_overdue, status,

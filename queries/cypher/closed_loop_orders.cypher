@@ -2,7 +2,6 @@
 // title: 督办逾期未反馈
 // description: 办理期限在统计期（date_from–date_to）内、截至 as_of 已过期限仍未反馈（已下发或已签收）的督办单，含承办单位和下发单位。
 // columns: issue, key, date, days_overdue, status, units, body_code, body_name
-// internal: open_states
 MATCH (o:SupervisionOrder)-[:ORDER_ASSIGNED_TO]->(u:Unit)
 WHERE o.deadline < $as_of AND o.issued_on <= $as_of
   AND ($date_from IS NULL OR o.deadline >= $date_from) AND o.deadline <= $date_to

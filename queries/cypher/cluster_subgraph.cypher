@@ -5,7 +5,7 @@
 // internal: badges, case_nos, clue_nos
 MATCH (o:Officer) WHERE o.badge_no IN $badges
 OPTIONAL MATCH (o)-[s:SERVES_IN]->(u:Unit)
-WHERE (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
+WHERE {{current(s)}}
 WITH collect(o) AS officers, collect(u) AS units, collect(s) AS postings
 OPTIONAL MATCH (c:Case)-[i:INVOLVES]->(o2:Officer)
 WHERE c.case_no IN $case_nos AND o2.badge_no IN $badges

@@ -2,7 +2,6 @@
 // title: 共同涉及投影
 // description: 共同涉及图的投影：统计期内的每个案件、每条线索及其涉及的民警（线索的民警含由其立案的案件的涉案人），供社区发现使用。
 // columns: kind, key, form, officers, named
-// internal: sustained
 // A case groups the officers it involves (opened in $date_from..$date_to); a clue groups the
 // officers it concerns plus the officers of the cases opened from it (received in the period;
 // those cases opened by $date_to), so cases linked by a shared clue are tied. `named` counts every

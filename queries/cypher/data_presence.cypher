@@ -28,11 +28,11 @@ CALL () { MATCH ()-[r:INVOLVES]->() RETURN count(r) AS case_subjects }
 CALL () { MATCH ()-[r:ARISES_FROM]->() RETURN count(r) AS case_clues }
 CALL () { MATCH ()-[r:INVESTIGATED_BY]->() RETURN count(r) AS case_handlers }
 CALL () { MATCH ()-[r:PART_OF]->() RETURN count(r) AS unit_tree }
-CALL () { MATCH (u:Unit {level: '基层'}) RETURN count(u) AS grassroots_units }
+CALL () { MATCH {{grassroots_unit(u)}} RETURN count(u) AS grassroots_units }
 // units two levels below a root: without them there is no sub-bureau level between the root and the units
 CALL () { MATCH (u:Unit)-[:PART_OF]->(:Unit)-[:PART_OF]->(:Unit) RETURN count(DISTINCT u) AS deep_units }
-CALL () { MATCH (p:PartyOrg {kind: '党委'}) RETURN count(p) AS committees }
-CALL () { MATCH (u:Unit) WHERE u.level IS NULL OR u.level = '未知' RETURN count(u) AS unknown_level_units }
+CALL () { MATCH {{committee(p)}} RETURN count(p) AS committees }
+CALL () { MATCH (u:Unit) WHERE u.level IS NULL OR u.level = $unknown RETURN count(u) AS unknown_level_units }
 CALL () { MATCH ()-[l:LIAISES_WITH]->() WHERE l.last_visit_on IS NOT NULL RETURN count(l) AS visit_dates }
 RETURN units, party_orgs, officers, clues, cases, inspections, rectifications, responsibilities, postings, memberships,
        secretaries, discipline_commissioners, committee_seats, heads, in_charge, liaisons, supervisions, clue_subjects,

@@ -2,7 +2,6 @@
 // title: 逾期未反馈督办单（政治生态）
 // description: 按单位（或分局汇总）统计截至 as_of 交办给该单位、已过期限仍未反馈的督办单数。
 // columns: unit_code, overdue_orders
-// internal: open_states
 // Groups as in political_ecosystem: 'unit' = the assigned unit; 'sub_bureau' = its ancestor-or-self right
 // below the root of the unit tree.
 MATCH (o:SupervisionOrder)-[:ORDER_ASSIGNED_TO]->(u:Unit)

@@ -6,11 +6,10 @@
 // Committee member = current COMMITTEE_MEMBER_OF a 党委; stale = latest visit null or older than stale_days.
 // Without liaison or committee data coverage cannot be judged ('无法判断'); without any visit date
 // staleness cannot (covered units stay '已覆盖'). Risk counts clues and cases dated in the period.
-MATCH (u:Unit {level: '基层'})
+MATCH {{grassroots_unit(u)}}
 CALL (u) {
   OPTIONAL MATCH (m:Officer)-[l:LIAISES_WITH]->(u)
-  WHERE EXISTS { MATCH (m)-[c:COMMITTEE_MEMBER_OF]->(:PartyOrg {kind: '党委'})
-                 WHERE (c.start_date IS NULL OR c.start_date <= $as_of) AND (c.end_date IS NULL OR c.end_date >= $as_of) }
+  WHERE {{committee_member(m)}}
   RETURN collect(DISTINCT m.name + '（' + m.badge_no + '）') AS liaisons, count(l) AS n_liaisons,
          max(l.last_visit_on) AS last_visit_on
 }
@@ -20,7 +19,7 @@ CALL (u) {
 }
 CALL (u) {
   OPTIONAL MATCH (o:Officer)-[s:SERVES_IN]->(u)
-  WHERE (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
+  WHERE {{current(s)}}
   RETURN collect(o) AS officers
 }
 CALL (u, officers) {

@@ -5,17 +5,17 @@
 MATCH (o:Officer {badge_no: $badge_no})
 OPTIONAL CALL (o) {
   MATCH (o)-[s:SERVES_IN]->(u:Unit)
-  WHERE (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
+  WHERE {{current(s)}}
   RETURN u, s.post AS posting_post ORDER BY s.start_date DESC LIMIT 1
 }
 OPTIONAL CALL (o) {
   MATCH (o)-[m:MEMBER_OF]->(po:PartyOrg)
-  WHERE (m.start_date IS NULL OR m.start_date <= $as_of) AND (m.end_date IS NULL OR m.end_date >= $as_of)
+  WHERE {{current(m)}}
   RETURN po LIMIT 1
 }
 CALL (o) {
   OPTIONAL MATCH (o)-[r:SECRETARY_OF|DISCIPLINE_COMMISSIONER_OF|COMMITTEE_MEMBER_OF|HEADS|IN_CHARGE_OF]->(x)
-  WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR r.end_date >= $as_of)
+  WHERE {{current(r)}}
   RETURN collect(type(r) + ':' + x.name) AS roles
 }
 RETURN o.badge_no AS badge_no, o.name AS name, o.rank AS rank, o.police_type AS police_type,

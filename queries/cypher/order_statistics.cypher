@@ -2,7 +2,6 @@
 // title: 督办统计
 // description: 统计期内下发的督办单（含工作提示、提醒谈话、约谈函询、纪检建议书），按承办单位和类型：下发数、截至 as_of 已反馈（含办结）中按期与超期的数目、逾期未反馈数、在办数、办结数、撤销数。下发 = 按期反馈 + 超期反馈 + 在办 + 撤销。
 // columns: body_code, body, kind, issued, answered_on_time, answered_late, overdue, open, closed, cancelled
-// internal: open_states, answered_states, feedback_action, closed_state, cancelled_state
 // The state of an order at as_of is the state_to of its last event dated on or before as_of; an
 // answered order (已反馈 or 已办结 then) is on time when its standing feedback is dated by the deadline.
 MATCH (o:SupervisionOrder)-[:ORDER_ASSIGNED_TO]->(u:Unit)

@@ -2,7 +2,7 @@
 // title: 政治生态指标
 // description: 按单位（或分局汇总）统计统计期内的线索、案件、涉及领导干部的案件、窝案、串案、重复举报、第一种形态占比、逾期整改和信访举报线索。
 // columns: unit_code, unit_name, unit_kind, district, officers, clues, cases, leader_cases, nest_cases, linked_cases, repeat_clue_officers, formed_involvements, first_form_involvements, overdue_rectifications, petition_clues, records, unknown_rank_officers, unknown_source_clues
-// internal: leader_ranks, petition_sources, excluded_kinds, nest_min_officers
+// internal: nest_min_officers
 // Period: records dated $date_from..$date_to; state (current postings, roles, overdue): $as_of.
 // records = clues + cases + inspections of the unit + rectifications due in the period: a unit with
 // none has nothing to be rated on (rating 无数据). Rank 未知 or null is never a leader rank.
@@ -23,7 +23,7 @@ WITH g, collect(DISTINCT u) AS units
 CALL (units) {
   UNWIND units AS u
   MATCH (o:Officer)-[s:SERVES_IN]->(u)
-  WHERE (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
+  WHERE {{current(s)}}
   RETURN collect(DISTINCT o) AS officers
 }
 CALL (units, officers) {
@@ -40,7 +40,7 @@ CALL (units, officers) {
   }
   RETURN count(DISTINCT cl) AS clues,
          count(DISTINCT CASE WHEN cl.source IN $petition_sources THEN cl END) AS petition_clues,
-         count(DISTINCT CASE WHEN cl.source IS NULL OR cl.source = '未知' THEN cl END) AS unknown_source_clues
+         count(DISTINCT CASE WHEN cl.source IS NULL OR cl.source = $unknown THEN cl END) AS unknown_source_clues
 }
 CALL (officers) {
   UNWIND officers AS o
@@ -48,25 +48,20 @@ CALL (officers) {
   WHERE c.opened_on >= $date_from AND c.opened_on <= $date_to
   WITH c, o, collect(i) AS links
   WITH c, o, head([l IN links WHERE l.form IS NOT NULL | l.form]) AS link_form,
-       (coalesce(o.rank IN $leader_ranks, false)
-        OR EXISTS { MATCH (o)-[h:HEADS]->(:Unit)
-                    WHERE (h.start_date IS NULL OR h.start_date <= $as_of) AND (h.end_date IS NULL OR h.end_date >= $as_of) }
-        OR EXISTS { MATCH (o)-[m:COMMITTEE_MEMBER_OF]->(po:PartyOrg {kind: '党委'})
-                    WHERE (m.start_date IS NULL OR m.start_date <= $as_of) AND (m.end_date IS NULL OR m.end_date >= $as_of) })
-       AS leader
+       {{leader(o)}} AS leader
   WITH c, o, leader, coalesce(link_form, c.form) AS form
   RETURN count(DISTINCT c) AS cases,
-         count(DISTINCT CASE WHEN NOT leader AND (o.rank IS NULL OR o.rank = '未知') THEN o END) AS unknown_rank_officers,
+         count(DISTINCT CASE WHEN NOT leader AND (o.rank IS NULL OR o.rank = $unknown) THEN o END) AS unknown_rank_officers,
          count(DISTINCT CASE WHEN leader THEN c END) AS leader_cases,
          count(CASE WHEN form IS NOT NULL THEN 1 END) AS formed_involvements,
-         count(CASE WHEN form = '第一种形态' THEN 1 END) AS first_form_involvements,
+         count(CASE WHEN form = $first_form THEN 1 END) AS first_form_involvements,
          collect(DISTINCT c) AS case_nodes
 }
 CALL (units) {
   UNWIND units AS u
   MATCH (c:Case)-[:INVOLVES]->(o:Officer)-[s:SERVES_IN]->(u)
   WHERE c.opened_on >= $date_from AND c.opened_on <= $date_to
-    AND (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
+    AND {{current(s)}}
   WITH c, u, count(DISTINCT o) AS n
   WHERE n >= $nest_min_officers
   RETURN count(DISTINCT c) AS nest_cases
@@ -79,7 +74,7 @@ CALL (case_nodes) {
   WHERE COUNT {
     MATCH (cc:Case)-[:INVOLVES]->(:Officer)-[s:SERVES_IN]->(uu:Unit)
     WHERE cc IN [c, c2]
-      AND (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
+      AND {{current(s)}}
     RETURN DISTINCT uu
   } >= 2
   RETURN count(DISTINCT c) AS linked_cases
@@ -95,7 +90,7 @@ CALL (officers) {
 CALL (units) {
   UNWIND units AS u
   MATCH (r:Rectification)-[:ISSUED_TO]->(u)
-  RETURN count(DISTINCT CASE WHEN r.status <> '已整改' AND r.deadline < $as_of THEN r END) AS overdue_rectifications,
+  RETURN count(DISTINCT CASE WHEN r.status <> $done_status AND r.deadline < $as_of THEN r END) AS overdue_rectifications,
          count(DISTINCT CASE WHEN r.deadline >= $date_from AND r.deadline <= $date_to THEN r END) AS due_rectifications
 }
 CALL (units) {

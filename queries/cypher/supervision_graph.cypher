@@ -6,13 +6,13 @@
 // Jurisdictions: every current SUPERVISES of the type, with its body and supervised unit.
 MATCH (n:Unit)-[r:SUPERVISES]->(m:Unit)
 WHERE r.supervision_type = $supervision_type
-  AND (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR r.end_date >= $as_of)
+  AND {{current(r)}}
 RETURN n, r, m
 UNION
 // Gap officers with their current posting.
 MATCH (n:Officer)-[r:SERVES_IN]->(m:Unit)
 WHERE n.badge_no IN $gap_badges
-  AND (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR r.end_date >= $as_of)
+  AND {{current(r)}}
 RETURN n, r, m
 UNION
 // Double-claimed officers; their edges to the claiming bodies are derived by the caller.

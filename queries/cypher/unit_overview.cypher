@@ -17,7 +17,7 @@ CALL (u) {
 }
 CALL (u) {
   OPTIONAL MATCH (o:Officer)-[s:SERVES_IN]->(u)
-  WHERE (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
+  WHERE {{current(s)}}
   WITH o, s LIMIT $limit
   RETURN collect(CASE WHEN o IS NOT NULL THEN [s, o] END) AS people, count(o) AS officers
 }
@@ -27,12 +27,12 @@ CALL (u) {
 }
 CALL (u) {
   OPTIONAL MATCH (l:Officer)-[r:HEADS|IN_CHARGE_OF|LIAISES_WITH]->(u)
-  WHERE r.end_date IS NULL OR r.end_date >= $as_of
+  WHERE {{not_ended_at(r, $as_of)}}
   RETURN collect(CASE WHEN l IS NOT NULL THEN [r, l] END) AS leaders
 }
 CALL (u) {
   OPTIONAL MATCH (u)-[:PART_OF*0..]->(x:Unit)<-[sv:SUPERVISES]-(b:Unit)
-  WHERE (sv.start_date IS NULL OR sv.start_date <= $as_of) AND (sv.end_date IS NULL OR sv.end_date >= $as_of)
+  WHERE {{current(sv)}}
     AND (x = u OR sv.include_subtree)
   RETURN collect(CASE WHEN b IS NOT NULL THEN [sv, b, x] END) AS supervisors
 }

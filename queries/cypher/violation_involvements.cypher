@@ -10,7 +10,7 @@ OPTIONAL MATCH (c)-[i:INVOLVES]->(o:Officer)
 WITH c, o, head([l IN collect(i) WHERE l.form IS NOT NULL | l.form]) AS link_form
 OPTIONAL CALL (o) {
   MATCH (o)-[s:SERVES_IN]->(u:Unit)
-  WHERE (s.start_date IS NULL OR s.start_date <= $as_of) AND (s.end_date IS NULL OR s.end_date >= $as_of)
+  WHERE {{current(s)}}
   OPTIONAL MATCH p = (u)-[:PART_OF*0..]->(d:Unit)
   WHERE d.district IS NOT NULL
   WITH u, d ORDER BY length(p)
@@ -18,6 +18,6 @@ OPTIONAL CALL (o) {
   LIMIT 1
 }
 RETURN c.case_no AS case_no, o.badge_no AS officer, c.opened_on AS opened_on, c.opened_on.year AS year,
-       c.opened_on.quarter AS quarter, coalesce(c.violation_type, '未知') AS violation_type,
-       coalesce(o.police_type, u.police_type, '未知') AS police_type, coalesce(o.rank, '未知') AS rank,
-       coalesce(link_form, c.form, '未定') AS form, coalesce(district, '未知') AS district
+       c.opened_on.quarter AS quarter, coalesce(c.violation_type, $unknown) AS violation_type,
+       coalesce(o.police_type, u.police_type, $unknown) AS police_type, coalesce(o.rank, $unknown) AS rank,
+       coalesce(link_form, c.form, '未定') AS form, coalesce(district, $unknown) AS district

@@ -11,7 +11,6 @@ from graph.errors import NotFound
 from graph.schema import DutyType, SupervisionType
 from graph.shape import EntityCollector, node_entity, plain
 from queries.common import (
-    RANK_SCOPES,
     AsOf,
     Params,
     as_of_field,
@@ -95,7 +94,6 @@ def run_chain(driver: neo4j.Driver, database: str, p: ChainParams) -> QueryResul
             **p.model_dump(),
             "as_of": w.as_of,
             "supervision_type": p.supervision_type.value,
-            "rank_scopes": RANK_SCOPES,
         },
     )
     if not records:

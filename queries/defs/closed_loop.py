@@ -8,8 +8,7 @@ from typing import Any
 import neo4j
 from pydantic import Field
 
-from graph.orders.machine import OPEN_STATES
-from graph.schema import ClueStatus, RectificationStatus
+from graph.thresholds import FEEDBACK_DAYS
 from queries.common import AsOf, Params, as_of_field, date_from_field, date_to_field, record_rows, run_cypher
 from queries.period import data_presence, resolve_window
 from queries.registry import QueryDef, QueryResult, load_cypher, register
@@ -19,7 +18,7 @@ ISSUES = ("移送未反馈", "无承办", "整改逾期", "督办逾期")
 
 class ClosedLoopParams(Params):
     days: int = Field(
-        30, ge=0, le=3650, title="反馈期限（天）", description="移送后超过此天数未反馈即为未闭环"
+        FEEDBACK_DAYS, ge=0, le=3650, title="反馈期限（天）", description="移送后超过此天数未反馈即为未闭环"
     )
     as_of: AsOf | None = as_of_field()
     date_from: AsOf | None = date_from_field("不限")
@@ -42,8 +41,6 @@ def run_closed_loop(driver: neo4j.Driver, database: str, p: ClosedLoopParams) ->
                 "date_from": w.date_from,
                 "date_to": w.date_to,
                 "check_handlers": check_handlers,
-                "concluded_status": ClueStatus.CONCLUDED.value,
-                "done_status": RectificationStatus.DONE.value,
             },
         )
     )
@@ -67,7 +64,6 @@ def run_closed_loop(driver: neo4j.Driver, database: str, p: ClosedLoopParams) ->
                 "as_of": w.as_of,
                 "date_from": w.date_from,
                 "date_to": w.date_to,
-                "open_states": sorted(s.value for s in OPEN_STATES),
             },
         )
     )
@@ -102,7 +98,7 @@ register(
     QueryDef(
         name="closed_loop",
         title="线索闭环管理",
-        description="问题发现→整改→治理的闭环：移送超过 days 天（默认 30）仍未反馈的线索、没有承办机构的线索、"
+        description=f"问题发现→整改→治理的闭环：移送超过 days 天（默认 {FEEDBACK_DAYS}）仍未反馈的线索、没有承办机构的线索、"
         "超过期限未整改的事项、过了办理期限仍未反馈的督办单（只看日期在统计期 date_from–date_to 内的事项，逾期按截至日期判断）；"
         "summary 按单位和按承办机构汇总。",
         params=ClosedLoopParams,

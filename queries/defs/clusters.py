@@ -15,13 +15,11 @@ from pydantic import Field
 from graph.errors import NotFound
 from graph.schema import Form
 from graph.shape import EntityCollector
+from graph.thresholds import NEST_MIN_OFFICERS
 from queries.analysis.communities import detect_communities
-from queries.analysis.ecosystem import load_config
 from queries.analysis.projection import Group, add_unit_ties, co_involvement_graph
 from queries.analysis.ranking import cluster_rank_key
 from queries.common import (
-    LEADER_RANKS,
-    SUSTAINED_FINDINGS,
     AsOf,
     Params,
     as_of_field,
@@ -125,9 +123,7 @@ def _officer_facts(
 ) -> dict[str, dict[str, Any]]:
     if not badges:
         return {}
-    recs = run_cypher(
-        driver, database, "officer_facts", {"badges": badges, "as_of": as_of, "leader_ranks": LEADER_RANKS}
-    )
+    recs = run_cypher(driver, database, "officer_facts", {"badges": badges, "as_of": as_of})
     return {r["badge_no"]: dict(r) for r in recs}
 
 
@@ -142,7 +138,7 @@ def _describe(c: Cluster, facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
             for b in case_officers
             if b in c.officers and facts.get(b, {}).get("unit_code")
         )
-        if per_unit and max(per_unit.values()) >= load_config().nest_min_officers:
+        if per_unit and max(per_unit.values()) >= NEST_MIN_OFFICERS:
             nest = True
     linked = len(units) >= 2 and len(c.cases) >= 2
     kind = "窝案" if nest else ("串案" if linked else "关联")
@@ -195,7 +191,6 @@ def cluster_groups(
             "date_from": w.date_from,
             "date_to": w.date_to,
             "findings": p.findings,
-            "sustained": SUSTAINED_FINDINGS,
         },
     )
     groups: list[RawGroup] = []
@@ -327,7 +322,7 @@ def _named_any(driver: neo4j.Driver, database: str, w: Window, p: ClusterParams)
         driver,
         database,
         "co_involvement",
-        {"date_from": w.date_from, "date_to": w.date_to, "findings": "all", "sustained": SUSTAINED_FINDINGS},
+        {"date_from": w.date_from, "date_to": w.date_to, "findings": "all"},
     )
     return any(r["named"] for r in records)
 
@@ -338,7 +333,7 @@ register(
         title="风险群组",
         description="在民警共同涉及图（共同线索、共同案件；可加同单位/同岗位弱关联）上做社区发现（Leiden 或 Louvain，"
         "随机种子固定），按风险值排序列出规模不小于 min_size 的群组：民警、线索、案件、单位、高风险岗位和涉及的"
-        "领导干部，并标注窝案（同一案件同一单位 3 人以上）和串案（跨单位的多个案件）；排序先窝案、再串案、后关联，"
+        f"领导干部，并标注窝案（同一案件同一单位 {NEST_MIN_OFFICERS} 人以上）和串案（跨单位的多个案件）；排序先窝案、再串案、后关联，"
         "同类按风险值、再按规模。风险值 = 各案件形态分"
         "（第一至第四种形态 1–4 分，未定 2 分）+ 线索数 + 2×领导干部数 + 高风险岗位人数 + (单位数−1)。"
         "只用统计期（date_from–date_to，默认截至日期及以前的全部记录）内的线索和案件；涉及民警超过 max_subjects"

@@ -7,10 +7,9 @@ from typing import Any
 import neo4j
 from pydantic import Field
 
-from graph.schema import SupervisionType, UnitKind
+from graph.schema import SupervisionType
 from graph.shape import EntityCollector, edge, entity_id
 from queries.common import (
-    RANK_SCOPES,
     STALE_DAYS,
     UNKNOWN,
     AsOf,
@@ -154,9 +153,6 @@ def run_supervision(driver: neo4j.Driver, database: str, p: SupervisionParams) -
     params = {
         "supervision_type": p.supervision_type.value,
         "as_of": w.as_of,
-        "rank_scopes": RANK_SCOPES,
-        "excluded_kinds": [UnitKind.SUPERVISION_BODY.value, UnitKind.EXTERNAL.value],
-        "police_branch_kind": UnitKind.POLICE_BRANCH.value,
     }
     rules = run_cypher(driver, database, "supervision_rules", params)[0]["rules"]
     notes = list(w.notes)

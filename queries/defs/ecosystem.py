@@ -9,12 +9,9 @@ import neo4j
 from pydantic import Field, model_validator
 
 from graph.errors import NotFound, QueryParamError
-from graph.orders.machine import OPEN_STATES
-from graph.schema import UnitKind
+from graph.thresholds import DEFAULT_PERIOD_DAYS, NEST_MIN_OFFICERS
 from queries.analysis.ecosystem import NO_DATA, derive_rates, load_config, score_unit
 from queries.common import (
-    LEADER_RANKS,
-    PETITION_SOURCE_VALUES,
     AsOf,
     Params,
     as_of_field,
@@ -29,7 +26,6 @@ from queries.registry import QueryDef, QueryResult, load_cypher, register
 COUNT_COLUMNS = [*load_cypher("political_ecosystem").columns, "overdue_orders"]
 RATE_COLUMNS = ["clues_per_100", "cases_per_100", "petition_clues_per_100", "first_form_share"]
 SCORE_COLUMNS = ["score", "rating", "reasons"]
-EXCLUDED_KINDS = [UnitKind.SUPERVISION_BODY.value, UnitKind.EXTERNAL.value]
 
 
 class EcosystemParams(Params):
@@ -37,7 +33,7 @@ class EcosystemParams(Params):
         "unit", title="统计层级", description="unit=每个单位；sub_bureau=按分局/市局直属部门汇总"
     )
     as_of: AsOf | None = as_of_field()
-    date_from: AsOf | None = date_from_field("为统计截止日期前 365 天")
+    date_from: AsOf | None = date_from_field(f"为统计截止日期前 {DEFAULT_PERIOD_DAYS} 天")
     date_to: AsOf | None = date_to_field()
     year: int | None = Field(
         None,
@@ -69,7 +65,7 @@ class TrendParams(Params):
 
 
 def _window(driver: neo4j.Driver, database: str, p: EcosystemParams) -> Window:
-    days = load_config().period_days
+    days = DEFAULT_PERIOD_DAYS
     if p.year is not None:
         w = resolve_window(driver, database, as_of=p.as_of)
         w.date_from, w.date_to = dt.date(p.year, 1, 1), min(dt.date(p.year, 12, 31), w.as_of)
@@ -104,10 +100,7 @@ def _indicators(
             "unit_code": unit_code,
             "date_from": start,
             "date_to": end,
-            "leader_ranks": LEADER_RANKS,
-            "petition_sources": PETITION_SOURCE_VALUES,
-            "excluded_kinds": EXCLUDED_KINDS,
-            "nest_min_officers": cfg.nest_min_officers,
+            "nest_min_officers": NEST_MIN_OFFICERS,
         },
     )
     # Overdue supervision orders per group (graph.orders): weight `overdue_orders` in ecosystem.toml.
@@ -117,7 +110,7 @@ def _indicators(
             driver,
             database,
             "ecosystem_orders",
-            {"level": level, "as_of": as_of, "open_states": sorted(s.value for s in OPEN_STATES)},
+            {"level": level, "as_of": as_of},
         )
     }
     rows = []
@@ -243,7 +236,7 @@ register(
         title="政治生态评价",
         description="按单位（或按分局汇总）计算政治生态指标：每百人线索数和案件数、涉及领导干部的案件、窝案、串案、"
         "被重复举报人数、第一种形态占比、逾期整改、信访举报线索，给出得分、好/较好/一般/差四级评定及其原因；"
-        "统计期内没有任何记录的单位评定为“无数据”。统计期默认为截至日期（默认数据截至日期）前 365 天。"
+        f"统计期内没有任何记录的单位评定为“无数据”。统计期默认为截至日期（默认数据截至日期）前 {DEFAULT_PERIOD_DAYS} 天。"
         "权重与阈值见 queries/ecosystem.toml。",
         params=EcosystemParams,
         run=run_ecosystem,

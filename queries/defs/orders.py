@@ -17,20 +17,18 @@ from typing import Any
 import neo4j
 from pydantic import Field, model_validator
 
-from graph.orders.machine import ANSWERED_STATES, OPEN_STATES
-from graph.schema import OrderAction, OrderState
+from graph.thresholds import DEFAULT_PERIOD_DAYS
 from queries.common import AsOf, Params, record_rows, run_cypher
 from queries.registry import QueryDef, QueryResult, load_cypher, register
-
-OPEN_STATE_VALUES = sorted(s.value for s in OPEN_STATES)
-"""Not yet answered: an order in one of these states past its deadline is overdue (graph.orders.machine)."""
 
 COUNTS = ("issued", "answered_on_time", "answered_late", "overdue", "open", "closed", "cancelled")
 
 
 class OrderStatisticsParams(Params):
     date_from: AsOf | None = Field(
-        None, title="起始日期", description="统计期开始（按下发日期）；默认截止日期前 365 天"
+        None,
+        title="起始日期",
+        description=f"统计期开始（按下发日期）；默认截止日期前 {DEFAULT_PERIOD_DAYS} 天",
     )
     date_to: AsOf | None = Field(None, title="截止日期", description="统计期结束（按下发日期）；默认 as_of")
     as_of: AsOf | None = Field(None, title="截至日期", description="判断反馈和逾期的日期；默认截止日期或今天")
@@ -43,7 +41,7 @@ class OrderStatisticsParams(Params):
         if self.date_to is None:
             self.date_to = self.as_of
         if self.date_from is None:
-            self.date_from = self.date_to - dt.timedelta(days=364)
+            self.date_from = self.date_to - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
         if self.date_from > self.date_to:
             raise ValueError("起始日期晚于截止日期 / date_from is after date_to")
         return self
@@ -57,11 +55,6 @@ def run_order_statistics(driver: neo4j.Driver, database: str, p: OrderStatistics
             "order_statistics",
             {
                 **p.model_dump(),
-                "open_states": OPEN_STATE_VALUES,
-                "answered_states": sorted(s.value for s in ANSWERED_STATES),
-                "feedback_action": OrderAction.FEEDBACK.value,
-                "closed_state": OrderState.CLOSED.value,
-                "cancelled_state": OrderState.CANCELLED.value,
             },
         )
     )

@@ -23,6 +23,7 @@ from typing import Any
 import neo4j
 
 from graph.errors import NotFound, QueryParamError
+from graph.thresholds import FEEDBACK_DAYS
 from queries.analysis.ecosystem import load_config
 from queries.period import data_as_of
 from queries.registry import QueryResult, get_query
@@ -827,7 +828,7 @@ class _Builder:
         rows = [x for x in r.rows if self.units is None or self.in_scope(x["units"] or None)]
         transfers = [x for x in rows if x["issue"] == "移送未反馈"]
         rects = [x for x in rows if x["issue"] == "整改逾期"]
-        days = r.summary.get("days", 30)
+        days = r.summary.get("days", FEEDBACK_DAYS)
         s.add(
             Paragraph(
                 f"截至{_day(self.end_of(self.period))}，移送后超过{days}天未反馈的线索{len(transfers)}件，"

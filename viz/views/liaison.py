@@ -8,7 +8,7 @@ import neo4j
 from pydantic import Field
 
 from graph.shape import edge, entity_id, parse_entity_id
-from queries.common import STALE_DAYS
+from graph.thresholds import STALE_DAYS
 from viz.large import compute_layout
 from viz.layout import apply_positions, tree_positions
 from viz.model import GraphView, LegendItem, RankedItem, ViewEdge

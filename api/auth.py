@@ -1,0 +1,259 @@
+"""Checking a known credential inside the request's first read (one transaction instead of two).
+
+A token or session is checked against Neo4j on every request, so a revocation takes effect on the
+next one (api/tokens.py). Who a credential belongs to (token id, name, role) never changes, so
+once a credential has been resolved its principal is remembered (``Identities``); from then on the
+request runs with that principal and the liveness check travels inside the request's first read,
+in the same transaction (``VerifyingDriver``). Nothing leaves unverified:
+
+* a dead credential found there answers 401, is logged and throttled, exactly as at the door;
+* a request that read nothing is checked on its own before its answer starts (``VerifyGate``),
+  so a dead credential gets 401, never a 403, 404 or 400 meant for a live one;
+* access records of the request wait in the request until it is verified (``append_record``);
+  they are written as soon as it is, and dropped only when the credential turned out dead (the
+  request then returned nothing but the 401 and its own failure record).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import anyio.to_thread
+import neo4j
+from neo4j.exceptions import DriverError, Neo4jError
+from starlette.requests import Request
+
+from api.errors import Unauthorized, error_response
+from api.security import Principal
+from api.tokens import LIVE_SESSION_CYPHER, LIVE_TOKEN_CYPHER
+from graph.errors import Neo4jUnavailable
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Identities", "Pending", "VerifyGate", "VerifyingDriver", "append_record", "pending"]
+
+STATE_KEY = "kg_pending"
+UNAVAILABLE = "图数据库暂时不可用，请稍后重试 / Neo4j is unavailable, retry later"
+
+
+class Identities:
+    """Principal of each credential hash seen live (bounded; forgotten when found dead)."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._known: dict[tuple[str, str], Principal] = {}
+
+    def get(self, kind: str, digest: str) -> Principal | None:
+        return self._known.get((kind, digest))
+
+    def remember(self, kind: str, digest: str, principal: Principal) -> None:
+        with self._lock:
+            if len(self._known) >= self.size:
+                self._known.clear()
+            self._known[(kind, digest)] = principal
+
+    def forget(self, kind: str, digest: str) -> None:
+        with self._lock:
+            self._known.pop((kind, digest), None)
+
+
+@dataclass
+class Pending:
+    """A request running on a remembered principal whose credential is not yet re-checked."""
+
+    kind: str  # "token" or "session"
+    digest: str
+    principal: Principal
+    on_dead: Callable[[], Unauthorized]
+    """Called once when the credential is found dead: logs, throttles, forgets; returns the 401."""
+    state: str = "unverified"  # → "live" | "dead"
+    records: list[dict[str, Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    error: Unauthorized | None = None
+
+    @property
+    def cypher(self) -> str:
+        return LIVE_TOKEN_CYPHER if self.kind == "token" else LIVE_SESSION_CYPHER
+
+    def settle(self, live: bool) -> None:
+        """Record the check's answer; raise the 401 when the credential is dead."""
+        with self.lock:
+            if self.state == "unverified":
+                self.state = "live" if live else "dead"
+                if not live:
+                    self.records.clear()
+                    self.error = self.on_dead()
+        self.raise_if_dead()
+
+    def raise_if_dead(self) -> None:
+        if self.state == "dead":
+            assert self.error is not None
+            raise self.error
+
+    def check(self, driver: neo4j.Driver, database: str, timeout: float) -> None:
+        """The check on its own (a request that read nothing through ``VerifyingDriver``)."""
+        if self.state != "unverified":
+            self.raise_if_dead()
+            return
+        records, _, _ = driver.execute_query(
+            neo4j.Query(self.cypher, timeout=timeout),  # type: ignore[arg-type]
+            hash=self.digest,
+            database_=database,
+            routing_="r",
+        )
+        self.settle(bool(records))
+
+
+def pending(request: Request) -> Pending | None:
+    value = request.scope.get("state", {}).get(STATE_KEY)
+    return cast(Pending | None, value)
+
+
+def append_record(request: Request, record: dict[str, Any]) -> None:
+    """Append an access record for this request: at once when its caller is verified, else kept
+    with the request until it is (``VerifyGate`` writes or drops them)."""
+    p = pending(request)
+    if p is not None:
+        with p.lock:
+            if p.state == "unverified":
+                p.records.append(record)
+                return
+            if p.state == "dead":
+                return
+    request.app.state.audit.append(record)
+
+
+def _flush(request: Request, p: Pending) -> None:
+    with p.lock:
+        records, p.records = p.records, []
+    for r in records:
+        request.app.state.audit.append(r)
+
+
+_PASSTHROUGH = frozenset({"parameters_", "routing_", "database_"})
+
+
+class VerifyingDriver:
+    """The driver every route gets (``api.deps.DriverDep``). For a pending request its first
+    ``execute_query`` runs the credential check and the query in one managed transaction, and any
+    other use checks first; otherwise it is the driver itself."""
+
+    def __init__(self, driver: neo4j.Driver, request: Request) -> None:
+        self._driver = driver
+        self._request = request
+
+    def _unverified(self) -> Pending | None:
+        p = pending(self._request)
+        if p is None or p.state == "live":
+            return None
+        p.raise_if_dead()
+        return p
+
+    def _check(self, p: Pending) -> None:
+        _check_request(self._request, p)
+
+    def execute_query(self, query: Any, parameters_: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        p = self._unverified()
+        if p is None:
+            return self._driver.execute_query(query, parameters_, **kwargs)
+        config = {k: v for k, v in kwargs.items() if k.endswith("_")}
+        if set(config) - _PASSTHROUGH:
+            self._check(p)
+            return self._driver.execute_query(query, parameters_, **kwargs)
+        params = {**(parameters_ or {}), **{k: v for k, v in kwargs.items() if not k.endswith("_")}}
+        text = query.text if isinstance(query, neo4j.Query) else query
+        timeout = query.timeout if isinstance(query, neo4j.Query) else None
+        metadata = query.metadata if isinstance(query, neo4j.Query) else None
+
+        @neo4j.unit_of_work(timeout=timeout, metadata=metadata)
+        def work(tx: neo4j.ManagedTransaction) -> neo4j.EagerResult | None:
+            if not tx.run(p.cypher, hash=p.digest).single():
+                return None
+            return tx.run(text, params).to_eager_result()
+
+        routing = config.get("routing_", neo4j.RoutingControl.WRITE)
+        with self._driver.session(
+            database=config.get("database_"), bookmark_manager=self._driver.execute_query_bookmark_manager
+        ) as session:
+            if routing in ("r", neo4j.RoutingControl.READ):
+                result = session.execute_read(work)
+            else:
+                result = session.execute_write(work)
+        p.settle(result is not None)
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        p = self._unverified()
+        if p is not None:
+            self._check(p)
+        return getattr(self._driver, name)
+
+
+class VerifyGate:
+    """Pure ASGI: before a pending request's answer starts, make sure its credential was checked
+    (a dead one turns the answer into the 401); then write the request's access records."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        replaced = False
+
+        async def gated(message: dict[str, Any]) -> None:
+            nonlocal replaced
+            if replaced:
+                return
+            p = scope.get("state", {}).get(STATE_KEY)
+            if p is not None and message["type"] == "http.response.start":
+                request = Request(scope)
+                try:
+                    if p.state == "unverified":
+                        await anyio.to_thread.run_sync(_check_request, request, p)
+                    p.raise_if_dead()
+                except Unauthorized as e:
+                    if message["status"] != 401:
+                        replaced = True
+                        await _send_error(send, 401, "unauthorized", str(e))
+                    else:
+                        await send(message)
+                    return
+                except (DriverError, Neo4jError, Neo4jUnavailable, OSError):
+                    replaced = True
+                    await _send_error(send, 503, "neo4j_unavailable", UNAVAILABLE)
+                    return
+                _flush(request, p)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, gated)
+        finally:
+            p = scope.get("state", {}).get(STATE_KEY)
+            if p is not None and p.records:  # records kept although no answer started
+                request = Request(scope)
+                try:
+                    await anyio.to_thread.run_sync(_check_request, request, p)
+                except (Unauthorized, DriverError, Neo4jError, Neo4jUnavailable, OSError) as e:
+                    log.error("access records of an unanswered request not written: %s", e)
+                else:
+                    _flush(request, p)
+
+
+def _check_request(request: Request, p: Pending) -> None:
+    settings = request.app.state.settings
+    p.check(request.app.state.drivers.get(), settings.neo4j_database, settings.kg_query_timeout)
+
+
+async def _send_error(send: Any, status: int, code: str, message: str) -> None:
+    """The error answer the exception handlers give (the outer middleware adds the security headers)."""
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    response = error_response(status, code, message, headers=headers)
+    await send({"type": "http.response.start", "status": status, "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": response.body})
