@@ -6,7 +6,7 @@ SAMPLE  := var/sample/city
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: demo test install launcher system-deps db-stop bench screenshots contract lint clean
+.PHONY: demo test test-fast check install launcher system-deps db-stop bench screenshots contract lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
@@ -33,9 +33,27 @@ demo: system-deps install launcher
 	@echo "Neo4j: $$($(KG) db env | head -1)   (完整连接参数 / full settings: $(KG) db env)"
 	$(KG) serve --demo-token --host $(HOST) --port $(PORT)
 
-## test: the whole test suite against a real Neo4j started by the tests themselves
+## test: the whole suite (and the packages' doctests) against real Neo4j servers the tests start
+## themselves; then the hand-built-graph tests once more against a separately started server,
+## reached only through NEO4J_URI (python -m graph.testing stops it afterwards, also on failure)
+## XDIST="-n 2 --dist loadgroup" runs the first pass on two workers (see README, Tests)
+PYTEST_ARGS ?=
+XDIST ?=
+SECOND_SERVER := -m "empty_db and not browser" --ignore=tests/test_api_schemathesis.py
 test: system-deps install launcher
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(XDIST) $(PYTEST_ARGS)
+	$(PY) -m graph.testing tests -q -p no:cacheprovider $(SECOND_SERVER) $(PYTEST_ARGS)
+
+## test-fast: no browser tests, no second server
+test-fast: install launcher
+	$(PY) -m pytest -q -m "not browser" $(XDIST) $(PYTEST_ARGS)
+
+## check: lint, formatting and types over the packages, the tests and the benches
+MYPY_PATHS := graph ingest queries api viz kg.py tests bench
+check: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy $(MYPY_PATHS)
 
 ## bench: ingest, queries, API, views and report benchmarks on fresh servers (numbers and ratios)
 bench: system-deps install launcher
@@ -57,8 +75,7 @@ contract: install
 db-stop:
 	$(KG) db stop
 
-lint: install
-	.venv/bin/ruff check .
+lint: check
 
 clean:
 	-$(KG) db stop

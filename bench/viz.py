@@ -34,7 +34,7 @@ def synthetic(n: int, seed: int = 7) -> GraphView:
         for i in range(n)
     ]
     edges = [
-        ViewEdge(id=f"t{i}", type="PART_OF", to=f"Unit:U{rng.randrange(i)}", **{"from": f"Unit:U{i}"})
+        ViewEdge(id=f"t{i}", type="PART_OF", to=f"Unit:U{rng.randrange(i)}", from_=f"Unit:U{i}")
         for i in range(1, n)
     ]
     edges += [
@@ -42,7 +42,7 @@ def synthetic(n: int, seed: int = 7) -> GraphView:
             id=f"x{i}",
             type="CONCERNS",
             to=f"Unit:U{rng.randrange(n)}",
-            **{"from": f"Unit:U{rng.randrange(n)}"},
+            from_=f"Unit:U{rng.randrange(n)}",
         )
         for i in range(n // 2)
     ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +14,7 @@ from neo4j.exceptions import AuthError, ConfigurationError, ServiceUnavailable
 
 from graph.errors import Neo4jUnavailable
 from graph.server import EmbeddedServer
-from graph.settings import Settings, get_settings
+from graph.settings import REPO_ROOT, Settings, get_settings
 
 NEW_STORE_MARK = "new-store"
 """File in the embedded server's home: the store was created empty and nothing was loaded since."""
@@ -26,6 +28,8 @@ def start_embedded(server: EmbeddedServer, settings: Settings) -> bool:
     or ``KG_NEO4J_PORT`` otherwise silently gives an empty graph. Returns whether it started."""
     existed = (server.home / "data" / "databases").exists()
     started = server.start()
+    if started:
+        warm_up_in_background(server)
     if started and not existed:
         (server.home / NEW_STORE_MARK).write_text(
             dt.datetime.now().astimezone().isoformat() + "\n", encoding="utf-8"
@@ -39,6 +43,26 @@ def start_embedded(server: EmbeddedServer, settings: Settings) -> bool:
             flush=True,
         )
     return started
+
+
+WARM_UP_MODULE = "ingest.warmup"
+"""Run by module name in a child process (the graph layer does not import the ingest layer)."""
+
+
+def warm_up_in_background(server: EmbeddedServer) -> None:
+    """Start the ingest warm-up (``python -m ingest.warmup``) detached: it runs every ingest
+    write once in rolled-back transactions, so the first ingest into this server runs on a warm
+    JVM; the start does not wait for it. Its output goes to ``warmup.log`` in the home."""
+    fd = os.open(server.home / "warmup.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "ab") as out:
+        subprocess.Popen(
+            [sys.executable, "-m", WARM_UP_MODULE, str(server.home), str(server.port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=REPO_ROOT,
+        )
 
 
 def store_is_new(settings: Settings | None = None) -> bool:

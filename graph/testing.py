@@ -7,16 +7,24 @@ to start a server. In the test session, two servers, each started lazily the fir
   hand-built graphs with answers worked out by hand.
 * ``city_server`` (see tests/conftest.py) holds the city sample, loaded once, read by many tests.
 
-Set ``KG_TEST_NEO4J_URI`` (+ ``KG_TEST_NEO4J_USER``/``KG_TEST_NEO4J_PASSWORD``) to run against an
-external server instead; the tests refuse a database that already holds data unless
-``KG_TEST_RESET=1``.
+Set ``NEO4J_URI`` (+ ``NEO4J_USER``/``NEO4J_PASSWORD``), or ``KG_TEST_NEO4J_URI`` & co. which win
+when both are set, to run the hand-built-graph tests against an external server instead; the
+tests refuse a database that already holds data unless ``KG_TEST_RESET=1``.
+
+``python -m graph.testing [pytest arguments]`` starts a separate server of its own (temporary
+folder, free port), runs pytest reaching it only through ``NEO4J_URI``/``NEO4J_USER``/
+``NEO4J_PASSWORD``, and stops it afterwards, also when the tests fail or are interrupted
+(``make test`` runs the ``empty_db`` tests this way).
 """
 
 from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import neo4j
@@ -61,16 +69,57 @@ def settings_for(server: EmbeddedServer) -> Settings:
     )
 
 
-def external_settings() -> Settings | None:
-    uri = os.environ.get("KG_TEST_NEO4J_URI")
-    if not uri:
-        return None
-    return Settings(
-        neo4j_uri=uri,
-        neo4j_user=os.environ.get("KG_TEST_NEO4J_USER", "neo4j"),
-        neo4j_password=os.environ.get("KG_TEST_NEO4J_PASSWORD", ""),
-        neo4j_database=os.environ.get("KG_TEST_NEO4J_DATABASE", "neo4j"),
-    )
+EXTERNAL_PREFIXES = ("KG_TEST_NEO4J_", "NEO4J_")
+"""Environment variables naming an external test server, first match wins: ``<prefix>URI``,
+``<prefix>USER``, ``<prefix>PASSWORD``, ``<prefix>DATABASE``."""
+
+
+def external_settings(environ: Mapping[str, str] | None = None) -> Settings | None:
+    """Settings of a separately started server named by the environment, or None.
+
+    >>> s = external_settings({"NEO4J_URI": "bolt://db:7687", "NEO4J_PASSWORD": "pw"})
+    >>> (s.neo4j_uri, s.neo4j_user, s.neo4j_password, s.neo4j_database)
+    ('bolt://db:7687', 'neo4j', 'pw', 'neo4j')
+    >>> external_settings({"NEO4J_URI": "bolt://a:1", "KG_TEST_NEO4J_URI": "bolt://b:2"}).neo4j_uri
+    'bolt://b:2'
+    >>> external_settings({}) is None
+    True
+    """
+    env = os.environ if environ is None else environ
+    for prefix in EXTERNAL_PREFIXES:
+        uri = env.get(prefix + "URI")
+        if uri:
+            return Settings(
+                neo4j_uri=uri,
+                neo4j_user=env.get(prefix + "USER", "neo4j"),
+                neo4j_password=env.get(prefix + "PASSWORD", ""),
+                neo4j_database=env.get(prefix + "DATABASE", "neo4j"),
+            )
+    return None
+
+
+def run_against_second_server(pytest_args: Sequence[str]) -> int:
+    """Run ``python -m pytest pytest_args`` against a Neo4j started here for the purpose.
+
+    The tests reach the server only through ``NEO4J_URI``/``NEO4J_USER``/``NEO4J_PASSWORD``
+    (``external_settings``); its store and ``KG_VAR_DIR`` live in a temporary folder. The server
+    is stopped whatever the outcome; it also exits by itself if this process is killed.
+    """
+    with tempfile.TemporaryDirectory(prefix="kg-second-server-") as tmp:
+        server = start_test_server(Path(tmp) / "neo4j")
+        try:
+            user, password = server.auth()
+            env = {k: v for k, v in os.environ.items() if not k.startswith(EXTERNAL_PREFIXES)}
+            env |= {
+                "NEO4J_URI": server.uri,
+                "NEO4J_USER": user,
+                "NEO4J_PASSWORD": password,
+                "KG_VAR_DIR": tmp,
+            }
+            print(f"second server / 第二个服务器: {server.uri}", flush=True)
+            return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], env=env)
+        finally:
+            server.stop()
 
 
 def wipe(driver: neo4j.Driver, database: str) -> None:
@@ -97,3 +146,7 @@ def driver_for(settings: Settings, *, require_empty: bool) -> Iterator[neo4j.Dri
         yield drv
     finally:
         drv.close()
+
+
+if __name__ == "__main__":
+    sys.exit(run_against_second_server(sys.argv[1:]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -17,6 +18,7 @@ from graph.db import clear_new_store_mark, session_driver
 from graph.errors import IngestInterrupted, KgError
 from graph.schema import parse_cn_date
 from graph.settings import get_settings
+from ingest import sample
 from ingest.job import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_REJECTS_NAME,
@@ -202,3 +204,30 @@ def print_summary(report: IngestReport, console: Console, rejects_path: Path | N
             console.print(f"全部拒绝行见 / all rejected rows in: {rejects_path}", highlight=False)
     for stem, message in report.errors.items():
         console.print(f"[bold red]无法读取 / unreadable[/] {stem}: {message}", highlight=False)
+
+
+def sample_command(
+    out: Annotated[Path, typer.Option("--out", help="输出目录 / output folder")],
+    scale: Annotated[str, typer.Option("--scale", help="规模 / scale: city | province")] = "city",
+    seed: Annotated[int, typer.Option("--seed", help="随机种子 / random seed")] = 7,
+    as_of: Annotated[
+        str, typer.Option("--as-of", help="基准日期 / reference date, YYYY-MM-DD")
+    ] = sample.DEFAULT_AS_OF.isoformat(),
+) -> None:
+    """Generate the sample city (or province) input files, answer key and dirty exports."""
+    try:
+        day = dt.date.fromisoformat(as_of)
+    except ValueError as e:
+        raise KgError(f"无法识别的日期 / unrecognised date {as_of!r} (YYYY-MM-DD)") from e
+    key_path = sample.generate(out, scale=scale, seed=seed, as_of=day)
+    key = json.loads(key_path.read_text(encoding="utf-8"))
+    c = key["counts"]
+    typer.echo(
+        f"样例已生成 / sample written to {out}: {c['units']} 单位, {c['officers']} 民警, "
+        f"{c['clues']} 线索, {c['cases']} 案件, {len(key['clusters'])} 个预埋团伙; 答案 / key: {key_path}"
+    )
+    later = key["later_postings"]
+    typer.echo(
+        f"较晚的任职导出 / later postings export: {out / later['folder']}（{later['ended']} 名民警调动；"
+        f"kg ingest {out / later['folder']} --snapshot --as-of {later['as_of']}）"
+    )

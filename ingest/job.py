@@ -1,7 +1,13 @@
 """The ingest job: read → validate → load → report, one file at a time, nodes before relationships.
 
 Each file is read and validated completely before any of it is written, so an unreadable file
-changes nothing. For every file, rows read = rows loaded + rows rejected.
+changes nothing. For every file, rows read = rows loaded + rows rejected. Files are read as a
+stream and each row is validated as it is read: what a file leaves in memory is its write rows
+(one small dict per distinct key), not its cells or row models.
+
+Rows whose key the run looked up and did not find are written with CREATE (no MERGE seek and
+lock per row), and so are relationships with an endpoint created by this run (they cannot exist
+yet); everything else with MERGE. While one file is written, the next is read and validated.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from graph.errors import IngestInterrupted, InputFileError
 from graph.schema import REL_SPECS, NodeSpec, RelSpec
 from ingest.columns import InputSpec, input_specs
-from ingest.loader import DEFAULT_BATCH_SIZE, existing_keys, prepare_nodes, prepare_rels, write_rows
+from ingest.loader import DEFAULT_BATCH_SIZE, NodeRows, RelRows, existing_keys, label_is_empty, write_rows
 from ingest.querybuilder import (
     ingest_run_merge,
     mark_interrupted,
@@ -37,8 +43,8 @@ from ingest.querybuilder import (
     snapshot_end,
     upgrade_statements,
 )
-from ingest.reader import read_table, scan_folder
-from ingest.validate import Reject, original_row, validate_table
+from ingest.reader import open_table, scan_folder
+from ingest.validate import Reject, RowValidator, original_row
 
 __all__ = [
     "FileReport",
@@ -164,6 +170,7 @@ def run_ingest(
     inputs = scan_folder(folder, exclude=(rejects_name,))
     report.ignored = inputs.ignored
     run_keys: dict[str, set[Any]] = {}
+    created: dict[str, set[Any]] = {}  # label → keys this run creates (looked up, not in the graph)
     writer: _Writer | None = None
     status = "failed"
     try:
@@ -181,7 +188,9 @@ def run_ingest(
                 path = inputs.files.get(spec.file)
                 if path is None:
                     continue
-                fr = _ingest_file(driver, database, spec, path, report, run_keys, batch_size, bar, writer)
+                fr = _ingest_file(
+                    driver, database, spec, path, report, run_keys, created, batch_size, bar, writer
+                )
                 report.files[spec.file] = fr
                 if fr.error:
                     log.error("%s", fr.error)
@@ -263,6 +272,7 @@ def _ingest_file(
     path: Path,
     report: IngestReport,
     run_keys: dict[str, set[Any]],
+    created: dict[str, set[Any]],
     batch_size: int,
     bar: Progress | None,
     writer: _Writer,
@@ -270,53 +280,82 @@ def _ingest_file(
     t0 = time.perf_counter()
     fr = FileReport(spec.file, spec.kind, spec.name, path=path.name)
     task = bar.add_task(f"校验 {path.name}", total=None) if bar else None
+    rejects: list[Reject] = []
+    originals: dict[int, list[str]] = {}  # cells of relationship rows whose endpoints may be dangling
+    acc: NodeRows | RelRows
     try:
-        table = read_table(path, spec)
+        table, rows = open_table(path, spec)  # streamed: only the write rows are kept
+        present = {f for f in table.fields if f is not None}
+        if "finding" in present:  # the finding's validator keeps the source term in finding_raw
+            present.add("finding_raw")
+        check = RowValidator(table, spec)
+        if isinstance(spec.spec, NodeSpec):
+            acc = NodeRows(spec, present)
+        else:
+            acc = RelRows(spec, present)
+            in_from = run_keys.get(spec.spec.from_label, set())
+            in_to = run_keys.get(spec.spec.to_label, set())
+            from_field, to_field = spec.spec.from_field, spec.spec.to_field
+        for line, cells in rows:
+            fr.read += 1
+            result = check(line, cells)
+            if isinstance(result, Reject):
+                rejects.append(result)
+            elif isinstance(acc, NodeRows):
+                acc.add(result.record)
+            else:
+                row = acc.add(line, result.record)
+                if row[from_field] not in in_from or row[to_field] not in in_to:
+                    originals[line] = cells
     except InputFileError as e:
-        fr.error = str(e)
+        fr.error, fr.read = str(e), 0
         if bar and task is not None:
             bar.update(task, description=f"[red]失败 {path.name}", total=1, completed=0)
         return fr
-    fr.encoding, fr.unknown_columns, fr.read = table.encoding, table.unknown_columns, len(table.rows)
-    valid, rejects = validate_table(table, spec)
+    fr.encoding, fr.unknown_columns = table.encoding, table.unknown_columns
     invalid_rows = len(
         rejects
     )  # rows whose identity is uncertain (dangling endpoints are not: they exist nowhere)
-    present = {f for f in table.fields if f is not None}
-    if "finding" in present:  # the finding's validator keeps the source term in finding_raw
-        present.add("finding_raw")
-    if isinstance(spec.spec, NodeSpec):
-        prepared = prepare_nodes(spec, valid, present)
-        loaded = len(valid)
+    if isinstance(acc, NodeRows):
+        prepared = acc.prepared()
+        loaded = acc.valid
     else:
-        rs: RelSpec = spec.spec
-        lines = dict(table.rows)
+        rs: RelSpec = acc.rs
+        valid = len(acc.rows)
         headers = {f: table.headers[i].strip() for i, f in enumerate(table.fields) if f}
-        known_from = _known(
-            driver, database, rs.from_label, {getattr(r, rs.from_field) for _, r in valid}, run_keys
-        )
-        known_to = _known(
-            driver, database, rs.to_label, {getattr(r, rs.to_field) for _, r in valid}, run_keys
-        )
-        prepared, dangling = prepare_rels(
-            spec,
-            valid,
-            present,
+        known_from = _known(driver, database, rs.from_label, acc.from_keys, run_keys)
+        known_to = _known(driver, database, rs.to_label, acc.to_keys, run_keys)
+        prepared, dangling = acc.prepared(
             known_from,
             known_to,
             path.name,
-            lambda line: original_row(table, lines[line]),
+            lambda line: original_row(table, originals[line]),
             headers,
         )
+        originals.clear()
         rejects.extend(dangling)
         rejects.sort(key=lambda r: r.line)
-        loaded = len(valid) - len(dangling)
+        loaded = valid - len(dangling)
     fr.loaded, fr.rejected, fr.duplicates = loaded, len(rejects), prepared.duplicates
     assert fr.read == fr.loaded + fr.rejected, (path.name, fr.read, fr.loaded, fr.rejected)
     report.rejects.extend(rejects)
+    is_new: Callable[[dict[str, Any]], bool]
     if isinstance(spec.spec, NodeSpec):
-        key = spec.spec.key
-        run_keys.setdefault(spec.spec.label, set()).update(r[key] for r in prepared.rows)
+        key, label = spec.spec.key, spec.spec.label
+        keys = {r[key] for r in prepared.rows}
+        run_keys.setdefault(label, set()).update(keys)
+        new_keys = (
+            keys
+            if label_is_empty(driver, database, label)
+            else keys - existing_keys(driver, database, label, keys)
+        )
+        created.setdefault(label, set()).update(new_keys)
+        is_new = lambda row: row[key] in new_keys  # noqa: E731
+    else:
+        assert isinstance(acc, RelRows)
+        rs = acc.rs
+        new_from, new_to = created.get(rs.from_label, set()), created.get(rs.to_label, set())
+        is_new = lambda row: row[rs.from_field] in new_from or row[rs.to_field] in new_to  # noqa: E731
     if bar and task is not None:
         bar.update(task, description=f"待写 {path.name}", total=len(prepared.rows), completed=0)
 
@@ -332,6 +371,7 @@ def _ingest_file(
             source_file=path.name,
             batch_size=batch_size,
             on_batch=(lambda n: bar.advance(task, n)) if bar and task is not None else None,
+            is_new=is_new,
         )
         if isinstance(spec.spec, RelSpec) and spec.spec.has_period:
             _snapshot(driver, database, spec.spec, fr, report, present, invalid_rows)

@@ -9,18 +9,28 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import neo4j
 
+from graph.constraints import q
 from graph.schema import NodeSpec, RelSpec, derived_key_value, node_spec
 from ingest.columns import InputSpec
-from ingest.querybuilder import key_lookup, node_merge, rel_merge
+from ingest.querybuilder import key_lookup, node_create, node_merge, rel_create, rel_merge
 from ingest.validate import Reject, ValidRow
 
-__all__ = ["Prepared", "prepare_nodes", "prepare_rels", "existing_keys", "write_rows", "DEFAULT_BATCH_SIZE"]
+__all__ = [
+    "Prepared",
+    "NodeRows",
+    "RelRows",
+    "prepare_nodes",
+    "existing_keys",
+    "label_is_empty",
+    "write_rows",
+    "DEFAULT_BATCH_SIZE",
+]
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +52,8 @@ class Prepared:
     duplicates: int
 
 
-def _defaults(spec: InputSpec, present: set[str], skip: Iterable[str]) -> dict[str, Any]:
+def absent_defaults(spec: InputSpec, present: set[str], skip: Iterable[str]) -> dict[str, Any]:
+    """Defaults of the columns a file lacks (set only when the entity is created)."""
     out: dict[str, Any] = {}
     skipped = set(skip)
     for name, info in spec.model.model_fields.items():
@@ -52,73 +63,113 @@ def _defaults(spec: InputSpec, present: set[str], skip: Iterable[str]) -> dict[s
     return out
 
 
-def prepare_nodes(spec: InputSpec, valid: Sequence[ValidRow], present: set[str]) -> Prepared:
-    ns = spec.spec
-    assert isinstance(ns, NodeSpec)
-    props = tuple(f for f in spec.model.model_fields if f in present and f != ns.key)
-    fields = (ns.key, *props)
-    by_key: dict[Any, dict[str, Any]] = {}
+class NodeRows:
+    """Collects the write rows of a node file as its rows are validated (one dict per key)."""
+
+    def __init__(self, spec: InputSpec, present: set[str]) -> None:
+        ns = spec.spec
+        assert isinstance(ns, NodeSpec)
+        self.spec, self.key = spec, ns.key
+        self.props = tuple(f for f in spec.model.model_fields if f in present and f != ns.key)
+        self.fields = (ns.key, *self.props)
+        self.defaults = absent_defaults(spec, present, (ns.key,))
+        self.by_key: dict[Any, dict[str, Any]] = {}
+        self.valid = 0
+
+    def add(self, rec: Any) -> None:
+        self.valid += 1
+        self.by_key[getattr(rec, self.key)] = {f: _value(getattr(rec, f)) for f in self.fields}
+
+    def prepared(self) -> Prepared:
+        return Prepared(list(self.by_key.values()), self.props, self.defaults, self.valid - len(self.by_key))
+
+
+def prepare_nodes(spec: InputSpec, valid: Iterable[ValidRow], present: set[str]) -> Prepared:
+    rows = NodeRows(spec, present)
     for _, rec in valid:
-        by_key[getattr(rec, ns.key)] = {f: _value(getattr(rec, f)) for f in fields}
-    return Prepared(
-        list(by_key.values()), props, _defaults(spec, present, (ns.key,)), len(valid) - len(by_key)
-    )
+        rows.add(rec)
+    return rows.prepared()
 
 
-def prepare_rels(
-    spec: InputSpec,
-    valid: Sequence[ValidRow],
-    present: set[str],
-    known_from: set[Any],
-    known_to: set[Any],
-    file: str,
-    original: Callable[[int], dict[str, str]],
-    headers: dict[str, str],
-) -> tuple[Prepared, list[Reject]]:
-    """Rows whose endpoints are in ``known_from``/``known_to``; the others become rejects."""
-    rs = spec.spec
-    assert isinstance(rs, RelSpec)
-    ends = (rs.from_field, rs.to_field)
-    merge = rs.merge_keys
-    direct = tuple(k for k, stored in merge.items() if stored == k)
-    derived = {k: stored for k, stored in merge.items() if stored != k}
-    props = tuple(f for f in spec.model.model_fields if f in present and f not in ends and f not in direct)
-    fields = tuple(dict.fromkeys((*ends, *rs.key_props, *props)))
-    identity = (*ends, *merge.values())
-    src, dst = node_spec(rs.from_label), node_spec(rs.to_label)
-    by_id: dict[tuple[Any, ...], dict[str, Any]] = {}
-    rejects: list[Reject] = []
-    kept = 0
-    for line, rec in valid:
-        a, b = getattr(rec, rs.from_field), getattr(rec, rs.to_field)
-        missing = []
-        if a not in known_from:
-            missing.append((rs.from_field, src, a))
-        if b not in known_to:
-            missing.append((rs.to_field, dst, b))
-        if missing:
-            rejects.append(
-                Reject(
-                    file,
-                    line,
-                    "; ".join(headers.get(f, f) for f, _, _ in missing),
-                    "; ".join(
-                        f"引用的{n.title}不存在（图中和本次导入中都没有）/ unknown {n.label} {n.key}={v!r}: "
-                        "not in the graph nor in this run"
-                        for _, n, v in missing
-                    ),
-                    original(line),
-                )
-            )
-            continue
-        row = {f: _value(getattr(rec, f)) for f in fields}
-        for k, stored in derived.items():
+class RelRows:
+    """Collects the write rows of a relationship file as its rows are validated; ``prepared``
+    then keeps those whose endpoints are known and turns the others into rejects."""
+
+    def __init__(self, spec: InputSpec, present: set[str]) -> None:
+        rs = spec.spec
+        assert isinstance(rs, RelSpec)
+        self.spec, self.rs = spec, rs
+        ends = (rs.from_field, rs.to_field)
+        merge = rs.merge_keys
+        direct = tuple(k for k, stored in merge.items() if stored == k)
+        self.derived = {k: stored for k, stored in merge.items() if stored != k}
+        self.props = tuple(
+            f for f in spec.model.model_fields if f in present and f not in ends and f not in direct
+        )
+        self.fields = tuple(dict.fromkeys((*ends, *rs.key_props, *self.props)))
+        self.identity = (*ends, *merge.values())
+        self.defaults = absent_defaults(spec, present, (*ends, *rs.key_props))
+        self.rows: list[tuple[int, dict[str, Any]]] = []
+        self.from_keys: set[Any] = set()
+        self.to_keys: set[Any] = set()
+
+    def add(self, line: int, rec: Any) -> dict[str, Any]:
+        row = {f: _value(getattr(rec, f)) for f in self.fields}
+        for k, stored in self.derived.items():
             row[stored] = derived_key_value(row[k])
-        by_id[tuple(row[f] for f in identity)] = row
-        kept += 1
-    return Prepared(
-        list(by_id.values()), props, _defaults(spec, present, (*ends, *rs.key_props)), kept - len(by_id)
-    ), rejects
+        self.rows.append((line, row))
+        self.from_keys.add(row[self.rs.from_field])
+        self.to_keys.add(row[self.rs.to_field])
+        return row
+
+    def prepared(
+        self,
+        known_from: set[Any],
+        known_to: set[Any],
+        file: str,
+        original: Callable[[int], dict[str, str]],
+        headers: dict[str, str],
+    ) -> tuple[Prepared, list[Reject]]:
+        """Rows whose endpoints are in ``known_from``/``known_to``; the others become rejects."""
+        rs = self.rs
+        src, dst = node_spec(rs.from_label), node_spec(rs.to_label)
+        by_id: dict[tuple[Any, ...], dict[str, Any]] = {}
+        rejects: list[Reject] = []
+        kept = 0
+        for line, row in self.rows:
+            a, b = row[rs.from_field], row[rs.to_field]
+            missing = []
+            if a not in known_from:
+                missing.append((rs.from_field, src, a))
+            if b not in known_to:
+                missing.append((rs.to_field, dst, b))
+            if missing:
+                rejects.append(
+                    Reject(
+                        file,
+                        line,
+                        "; ".join(headers.get(f, f) for f, _, _ in missing),
+                        "; ".join(
+                            f"引用的{n.title}不存在（图中和本次导入中都没有）/ unknown {n.label} {n.key}={v!r}: "
+                            "not in the graph nor in this run"
+                            for _, n, v in missing
+                        ),
+                        original(line),
+                    )
+                )
+                continue
+            by_id[tuple(row[f] for f in self.identity)] = row
+            kept += 1
+        self.rows = []
+        return Prepared(list(by_id.values()), self.props, self.defaults, kept - len(by_id)), rejects
+
+
+def label_is_empty(driver: neo4j.Driver, database: str, label: str) -> bool:
+    """True when no node has ``label`` (Neo4j's count store: no scan), so no key lookup is needed."""
+    records, _, _ = driver.execute_query(
+        f"MATCH (n:{q(label)}) RETURN count(n) AS c", database_=database, routing_=neo4j.RoutingControl.READ
+    )
+    return int(records[0]["c"]) == 0
 
 
 def existing_keys(driver: neo4j.Driver, database: str, label: str, keys: Iterable[Any]) -> set[Any]:
@@ -147,24 +198,44 @@ def write_rows(
     source_file: str,
     batch_size: int = DEFAULT_BATCH_SIZE,
     on_batch: Callable[[int], None] | None = None,
+    is_new: Callable[[dict[str, Any]], bool] | None = None,
 ) -> int:
     """Write in batches of ``batch_size`` (each its own managed, retried transaction).
 
-    Returns the number of rows written; for relationships, counted by the database.
+    ``is_new`` tells the rows the run knows cannot exist in the graph yet (their node key was
+    looked up and not found, or an endpoint was created by this run): those are written with
+    CREATE, the rest with MERGE. Returns the number of rows written; for relationships, counted
+    by the database.
     """
     is_node = spec.kind == "node"
-    build = node_merge if is_node else rel_merge
-    query = build(spec.spec, prepared.props, tuple(prepared.defaults))  # type: ignore[arg-type]
+    args = (spec.spec, prepared.props, tuple(prepared.defaults))
+    merge = (node_merge if is_node else rel_merge)(*args)  # type: ignore[arg-type]
+    create = (node_create if is_node else rel_create)(*args)  # type: ignore[arg-type]
+    fresh: list[dict[str, Any]] = []
+    known: list[dict[str, Any]] = []
+    for row in prepared.rows:
+        (fresh if is_new is not None and is_new(row) else known).append(row)
     written = 0
-    rows = prepared.rows
-    for i in range(0, len(rows), batch_size):
-        batch = rows[i : i + batch_size]
-        params = {"rows": batch, "defaults": prepared.defaults, "run_id": run_id, "source_file": source_file}
-        records, _, _ = driver.execute_query(query, params, database_=database)
-        n = len(batch) if is_node else int(records[0]["written"])
-        if n != len(batch):
-            log.error("%s: batch at row %d wrote %d of %d rows", source_file, i, n, len(batch))
-        written += n
-        if on_batch:
-            on_batch(len(batch))
+    for query, rows in ((create, fresh), (merge, known)):
+        for i in range(0, len(rows), batch_size):
+            batch = rows[i : i + batch_size]
+            params = {
+                "rows": batch,
+                "defaults": prepared.defaults,
+                "run_id": run_id,
+                "source_file": source_file,
+            }
+            try:
+                records, _, _ = driver.execute_query(query, params, database_=database)
+            except neo4j.exceptions.ConstraintError:
+                if query is merge:
+                    raise
+                # Another writer created one of these keys since the lookup: merge this batch.
+                records, _, _ = driver.execute_query(merge, params, database_=database)
+            n = len(batch) if is_node else int(records[0]["written"])
+            if n != len(batch):
+                log.error("%s: batch at row %d wrote %d of %d rows", source_file, i, n, len(batch))
+            written += n
+            if on_batch:
+                on_batch(len(batch))
     return written

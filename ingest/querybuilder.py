@@ -28,7 +28,9 @@ from graph.schema import (
 
 __all__ = [
     "node_merge",
+    "node_create",
     "rel_merge",
+    "rel_create",
     "key_lookup",
     "ingest_run_merge",
     "snapshot_end",
@@ -68,6 +70,23 @@ def node_merge(spec: NodeSpec, props: tuple[str, ...], defaults: tuple[str, ...]
 
 
 @cache
+def node_create(spec: NodeSpec, props: tuple[str, ...], defaults: tuple[str, ...] = ()) -> str:
+    """Create nodes the run has looked up and found absent: what ``node_merge`` does when it
+    creates, without the per-row index seek and lock of MERGE (the constraint still guards the key)."""
+    return (
+        f"UNWIND $rows AS row\nCREATE (n:{q(spec.label)} {{{q(spec.key)}: row.{q(spec.key)}}})\n"
+        + _created_sets("n", props, defaults)
+    )
+
+
+def _created_sets(var: str, props: tuple[str, ...], defaults: tuple[str, ...]) -> str:
+    """The SETs of a created entity: defaults, the change stamp (always this run), the row, the stamp."""
+    items = [f"{var}.{q(p)} = $defaults.{q(p)}" for p in defaults]
+    items += [f"{var}.{q(CHANGE_STAMP)} = $run_id"] + [f"{var}.{q(p)} = row.{q(p)}" for p in props]
+    return "SET " + ", ".join([*items, _stamp(var)])
+
+
+@cache
 def rel_merge(spec: RelSpec, props: tuple[str, ...], defaults: tuple[str, ...] = ()) -> str:
     """Upsert relationships from rows holding both endpoint fields, the merge keys and ``props``.
 
@@ -81,6 +100,22 @@ def rel_merge(spec: RelSpec, props: tuple[str, ...], defaults: tuple[str, ...] =
         f"MATCH (a:{q(src.label)} {{{q(src.key)}: row.{q(spec.from_field)}}})\n"
         f"MATCH (b:{q(dst.label)} {{{q(dst.key)}: row.{q(spec.to_field)}}})\n"
         f"MERGE (a)-{rel}->(b)\n" + _sets("r", props, defaults) + "\n"
+        "RETURN count(r) AS written"
+    )
+
+
+@cache
+def rel_create(spec: RelSpec, props: tuple[str, ...], defaults: tuple[str, ...] = ()) -> str:
+    """Create relationships that cannot exist yet (an endpoint was created by this run): what
+    ``rel_merge`` does when it creates, without scanning the endpoints' relationships."""
+    src, dst = node_spec(spec.from_label), node_spec(spec.to_label)
+    keys = ", ".join(f"{q(k)}: row.{q(k)}" for k in spec.merge_keys.values())
+    rel = f"[r:{q(spec.type)}" + (f" {{{keys}}}" if keys else "") + "]"
+    return (
+        "UNWIND $rows AS row\n"
+        f"MATCH (a:{q(src.label)} {{{q(src.key)}: row.{q(spec.from_field)}}})\n"
+        f"MATCH (b:{q(dst.label)} {{{q(dst.key)}: row.{q(spec.to_field)}}})\n"
+        f"CREATE (a)-{rel}->(b)\n" + _created_sets("r", props, defaults) + "\n"
         "RETURN count(r) AS written"
     )
 

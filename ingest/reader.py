@@ -5,6 +5,11 @@ only then by charset-normalizer's guess. ``.xlsx`` is read with openpyxl in read
 (first worksheet, cached formula values). A file that cannot be read as a table raises
 ``graph.errors.InputFileError`` naming the file and the problem; nothing of it is loaded.
 
+``open_table`` streams: it checks the encoding in one pass over the bytes (in chunks), reads the
+header, and hands back the rows as an iterator, so a caller that validates row by row never
+holds the whole file (the ingest job); a broken row further down still raises
+``InputFileError`` while iterating. ``read_table`` is the same with the rows in a list.
+
 Limits (a crafted file must not exhaust memory or disk): a cell holds at most ``MAX_CELL_CHARS``
 characters (Excel's own limit) — a longer one rejects its row, with the reason, and the rows
 beside it load; a CSV field beyond ``MAX_CSV_FIELD`` characters, an .xlsx file of more than
@@ -21,13 +26,14 @@ import datetime as dt
 import io
 import logging
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from graph.errors import InputFileError
 from ingest.columns import InputSpec, header_index, input_specs, normalise_header
 
-__all__ = ["Table", "FolderInputs", "scan_folder", "read_table", "decode_text"]
+__all__ = ["Table", "FolderInputs", "scan_folder", "open_table", "read_table", "decode_text"]
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +50,12 @@ MAX_XLSX_UNPACKED = 512 * 1024 * 1024
 MAX_XLSX_RATIO = 100
 """An .xlsx whose parts unpack to more than this many times their packed size (and over 16 MB) is a zip bomb."""
 
+CHUNK_BYTES = 1 << 20
+"""The encoding check reads the file in chunks of this size."""
+
 csv.field_size_limit(MAX_CSV_FIELD)
+
+Row = tuple[int, list[str]]
 
 
 @dataclass
@@ -54,13 +65,14 @@ class Table:
     path: Path
     headers: list[str]
     fields: list[str | None]  # the schema field of each column, None for unknown columns
-    rows: list[tuple[int, list[str]]]
+    rows: list[Row]  # empty when the rows are streamed (``open_table``)
     encoding: str
     unknown_columns: list[str] = field(default_factory=list)
     ragged: bool = False  # True for CSV: a row whose cell count differs is rejected
     oversize: dict[int, str] = field(default_factory=dict)
     """Line → why the row is rejected before validation (a cell longer than MAX_CELL_CHARS; the
-    cell is kept as its first characters only)."""
+    cell is kept as its first characters only). Filled as the rows are read: a row's entry is
+    there when the row is handed out."""
 
 
 @dataclass
@@ -141,51 +153,119 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
 
 def read_table(path: Path, spec: InputSpec) -> Table:
     """Read one input file completely, map its header to the schema, or raise InputFileError."""
+    table, rows = open_table(path, spec)
+    table.rows = list(rows)
+    return table
+
+
+def open_table(path: Path, spec: InputSpec) -> tuple[Table, Iterator[Row]]:
+    """Open one input file: its header mapped to the schema, and its rows as an iterator (a
+    broken CSV row raises InputFileError when reached). Raises InputFileError for an unreadable
+    file or header."""
     if path.suffix.lower() == ".xlsx":
-        headers, header_line, rows, encoding, ragged = (*_read_xlsx(path), "xlsx", False)
+        headers, header_line, xrows = _read_xlsx(path)
+        encoding, ragged, raw = "xlsx", False, iter(xrows)
     else:
-        headers, header_line, rows, encoding = _read_csv(path)
+        headers, header_line, raw, encoding = _open_csv(path)
         ragged = True
     fields, unknown = _map_header(path, spec, headers, header_line)
-    oversize: dict[int, str] = {}
+    table = Table(path, headers, fields, [], encoding, unknown, ragged)
+    return table, _checked(table, raw)
+
+
+def _checked(table: Table, rows: Iterator[Row]) -> Iterator[Row]:
+    """Mark rows with an over-long cell in ``table.oversize`` (the cell shortened) as they pass."""
     for line, cells in rows:
         for i, cell in enumerate(cells):
             if len(cell) > MAX_CELL_CHARS:
-                col = headers[i].strip() if i < len(headers) else f"列{i + 1}"
-                oversize[line] = (
+                col = table.headers[i].strip() if i < len(table.headers) else f"列{i + 1}"
+                table.oversize[line] = (
                     f"{col}: 单元格过长（{len(cell):,} 个字符，上限 {MAX_CELL_CHARS:,}）/ cell longer "
                     f"than {MAX_CELL_CHARS:,} characters ({len(cell):,})"
                 )
                 cells[i] = cell[:200] + "…"
-    return Table(path, headers, fields, rows, encoding, unknown, ragged, oversize)
+        yield line, cells
 
 
-def _read_csv(path: Path) -> tuple[list[str], int, list[tuple[int, list[str]]], str]:
-    data = path.read_bytes()
-    if not data.strip():
-        raise InputFileError(f"{path.name}: 文件为空 / the file is empty")
-    text, encoding = decode_text(data, path.name)
-    if "\x00" in text:
-        raise InputFileError(
-            f"{path.name}: 不是文本表格（含二进制内容）/ not a text table (binary content); "
-            "Excel 文件请保存为 .xlsx 或 CSV"
-        )
-    first = text.split("\n", 1)[0]
+def _sniff_encoding(path: Path) -> tuple[str, str] | None:
+    """The codec and readable name of a CSV file that decodes strictly as UTF-8 or GB18030,
+    checked chunk by chunk; None when neither fits (the caller then guesses on the whole file).
+    Raises InputFileError for an empty file or binary content."""
+    with path.open("rb") as f:
+        head = f.read(4)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    for codec, name in (
+        ("utf-8-sig", "UTF-8 (BOM)" if head.startswith(codecs.BOM_UTF8) else "UTF-8"),
+        ("gb18030", "GBK/GB18030"),
+    ):
+        decoder = codecs.getincrementaldecoder(codec)(errors="strict")
+        blank = True
+        try:
+            with path.open("rb") as f:
+                while chunk := f.read(CHUNK_BYTES):
+                    text = decoder.decode(chunk)
+                    if "\x00" in text:
+                        _binary(path)
+                    blank = blank and not text.strip()
+                text = decoder.decode(b"", final=True)
+                blank = blank and not text.strip()
+        except UnicodeDecodeError:
+            continue
+        if blank:
+            raise InputFileError(f"{path.name}: 文件为空 / the file is empty")
+        return codec, name
+    return None
+
+
+def _binary(path: Path) -> None:
+    raise InputFileError(
+        f"{path.name}: 不是文本表格（含二进制内容）/ not a text table (binary content); "
+        "Excel 文件请保存为 .xlsx 或 CSV"
+    )
+
+
+def _open_csv(path: Path) -> tuple[list[str], int, Iterator[Row], str]:
+    sniffed = _sniff_encoding(path)
+    if sniffed is None:  # UTF-16, or a guess: decode the whole file (rare, small exports)
+        data = path.read_bytes()
+        if not data.strip():
+            raise InputFileError(f"{path.name}: 文件为空 / the file is empty")
+        text, encoding = decode_text(data, path.name)
+        if "\x00" in text:
+            _binary(path)
+        lines: Iterator[str] = iter(io.StringIO(text, newline=""))
+    else:
+        codec, encoding = sniffed
+        lines = _file_lines(path, codec)
+    first = next(lines, "")
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    headers: list[str] | None = None
-    header_line = 0
-    rows: list[tuple[int, list[str]]] = []
+    rows = _csv_rows(path, _chain(first, lines), delimiter)
+    for line, cells in rows:  # the header: the first non-blank row
+        return cells, line, rows, encoding
+    raise InputFileError(f"{path.name}: 没有表头行 / no header row")
+
+
+def _file_lines(path: Path, codec: str) -> Iterator[str]:
+    with path.open(encoding=codec, newline="") as f:
+        yield from f
+
+
+def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
+    if first:
+        yield first
+    yield from rest
+
+
+def _csv_rows(path: Path, lines: Iterator[str], delimiter: str) -> Iterator[Row]:
+    """Non-blank rows with the physical line where each starts."""
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     previous_end = 0
     try:
         for cells in reader:
             start, previous_end = previous_end + 1, reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
-            if headers is None:
-                headers, header_line = cells, start
-            else:
-                rows.append((start, cells))
+            if any(c.strip() for c in cells):
+                yield start, cells
     except csv.Error as e:
         if "field limit" in str(e):
             raise InputFileError(
@@ -197,9 +277,6 @@ def _read_csv(path: Path) -> tuple[list[str], int, list[tuple[int, list[str]]], 
             f"{path.name}: 第 {previous_end + 1} 行起 CSV 格式错误（引号不成对或引号后多余字符），整个文件无法解析 / "
             f"broken CSV quoting from line {previous_end + 1}, the table cannot be parsed: {e}"
         ) from e
-    if headers is None:
-        raise InputFileError(f"{path.name}: 没有表头行 / no header row")
-    return headers, header_line, rows, encoding
 
 
 def _cell_text(value: object) -> str:

@@ -7,7 +7,7 @@ docs/architecture.md), a small folder of dirty exports ``out/dirty/`` with its o
 ``as_of`` + 30 days, some officers moved) for snapshot ingests. The same seed and date give
 byte-identical files.
 
-``kg sample --scale city --seed 7 --out DIR`` is the command line.
+``kg sample --scale city --seed 7 --out DIR`` (ingest/commands.py) is the command line.
 """
 
 from __future__ import annotations
@@ -19,9 +19,6 @@ import logging
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
-
-import typer
 
 from graph.errors import KgError
 from ingest.names import NameMaker
@@ -32,7 +29,6 @@ from ingest.sample_sink import Sink
 
 __all__ = [
     "generate",
-    "sample_command",
     "write_later_postings",
     "SCALES",
     "DEFAULT_AS_OF",
@@ -178,30 +174,3 @@ def write_later_postings(
         "ended": len(chosen),
         "rows": len(rows),
     }
-
-
-def sample_command(
-    out: Annotated[Path, typer.Option("--out", help="输出目录 / output folder")],
-    scale: Annotated[str, typer.Option("--scale", help="规模 / scale: city | province")] = "city",
-    seed: Annotated[int, typer.Option("--seed", help="随机种子 / random seed")] = 7,
-    as_of: Annotated[
-        str, typer.Option("--as-of", help="基准日期 / reference date, YYYY-MM-DD")
-    ] = DEFAULT_AS_OF.isoformat(),
-) -> None:
-    """Generate the sample city (or province) input files, answer key and dirty exports."""
-    try:
-        day = dt.date.fromisoformat(as_of)
-    except ValueError as e:
-        raise KgError(f"无法识别的日期 / unrecognised date {as_of!r} (YYYY-MM-DD)") from e
-    key_path = generate(out, scale=scale, seed=seed, as_of=day)
-    key = json.loads(key_path.read_text(encoding="utf-8"))
-    c = key["counts"]
-    typer.echo(
-        f"样例已生成 / sample written to {out}: {c['units']} 单位, {c['officers']} 民警, "
-        f"{c['clues']} 线索, {c['cases']} 案件, {len(key['clusters'])} 个预埋团伙; 答案 / key: {key_path}"
-    )
-    later = key["later_postings"]
-    typer.echo(
-        f"较晚的任职导出 / later postings export: {out / later['folder']}（{later['ended']} 名民警调动；"
-        f"kg ingest {out / later['folder']} --snapshot --as-of {later['as_of']}）"
-    )

@@ -339,7 +339,9 @@ class CityBuilder:
         self._case_seq = itertools.count(1)
         # The fields added later (allegations, handlers, clue places, the archive of old records)
         # draw from their own generator, so the rows and patterns of the first design stay identical.
-        self.xrng = random.Random(hash(rng.getstate()) ^ idx)
+        # Seeded from the state's integers only: hash(None) inside getstate() differs between
+        # processes before Python 3.12, which made the files differ from run to run.
+        self.xrng = random.Random(hash(rng.getstate()[1]) ^ idx)
         self.clue_log: list[tuple[str, list[int], dt.date, str | None]] = []  # no, subjects, received, body
         self.case_log: list[tuple[str, list[int], dt.date, str]] = []
         self.retired: list[str] = []

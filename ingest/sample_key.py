@@ -139,8 +139,8 @@ def _clue_loops(kept: dict[str, list[tuple[str, ...]]], as_of: dt.date) -> dict[
     overdue_rect = sorted(
         code
         for code, deadline, status in kept["rectifications"]
-        if status != RectificationStatus.DONE.value and _d(deadline) < as_of
-    )  # type: ignore[operator]
+        if status != RectificationStatus.DONE.value and _d(deadline) < as_of  # type: ignore[operator]
+    )
     return {
         "overdue_transfers": overdue,
         "clues_without_handler": no_handler,

@@ -16,7 +16,7 @@ from graph.schema import Record
 from ingest.columns import InputSpec
 from ingest.reader import Table
 
-__all__ = ["Reject", "ValidRow", "validate_table", "explain_error", "original_row"]
+__all__ = ["Reject", "ValidRow", "RowValidator", "validate_table", "explain_error", "original_row"]
 
 
 class Reject(NamedTuple):
@@ -74,63 +74,77 @@ def explain_error(err: ErrorDetails, spec: InputSpec) -> str:
 
 def validate_table(table: Table, spec: InputSpec) -> tuple[list[ValidRow], list[Reject]]:
     """Validate all rows; every row ends up either valid or rejected, never both, never neither."""
-    model = spec.model
-    name = table.path.name
-    columns = [(i, f) for i, f in enumerate(table.fields) if f is not None]
-    header_of = {f: table.headers[i].strip() for i, f in columns}
-    width = len(table.headers)
+    check = RowValidator(table, spec)
     valid: list[ValidRow] = []
     rejects: list[Reject] = []
     for line, cells in table.rows:
+        result = check(line, cells)
+        if isinstance(result, ValidRow):
+            valid.append(result)
+        else:
+            rejects.append(result)
+    return valid, rejects
+
+
+class RowValidator:
+    """Validates one row at a time against a table's header (for files read as a stream)."""
+
+    def __init__(self, table: Table, spec: InputSpec) -> None:
+        self.table, self.spec, self.model = table, spec, spec.model
+        self.name = table.path.name
+        self.columns = [(i, f) for i, f in enumerate(table.fields) if f is not None]
+        self.header_of = {f: table.headers[i].strip() for i, f in self.columns}
+        self.width = len(table.headers)
+
+    def __call__(self, line: int, cells: list[str]) -> ValidRow | Reject:
+        table, width = self.table, self.width
         if line in table.oversize:
-            rejects.append(Reject(name, line, "", table.oversize[line], original_row(table, cells)))
-            continue
+            return Reject(self.name, line, "", table.oversize[line], original_row(table, cells))
         if (
             len(cells) != width
             and table.ragged
             and (len(cells) < width or any(c.strip() for c in cells[width:]))
         ):
-            rejects.append(
-                Reject(
-                    name,
-                    line,
-                    "",
-                    f"列数与表头不一致 / the row has {len(cells)} cells, the header "
-                    f"{width} columns（可能是未加引号的逗号或换行）",
-                    original_row(table, cells),
-                )
+            return Reject(
+                self.name,
+                line,
+                "",
+                f"列数与表头不一致 / the row has {len(cells)} cells, the header "
+                f"{width} columns（可能是未加引号的逗号或换行）",
+                original_row(table, cells),
             )
-            continue
         data: dict[str, str] = {}
-        for i, f in columns:
+        for i, f in self.columns:
             if i < len(cells):
                 value = cells[i]
                 if value and not value.isspace():
                     data[f] = value
         try:
-            valid.append(ValidRow(line, model.model_validate(data)))
+            return ValidRow(line, self.model.model_validate(data))
         except ValidationError as e:
             errors = e.errors(include_url=False)
             fields = []
             for err in errors:
                 f = str(err["loc"][0]) if err["loc"] else ""
                 fields.append(
-                    header_of.get(f, model.model_fields[f].title if f in model.model_fields else f) or f
+                    self.header_of.get(
+                        f, self.model.model_fields[f].title if f in self.model.model_fields else f
+                    )
+                    or f
                 )
             reasons = [
-                f"{col}: {explain_error(err, spec)}" if len(errors) > 1 else explain_error(err, spec)
+                f"{col}: {explain_error(err, self.spec)}"
+                if len(errors) > 1
+                else explain_error(err, self.spec)
                 for col, err in zip(fields, errors, strict=True)
             ]
-            rejects.append(
-                Reject(
-                    name,
-                    line,
-                    "; ".join(dict.fromkeys(fields)),
-                    "; ".join(reasons),
-                    original_row(table, cells),
-                )
+            return Reject(
+                self.name,
+                line,
+                "; ".join(dict.fromkeys(fields)),
+                "; ".join(reasons),
+                original_row(table, cells),
             )
-    return valid, rejects
 
 
 def original_row(table: Table, cells: list[str]) -> dict[str, str]:

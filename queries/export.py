@@ -25,7 +25,7 @@ import logging
 import os
 import re
 import typing
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
@@ -168,7 +168,7 @@ def merge_results(results: Iterable[QueryResult]) -> tuple[list[dict[str, Any]],
     return list(nodes.values()), list(edges.values())
 
 
-def query_stream(nodes: list[Mapping[str, Any]], edges: list[Mapping[str, Any]]) -> GraphStream:
+def query_stream(nodes: Sequence[Mapping[str, Any]], edges: Sequence[Mapping[str, Any]]) -> GraphStream:
     """A stream over entity-shaped query results; edges whose ends are not exported are left out."""
     ids = {n["id"] for n in nodes}
 

@@ -1,4 +1,13 @@
-"""Shared fixtures. Integration tests talk to a real Neo4j; see graph/testing.py."""
+"""Shared fixtures. Integration tests talk to a real Neo4j; see graph/testing.py.
+
+Markers follow the fixtures a test uses (``pytest_collection_modifyitems`` below), so they
+cannot drift: ``neo4j`` for every test that reaches a test server, ``city`` for the city
+sample's server, ``empty_db`` for the database of hand-built graphs only (the subset
+``make test`` runs once more against a separately started server). A test that starts a
+Neo4j of its own is marked ``neo4j`` by hand; one that starts a server without the mark fails.
+Under pytest-xdist each server's tests form one ``xdist_group``, so with ``--dist loadgroup``
+each worker starts only the server its tests need.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +23,44 @@ from graph.constraints import apply_schema
 from graph.server import EmbeddedServer
 from graph.settings import Settings
 from graph.testing import driver_for, external_settings, settings_for, start_test_server, wipe
+
+collect_ignore = ["data"]  # fixture data, not tests (and no doctests): two world.py would clash
+
+CITY_FIXTURES = frozenset({"city_server", "city_settings", "city_ingest", "city_driver"})
+EMPTY_FIXTURES = frozenset({"empty_server", "db_settings", "_db_driver", "db"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        city, empty = bool(names & CITY_FIXTURES), bool(names & EMPTY_FIXTURES)
+        if city or empty:
+            item.add_marker(pytest.mark.neo4j)
+        if city:
+            item.add_marker(pytest.mark.city)
+            item.add_marker(pytest.mark.xdist_group("city"))
+        elif empty:
+            item.add_marker(pytest.mark.empty_db)
+            item.add_marker(pytest.mark.xdist_group("empty"))
+
+
+_running: list[pytest.Item] = []
+_start = EmbeddedServer.start
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _running[:] = [item]
+
+
+def _start_if_marked(self: EmbeddedServer) -> bool:
+    """Refuse to start Neo4j for a test not marked ``neo4j`` (``-m "not neo4j"`` must need none)."""
+    if _running and _running[0].get_closest_marker("neo4j") is None:
+        raise RuntimeError(f"{_running[0].nodeid} starts Neo4j but is not marked neo4j")
+    return _start(self)
+
+
+EmbeddedServer.start = _start_if_marked  # type: ignore[method-assign]
 
 
 @pytest.fixture(scope="session")

@@ -405,9 +405,9 @@ def test_role_matrix_on_city_sample(city: tuple[TestClient, dict[str, Caller], S
         want = 200 if role.can("search") else 403
         if got(c, "search", r.status_code, want):
             items = r.json()["items"]
-            ids = [i["id"] for i in items]
+            found = [i["id"] for i in items]
             # a role that sees names masked cannot search by them (leaders find no officer)
-            assert (sample.officer["id"] in ids) == (
+            assert (sample.officer["id"] in found) == (
                 role.reads("Officer") and not alias_only(role, "Officer")
             )
             assert not any(i["type"] == "Officer" for i in items) or not alias_only(role, "Officer")
@@ -415,7 +415,7 @@ def test_role_matrix_on_city_sample(city: tuple[TestClient, dict[str, Caller], S
             for i in items:
                 if i["id"] == sample.officer["id"]:
                     check_masking(role, i, sample.officer, None)
-            log.expect(c, "/search", 200, None, personal(ids))
+            log.expect(c, "/search", 200, None, personal(found))
         else:
             log.expect(c, "/search", want, None, ())
 
@@ -513,10 +513,10 @@ def test_role_matrix_on_city_sample(city: tuple[TestClient, dict[str, Caller], S
             if alias_only(
                 role, "Officer"
             ):  # the record names the real ids: those a role of the same scopes saw
-                shown = view_ids[role.scopes]
+                seen = view_ids[role.scopes]
             else:
-                shown = view_ids.setdefault(role.scopes, personal([n["id"] for n in nodes]))
-            log.expect(c, "/views/{name}", 200, PURPOSE, shown)
+                seen = view_ids.setdefault(role.scopes, personal([n["id"] for n in nodes]))
+            log.expect(c, "/views/{name}", 200, PURPOSE, seen)
         else:
             log.expect(c, "/views/{name}", want, PURPOSE, ())
 

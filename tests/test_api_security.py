@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from api.security import (
-    ALL_SCOPES,
     Principal,
     RoleConfigError,
     entity_visible,
@@ -18,18 +19,16 @@ from api.security import (
     parse_roles,
 )
 from graph.errors import KgError
-from graph.schema import NODE_SPECS, PETITION_SOURCES, REL_SPECS
 
 
 def who(role: str) -> Principal:
     return Principal("t1", "测试", get_role(role))
 
 
-def test_roles_file_matches_schema() -> None:
+def test_roles_file_rights() -> None:
+    """Scopes and sources: tests/test_expected_texts.py (hand-written); here the rights."""
     roles = load_roles()
-    assert set(ALL_SCOPES) == {s.scope for s in NODE_SPECS} | {s.scope for s in REL_SPECS}
-    assert set(roles["petition"].clue_sources or ()) == {s.value for s in PETITION_SOURCES}
-    assert roles["strict_office"].scopes == set(ALL_SCOPES) and roles["strict_office"].can("audit")
+    assert roles["strict_office"].can("audit")
     assert [r for r in roles.values() if r.can("audit")] == [roles["strict_office"]]
     assert roles["external"].endpoints == {"relationships"}
     assert roles["leader"].aggregate_only and not roles["leader"].personal
@@ -56,14 +55,14 @@ def test_mask_values() -> None:
     assert mask_name("张伟") == "张**" and mask_name("欧阳明华") == "欧**"  # the length is not shown
 
 
-OFFICER = {
+OFFICER: dict[str, Any] = {
     "id": "Officer:010001",
     "type": "Officer",
     "key": "010001",
     "caption": "张伟",
     "props": {"badge_no": "010001", "name": "张伟", "phone": "13812345678", "rank": "科员"},
 }
-CLUE = {
+CLUE: dict[str, Any] = {
     "id": "Clue:C1",
     "type": "Clue",
     "key": "C1",

@@ -66,8 +66,8 @@ def test_overdue_at_as_of() -> None:
     for state in (S.ISSUED, S.SIGNED):
         assert is_overdue(deadline, state, deadline + day)
         assert not is_overdue(deadline, state, deadline)  # on the deadline day: not yet
-    for state in (S.ANSWERED, S.CLOSED, S.CANCELLED, None):  # None: not issued yet at as_of
-        assert not is_overdue(deadline, state, deadline + 100 * day)
+    for later in (S.ANSWERED, S.CLOSED, S.CANCELLED, None):  # None: not issued yet at as_of
+        assert not is_overdue(deadline, later, deadline + 100 * day)
 
 
 def test_order_input_targets_and_actions_accept_both_languages() -> None:

@@ -15,12 +15,14 @@ from typing import Any
 import neo4j
 import pytest
 
-from graph.schema import NODE_SPECS, REL_SPECS
+from graph.schema import NODE_SPECS, REL_SPECS, NodeSpec, RelSpec
 from ingest.names import id_check_digit
 from ingest.sample import generate
 from ingest.sample_dirty import write_dirty
 
 AS_OF = dt.date(2026, 6, 30)
+
+ALL_SPECS: tuple[NodeSpec | RelSpec, ...] = (*NODE_SPECS, *REL_SPECS)
 
 
 def _rows(folder: Path, stem: str) -> list[dict[str, str]]:
@@ -39,7 +41,7 @@ def _digest(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def files(city_sample: tuple[Path, dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
     folder, _ = city_sample
-    return {s.file: _rows(folder, s.file) for s in (*NODE_SPECS, *REL_SPECS)}
+    return {s.file: _rows(folder, s.file) for s in ALL_SPECS}
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +80,7 @@ def test_every_schema_file_is_written_with_the_schema_field_names(
     city_sample: tuple[Path, dict[str, Any]],
 ) -> None:
     folder, _ = city_sample
-    for spec in (*NODE_SPECS, *REL_SPECS):
+    for spec in ALL_SPECS:
         with (folder / f"{spec.file}.csv").open(encoding="utf-8", newline="") as f:
             assert next(csv.reader(f)) == list(spec.model.model_fields), spec.file
 

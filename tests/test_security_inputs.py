@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
@@ -23,7 +24,7 @@ def officers() -> InputSpec:
     return next(s for s in input_specs() if s.file == "officers")
 
 
-def _workbook(rows: list[list[object]]) -> bytes:
+def _workbook(rows: list[list[Any]]) -> bytes:
     wb = Workbook()
     ws = wb.active
     for row in rows:

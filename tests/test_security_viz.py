@@ -37,7 +37,7 @@ def nasty_view() -> GraphView:
             props={"code": "U<!--", "name": "所</SCRIPT >"},
         ),
     ]
-    edges = [ViewEdge(id="e<!--", type="SERVES_IN", to="Unit:U<!--", **{"from": "Officer:1"})]
+    edges = [ViewEdge(id="e<!--", type="SERVES_IN", to="Unit:U<!--", from_="Officer:1")]
     return finish(GraphView(name="t", title="测试", as_of="2026-06-30", nodes=nodes, edges=edges))
 
 

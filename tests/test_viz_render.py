@@ -35,7 +35,7 @@ def small_view() -> GraphView:
             type="SERVES_IN",
             to="Unit:U1",
             props={"start_date": "2020-01-01"},
-            **{"from": "Officer:1"},
+            from_="Officer:1",
         )
     ]
     return finish(GraphView(name="t", title="测试", as_of="2026-06-30", nodes=nodes, edges=edges))
@@ -44,9 +44,8 @@ def small_view() -> GraphView:
 def test_page_is_offline_and_escaped() -> None:
     html = render_html(small_view())
     assert "<script src" not in html
-    assert re.findall(r"<link[^>]*>", html) == [
-        re.search(r'<link rel="icon" href="data:image/svg\+xml,[^"]*">', html)[0]
-    ]
+    icon = re.search(r'<link rel="icon" href="data:image/svg\+xml,[^"]*">', html)
+    assert icon and re.findall(r"<link[^>]*>", html) == [icon[0]]
     assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", html)
     assert "jsdelivr" not in html and "unpkg" not in html and "bootstrap" not in html
     assert "sourceMappingURL" not in html
@@ -78,8 +77,7 @@ def test_styles_and_tooltips_come_from_schema() -> None:
 def _chain(n: int) -> GraphView:
     nodes = [ViewNode(id=f"Unit:U{i}", type="Unit", key=f"U{i}", caption=f"U{i}") for i in range(n)]
     edges = [
-        ViewEdge(id=f"p{i}", type="PART_OF", to=f"Unit:U{i // 2}", **{"from": f"Unit:U{i}"})
-        for i in range(1, n)
+        ViewEdge(id=f"p{i}", type="PART_OF", to=f"Unit:U{i // 2}", from_=f"Unit:U{i}") for i in range(1, n)
     ]
     return GraphView(name="big", title="大图", as_of="2026-06-30", nodes=nodes, edges=edges)
 
@@ -108,10 +106,10 @@ def test_limit_and_aggregate() -> None:
     ]
     officers = [ViewNode(id=f"Officer:{i}", type="Officer", key=str(i)) for i in range(7)]
     edges = [
-        ViewEdge(id=f"s{i}", type="SERVES_IN", to="Unit:A" if i < 5 else "Unit:B", **{"from": f"Officer:{i}"})
+        ViewEdge(id=f"s{i}", type="SERVES_IN", to="Unit:A" if i < 5 else "Unit:B", from_=f"Officer:{i}")
         for i in range(7)
     ]
-    edges.append(ViewEdge(id="c", type="CONCERNS", to="Officer:6", **{"from": "Clue:K"}))
+    edges.append(ViewEdge(id="c", type="CONCERNS", to="Officer:6", from_="Clue:K"))
     v = GraphView(name="u", title="u", as_of="2026-06-30", nodes=units + officers, edges=edges)
     aggregate_members(v, "Officer", "SERVES_IN", threshold=5)
     agg = {n.id: n.aggregate for n in v.nodes if n.aggregate}

@@ -17,6 +17,15 @@ import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.io.ByteUnit;
+import org.neo4j.io.fs.DefaultFileSystemAbstraction;
+import org.neo4j.kernel.impl.security.User;
+import org.neo4j.logging.NullLogProvider;
+import org.neo4j.memory.EmptyMemoryTracker;
+import org.neo4j.server.security.SecureHasher;
+import org.neo4j.server.security.SystemGraphCredential;
+import org.neo4j.server.security.auth.CommunitySecurityModule;
+import org.neo4j.server.security.auth.FileUserRepository;
+import org.neo4j.string.UTF8;
 
 /**
  * Runs Neo4j Community embedded with the Bolt connector on 127.0.0.1.
@@ -53,8 +62,15 @@ public final class Launcher {
             watchParent(Long.parseLong(parent));
         }
         Path authMarker = home.resolve("auth-initialised");
-        if (!Files.exists(authMarker)) {
-            // First start: set the password with Bolt closed, so no client ever sees the default one.
+        boolean newStore = !Files.exists(home.resolve("data").resolve("databases").resolve("system"));
+        if (!Files.exists(authMarker) && newStore) {
+            // First start of a new store: the initial user file (what `neo4j-admin dbms
+            // set-initial-password` writes) gives the system database its password as it is
+            // created, so no client ever sees the default one and the DBMS starts only once.
+            writeInitialPassword(home, password);
+            Files.writeString(authMarker, "password set from " + passwordFile + "\n", StandardCharsets.UTF_8);
+        } else if (!Files.exists(authMarker)) {
+            // A store created without this launcher: set the password with Bolt closed.
             DatabaseManagementService setup = builder(home, pagecache).setConfig(BoltConnector.enabled, false).build();
             try {
                 setup.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME).executeTransactionally(
@@ -78,9 +94,35 @@ public final class Launcher {
 
         // Touch the default database so it is online before we announce readiness.
         service.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME).executeTransactionally("RETURN 1");
-        System.out.println("neo4j-launcher: ready on bolt://127.0.0.1:" + port + " home=" + home);
+        long uptime = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+        long cpuMs = ((com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1_000_000;
+        System.out.println("neo4j-launcher: ready on bolt://127.0.0.1:" + port + " home=" + home + " in "
+                + uptime + " ms since JVM start, " + cpuMs + " ms CPU ("
+                + (newStore ? "new store" : "existing store") + ")");
         System.out.flush();
         stopped.await();
+    }
+
+    /** Write {@code data/dbms/auth.ini}: the {@code neo4j} user with this password, no change required. */
+    private static void writeInitialPassword(Path home, String password) throws Exception {
+        org.neo4j.configuration.Config config = org.neo4j.configuration.Config.newBuilder()
+                .set(GraphDatabaseSettings.neo4j_home, home)
+                .build();
+        Path file = CommunitySecurityModule.getInitialUserRepositoryFile(config);
+        try (DefaultFileSystemAbstraction fs = new DefaultFileSystemAbstraction()) {
+            fs.mkdirs(file.getParent());
+            if (fs.fileExists(file)) {
+                fs.deleteFile(file);
+            }
+            FileUserRepository users =
+                    new FileUserRepository(fs, file, NullLogProvider.getInstance(), EmptyMemoryTracker.INSTANCE);
+            users.start();
+            users.create(new User("neo4j", null,
+                    SystemGraphCredential.createCredentialForPassword(UTF8.encode(password), new SecureHasher()),
+                    false, false));
+            users.shutdown();
+        }
     }
 
     /** Exit (running the shutdown hook) once process {@code pid} has ended. */

@@ -1,0 +1,105 @@
+"""The ingest's fast paths against a real Neo4j: CREATE for keys the run knows are new, MERGE for
+the rest, the start-up warm-up, and streamed reading."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import neo4j
+import pytest
+
+from graph.errors import InputFileError
+from graph.settings import Settings
+from ingest.columns import input_specs
+from ingest.job import run_ingest
+from ingest.reader import open_table
+from ingest.warmup import warm_up
+
+pytestmark = pytest.mark.neo4j
+
+CLEAN = Path(__file__).parent / "data" / "ingest" / "clean"
+UNITS = next(s for s in input_specs() if s.file == "units")
+
+
+def _count(driver: neo4j.Driver, database: str, cypher: str) -> int:
+    return int(driver.execute_query(cypher, database_=database).records[0][0])
+
+
+def _write(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def test_new_and_known_rows_in_one_run_give_no_duplicates(
+    db: neo4j.Driver, db_settings: Settings, tmp_path: Path
+) -> None:
+    """Run 2 lists the six known units and their five tree edges again, plus unit U09 (new) and
+    its edge to U01: the known rows are merged (no second node or edge), the new ones created."""
+    database = db_settings.neo4j_database
+    first = tmp_path / "first"
+    first.mkdir()
+    shutil.copy(CLEAN / "units.csv", first)
+    shutil.copy(CLEAN / "unit_tree.csv", first)
+    assert run_ingest(db, database, first).ok
+    assert _count(db, database, "MATCH (u:Unit) RETURN count(u)") == 6
+    assert _count(db, database, "MATCH ()-[r:PART_OF]->() RETURN count(r)") == 5
+
+    second = tmp_path / "second"
+    second.mkdir()
+    units = (CLEAN / "units.csv").read_text(encoding="utf-8-sig")
+    _write(second / "units.csv", units.rstrip("\n") + "\nU09,新区分局,分局,区县级,新区,,\n")
+    tree = (CLEAN / "unit_tree.csv").read_text(encoding="utf-8-sig")
+    _write(second / "unit_tree.csv", tree.rstrip("\n") + "\nU09,U01\n")
+    report = run_ingest(db, database, second)
+    assert report.ok
+    assert (report.files["units"].loaded, report.files["unit_tree"].loaded) == (7, 6)
+    assert _count(db, database, "MATCH (u:Unit) RETURN count(u)") == 7
+    assert _count(db, database, "MATCH ()-[r:PART_OF]->() RETURN count(r)") == 6
+    edges = db.execute_query(
+        "MATCH (a:Unit)-[r:PART_OF]->(b:Unit) RETURN a.code AS a, b.code AS b, r.changed_run AS c",
+        database_=database,
+    ).records
+    assert sorted((r["a"], r["b"]) for r in edges) == [
+        ("U0101", "U01"),
+        ("U010101", "U0101"),
+        ("U0102", "U01"),
+        ("U02", "U01"),
+        ("U03", "U01"),
+        ("U09", "U01"),
+    ]
+    # Only the new edge carries the second run as its change stamp: the known ones were unchanged.
+    assert sorted(r["a"] for r in edges if r["c"] == report.run_id) == ["U09"]
+
+
+def test_warm_up_leaves_the_graph_as_it_was(db: neo4j.Driver, db_settings: Settings) -> None:
+    database = db_settings.neo4j_database
+    assert run_ingest(db, database, CLEAN).ok
+
+    def snapshot() -> tuple[int, int, int]:
+        return (
+            _count(db, database, "MATCH (n) RETURN count(n)"),
+            _count(db, database, "MATCH ()-[r]->() RETURN count(r)"),
+            _count(db, database, "MATCH (n) WHERE n.ingest_run STARTS WITH '\u2063' RETURN count(n)"),
+        )
+
+    before = snapshot()
+    assert before[2] == 0 and before[0] > 0
+    assert warm_up(db, database) > 0
+    assert snapshot() == before
+
+
+def test_streamed_file_fails_at_a_broken_row_far_down(tmp_path: Path) -> None:
+    """The rows stream lazily: the header reads fine, the broken quoting on line 3,002 raises
+    only when reached (and the job then writes nothing of the file)."""
+    lines = ["单位编码,单位名称,单位类型,层级,所属区县,警种,监督职能"]
+    lines += [f"U{i:05d},单位{i},派出所,基层,东城区,派出所," for i in range(3000)]
+    lines.append('U99999,"未闭合的引号,派出所,基层,东城区,派出所,')
+    path = tmp_path / "units.csv"
+    _write(path, "\n".join(lines) + "\n")
+    table, rows = open_table(path, UNITS)
+    assert table.encoding == "UTF-8" and table.fields[0] == "code"
+    seen = 0
+    with pytest.raises(InputFileError, match="3002"):
+        for _ in rows:
+            seen += 1
+    assert seen == 3000
