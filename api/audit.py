@@ -8,7 +8,6 @@ AccessRecord nodes.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 import logging
@@ -20,10 +19,11 @@ from typing import Any
 import neo4j
 from neo4j.exceptions import DriverError, Neo4jError
 
+from api.cursor import encode_cursor
 from api.security import Principal
-from api.shape import plain
 from graph.access import ACCESS_INSERT
 from graph.errors import KgError
+from graph.shape import plain
 
 log = logging.getLogger(__name__)
 
@@ -148,22 +148,6 @@ class AuditWriter:
             self._thread.join(timeout=5)
         if not self.flush():
             log.error("access log: %d records could not be written at shutdown", len(self._pending))
-
-
-def encode_cursor(values: list[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values, ensure_ascii=False).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, length: int) -> list[Any] | None:
-    """The values of an opaque cursor, or None when it is not one of ours."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if not isinstance(values, list) or len(values) != length or not all(isinstance(v, str) for v in values):
-        return None
-    return values
 
 
 def read_records(

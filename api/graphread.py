@@ -13,11 +13,13 @@ from typing import Any
 
 import neo4j
 
+from api.cursor import RelationshipCursor
 from api.security import Role, key_masked, visibility_predicate
-from api.shape import entity_id, node_entity, number_parallel, rel_edge
 from graph.constraints import q
 from graph.errors import NotFound
 from graph.schema import CHANGE_STAMP, INTERNAL_LABELS, NODE_SPECS, REL_SPECS, RelSpec, node_spec
+from graph.shape import entity_id, node_entity, number_parallel, rel_edge
+from queries.registry import load_cypher
 
 LEVEL_CAP = 5000
 """Most neighbour rows read per level of an expansion (``truncated`` says when it was reached)."""
@@ -258,6 +260,31 @@ def entities_batch(
     return [found[entity_id(label, key)] for label, key in ids if entity_id(label, key) in found]
 
 
+def _rel_slots(spec: RelSpec, role: Role) -> tuple[dict[str, str], dict[str, Any]]:
+    """The schema names and the role's visibility for the relationship templates of one type."""
+    vis_a, pa = visibility_predicate("a", role)
+    vis_b, pb = visibility_predicate("b", role)
+    slots = {
+        "from_label": q(spec.from_label),
+        "rel_type": q(spec.type),
+        "to_label": q(spec.to_label),
+        "from_key": q(node_spec(spec.from_label).key),
+        "to_key": q(node_spec(spec.to_label).key),
+        "stamp": q(CHANGE_STAMP),
+        "visible_a": vis_a,
+        "visible_b": vis_b,
+    }
+    return slots, {**pa, **pb}
+
+
+def _time_params(spec: RelSpec) -> dict[str, Any]:
+    tf = time_fields(spec)
+    if tf is None:
+        return {"point": False, "start_field": "", "end_field": ""}
+    start, end = tf
+    return {"point": end is None, "start_field": start, "end_field": end or start}
+
+
 def relationships(
     driver: neo4j.Driver,
     database: str,
@@ -269,15 +296,16 @@ def relationships(
     since: dt.date | None,
     until: dt.date | None,
     limit: int,
-    after: list[str] | None,
+    after: RelationshipCursor | None,
     timeout: float,
     changed_runs: list[str] | None = None,
-) -> tuple[list[dict[str, Any]], list[str] | None, int]:
+) -> tuple[list[dict[str, Any]], RelationshipCursor | None, int]:
     """One page ordered by (type, from key, to key, key properties); keyset cursor on that order.
 
     Each item carries ``from_entity``/``to_entity`` (the endpoints in the entity shape, for the
     caller to mask). ``changed_runs``: only relationships that one of these ingest runs changed,
-    or whose endpoint it changed. The third value is the total under the filters (all pages)."""
+    or whose endpoint it changed. The third value is the total under the filters (all pages).
+    The Cypher is ``queries/cypher/relationship_page.cypher`` and ``relationship_count.cypher``."""
     specs = sorted(
         (
             s
@@ -294,87 +322,64 @@ def relationships(
         specs = [s for s in specs if s.to_label == to_id[0]]
     if since is not None or until is not None:
         specs = [s for s in specs if time_fields(s) is not None]
-    vis_a, pa = visibility_predicate("a", role)
-    vis_b, pb = visibility_predicate("b", role)
-    args = {
-        "from_key": from_id[1] if from_id else None,
-        "to_key": to_id[1] if to_id else None,
+    page_cf, count_cf = load_cypher("relationship_page"), load_cypher("relationship_count")
+    filters = {
+        "from_value": from_id[1] if from_id else None,
+        "to_value": to_id[1] if to_id else None,
         "since": since,
         "until": until,
-        "runs": changed_runs or [],
-        **pa,
-        **pb,
+        "runs": changed_runs,
     }
 
-    def match(spec: RelSpec) -> str:
-        fk, tk = node_spec(spec.from_label).key, node_spec(spec.to_label).key
-        conds = [
-            vis_a,
-            vis_b,
-            f"($from_key IS NULL OR a.{q(fk)} = $from_key)",
-            f"($to_key IS NULL OR b.{q(tk)} = $to_key)",
-        ]
-        tf = time_fields(spec)
-        if tf is not None and (since is not None or until is not None):
-            start, end = tf
-            if end is None:
-                conds.append(
-                    f"r.{q(start)} IS NOT NULL AND ($since IS NULL OR r.{q(start)} >= $since) "
-                    f"AND ($until IS NULL OR r.{q(start)} <= $until)"
-                )
-            else:
-                conds.append(
-                    f"($since IS NULL OR r.{q(end)} IS NULL OR r.{q(end)} >= $since) "
-                    f"AND ($until IS NULL OR r.{q(start)} IS NULL OR r.{q(start)} <= $until)"
-                )
-        if changed_runs is not None:
-            stamp = q(CHANGE_STAMP)
-            conds.append(f"(r.{stamp} IN $runs OR a.{stamp} IN $runs OR b.{stamp} IN $runs)")
-        return (
-            f"MATCH (a:{q(spec.from_label)})-[r:{q(spec.type)}]->(b:{q(spec.to_label)}) "
-            f"WHERE {' AND '.join(conds)} "
+    def read(text: str, params: dict[str, Any]) -> list[neo4j.Record]:
+        records, _, _ = driver.execute_query(
+            _query(text, timeout), params, database_=database, routing_=neo4j.RoutingControl.READ
         )
+        return list(records)
 
     def total() -> int:
+        """One count per type, all in one read transaction (one round trip each, no commits)."""
+
+        @neo4j.unit_of_work(timeout=timeout)
+        def count(tx: neo4j.ManagedTransaction) -> int:
+            n = 0
+            for spec in specs:
+                slots, vis = _rel_slots(spec, role)
+                rec = tx.run(count_cf.render(slots), {**filters, **_time_params(spec), **vis}).single()
+                n += int(rec["n"] or 0) if rec else 0
+            return n
+
         if not specs:
             return 0
-        counts = " UNION ALL ".join(f"{match(s)} RETURN count(r) AS n" for s in specs)
-        records, _, _ = driver.execute_query(
-            _query(f"CALL () {{ {counts} }} RETURN sum(n) AS n", timeout),
-            **args,
-            database_=database,
-            routing_="r",
-        )
-        return int(records[0]["n"] or 0)
+        with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
+            return session.execute_read(count)
 
-    page_specs = [s for s in specs if after is None or s.type >= after[0]]
     items: list[dict[str, Any]] = []
-    last: list[str] | None = None
-    for spec in page_specs:
+    last: RelationshipCursor | None = None
+    for spec in (s for s in specs if after is None or s.type >= after.rel_type):
         want = limit - len(items)
         if want <= 0:
             break
-        fk, tk = node_spec(spec.from_label).key, node_spec(spec.to_label).key
-        tb = " + '|' + ".join(f"coalesce(toString(r.{q(p)}), '')" for p in spec.key_props) or "''"
-        cursor_cond = "true"
-        cur: dict[str, Any] = {}
-        if after is not None and after[0] == spec.type:
-            cursor_cond = "(ak > $a0 OR (ak = $a0 AND (bk > $b0 OR (bk = $b0 AND tb > $t0))))"
-            cur = {"a0": after[1], "b0": after[2], "t0": after[3]}
-        cypher = (
-            match(spec) + f"WITH a, r, b, toString(a.{q(fk)}) AS ak, toString(b.{q(tk)}) AS bk, {tb} AS tb "
-            f"WHERE {cursor_cond} RETURN a, r, b, ak, bk, tb ORDER BY ak, bk, tb LIMIT $n"
-        )
-        records, _, _ = driver.execute_query(
-            _query(cypher, timeout), n=want + 1, **args, **cur, database_=database, routing_="r"
-        )
+        cur = after if after is not None and after.rel_type == spec.type else None
+        slots, vis = _rel_slots(spec, role)
+        params = {
+            **filters,
+            **_time_params(spec),
+            **vis,
+            "tie_props": list(spec.key_props),
+            "after_from": cur.from_key if cur else None,
+            "after_to": cur.to_key if cur else None,
+            "after_tie": cur.tie if cur else None,
+            "n": want + 1,
+        }
+        records = read(page_cf.render(slots), params)
         for rec in records[:want]:
             item = rel_edge(
                 rec["r"], entity_id(spec.from_label, rec["ak"]), entity_id(spec.to_label, rec["bk"])
             )
             item["from_entity"], item["to_entity"] = node_entity(rec["a"]), node_entity(rec["b"])
             items.append(item)
-            last = [spec.type, rec["ak"], rec["bk"], rec["tb"]]
+            last = RelationshipCursor(spec.type, rec["ak"], rec["bk"], rec["tb"])
         if len(records) > want:
             return number_parallel(items), last, total()
     # Exhausted this type list: a next page exists only if a later type still has rows; the

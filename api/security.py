@@ -32,6 +32,7 @@ from typing import Any
 from graph.access import BadPurpose, clean_purpose
 from graph.errors import KgError, NotFound
 from graph.schema import NODE_SPECS, PERSONAL_LABELS, REL_SPECS, ClueSource, InspectionKind, node_spec
+from graph.shape import edge_id
 
 __all__ = [
     "ENDPOINT_GROUPS",
@@ -500,7 +501,7 @@ def alias_edge_ends(edge: dict[str, Any], alias: dict[str, str]) -> dict[str, An
         return edge
     out = dict(edge, **{"from": f, "to": t})
     ordinal = str(edge.get("id", "")).rsplit(":", 1)[-1]
-    out["id"] = f"{edge['type']}:{f}->{t}:{ordinal if ordinal.isdigit() else 0}"
+    out["id"] = edge_id(edge["type"], f, t, int(ordinal) if ordinal.isdigit() else 0)
     return out
 
 

@@ -6,7 +6,7 @@ import difflib
 import json
 import os
 import sys
-from enum import Enum, StrEnum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -48,46 +48,6 @@ class GraphFormat(StrEnum):
     gexf = "gexf"
     csv = "csv"
     neo4j_csv = "neo4j-csv"
-
-
-def param_specs(qd: QueryDef) -> list[dict[str, Any]]:
-    """The parameters of a query as plain objects: name, type, required, default, title."""
-    schema = qd.params.model_json_schema()
-    props = schema.get("properties", {})
-    out = []
-    for name, field in qd.params.model_fields.items():
-        p = props.get(name, {})
-        typ = p.get("type") or p.get("format")
-        if not typ and "anyOf" in p:
-            typ = "|".join(str(a.get("format") or a.get("type")) for a in p["anyOf"])
-        if "enum" in p or "$ref" in p:
-            ref = p.get("$ref", "").split("/")[-1]
-            enum = p.get("enum") or schema.get("$defs", {}).get(ref, {}).get("enum")
-            typ = "enum" if enum else typ
-        default = None if field.is_required() else field.get_default(call_default_factory=True)
-        if isinstance(default, Enum):
-            default = default.value
-        if default is not None and hasattr(default, "isoformat"):
-            default = default.isoformat()
-        out.append(
-            {
-                "name": name,
-                "type": typ or "string",
-                "required": field.is_required(),
-                "default": default,
-                "title": field.title or "",
-                "description": field.description or "",
-                **(
-                    {
-                        "choices": p.get("enum")
-                        or schema.get("$defs", {}).get(p.get("$ref", "").split("/")[-1], {}).get("enum")
-                    }
-                    if ("enum" in p or "$ref" in p)
-                    else {}
-                ),
-            }
-        )
-    return out
 
 
 def parse_params(pairs: list[str]) -> dict[str, str]:
@@ -263,7 +223,7 @@ def query_list(
                 "aggregate": q.aggregate,
                 "scopes": sorted(q.scopes),
                 "columns": [c.as_dict() for c in columns_for(q.name, q.columns)],
-                "params": param_specs(q),
+                "params": q.param_list(),
             }
             for q in qs
         ]
@@ -272,7 +232,7 @@ def query_list(
     table = Table("名称 / name", "标题 / title", "参数 / parameters")
     for q in qs:
         ps = ", ".join(
-            f"{p['name']}{'*' if p['required'] else '=' + str(p['default'])}" for p in param_specs(q)
+            f"{p['name']}{'*' if p['required'] else '=' + str(p['default'])}" for p in q.param_list()
         )
         table.add_row(q.name, q.title, ps)
     console.print(table)
@@ -282,7 +242,7 @@ def query_list(
 def describe_text(qd: QueryDef) -> str:
     """What ``kg query describe`` prints: title, what it answers, parameters and columns."""
     lines = [f"{qd.title}（{qd.name}）", "", qd.description, "", "参数 / parameters:"]
-    specs = param_specs(qd)
+    specs = qd.param_list()
     for p in specs:
         zh, _ = type_name(qd.params.model_fields[p["name"]].annotation)
         default = default_text(qd, p["name"])

@@ -8,14 +8,11 @@ from collections.abc import Iterable, Mapping
 from typing import Annotated, Any
 
 import neo4j
-import neo4j.graph
-import neo4j.time
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from graph import schema
 from graph.orders.machine import ANSWERED_STATES, OPEN_STATES
 from graph.schema import (
-    NODE_SPECS,
     PETITION_SOURCES,
     RANK_ORDER,
     ClueStatus,
@@ -29,11 +26,10 @@ from graph.schema import (
     RectificationStatus,
     UnitKind,
     UnitLevel,
-    node_spec,
     parse_cn_date,
-    rel_spec,
 )
 from graph.settings import get_settings
+from graph.shape import plain
 from graph.thresholds import STALE_DAYS
 from queries.registry import load_cypher
 
@@ -52,10 +48,6 @@ __all__ = [
     "RANK_SCOPES",
     "PETITION_SOURCE_VALUES",
     "SCHEMA_PARAMS",
-    "EntityCollector",
-    "entity_id",
-    "node_entity",
-    "plain",
     "run_cypher",
 ]
 
@@ -169,154 +161,5 @@ def run_cypher(
     return list(records)
 
 
-def plain(value: Any) -> Any:
-    """Neo4j values → JSON-friendly Python (dates as ISO strings)."""
-    if isinstance(value, neo4j.time.Date | neo4j.time.DateTime | neo4j.time.Time):
-        return value.iso_format()
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if isinstance(value, neo4j.time.Duration):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, float):
-        return round(value, 4)
-    return value
-
-
 def record_rows(records: Iterable[neo4j.Record]) -> list[dict[str, Any]]:
     return [{k: plain(v) for k, v in r.items()} for r in records]
-
-
-# ---------------------------------------------------------------------------------------------
-# Entity shape (docs/architecture.md)
-# ---------------------------------------------------------------------------------------------
-
-_LABELS = {s.label for s in NODE_SPECS}
-
-
-def entity_id(label: str, key: Any) -> str:
-    return f"{label}:{key}"
-
-
-def _schema_label(node: neo4j.graph.Node) -> str | None:
-    for label in node.labels:
-        if label in _LABELS:
-            return label
-    return None
-
-
-def node_entity(node: neo4j.graph.Node | None) -> dict[str, Any] | None:
-    """``{"id", "type", "key", "caption", "props"}``; None for nodes outside the schema (or no node)."""
-    if node is None:
-        return None
-    label = _schema_label(node)
-    if label is None:
-        return None
-    spec = node_spec(label)
-    props = {f: plain(node.get(f)) for f in spec.fields if node.get(f) is not None}
-    key = props.get(spec.key)
-    return {
-        "id": entity_id(label, key),
-        "type": label,
-        "key": key,
-        "caption": props.get(spec.name_field, key),
-        "props": props,
-    }
-
-
-class EntityCollector:
-    """Collects nodes and relationships from records into the entity shape, without duplicates."""
-
-    def __init__(self) -> None:
-        self._nodes: dict[str, dict[str, Any]] = {}
-        self._by_element: dict[str, str] = {}
-        self._edges: dict[str, dict[str, Any]] = {}
-        self._rel_seen: set[str] = set()
-        self._pending: list[neo4j.graph.Relationship] = []
-
-    def add_node(self, node: neo4j.graph.Node | None) -> str | None:
-        if node is None:
-            return None
-        known = self._by_element.get(node.element_id)
-        if known:
-            return known
-        ent = node_entity(node)
-        if ent is None:
-            return None
-        self._nodes.setdefault(ent["id"], ent)
-        self._by_element[node.element_id] = ent["id"]
-        return str(ent["id"])
-
-    def add_rel(self, rel: neo4j.graph.Relationship | None) -> None:
-        if rel is None or rel.element_id in self._rel_seen:
-            return
-        self._rel_seen.add(rel.element_id)
-        for end in (rel.start_node, rel.end_node):
-            if end is not None and end.labels:
-                self.add_node(end)
-        self._pending.append(rel)
-
-    def add_path(self, path: neo4j.graph.Path | None) -> None:
-        if path is None:
-            return
-        for n in path.nodes:
-            self.add_node(n)
-        for r in path.relationships:
-            self.add_rel(r)
-
-    def add_any(self, value: Any) -> None:
-        """Add nodes, relationships, paths, or (nested) lists of them."""
-        if isinstance(value, neo4j.graph.Node):
-            self.add_node(value)
-        elif isinstance(value, neo4j.graph.Relationship):
-            self.add_rel(value)
-        elif isinstance(value, neo4j.graph.Path):
-            self.add_path(value)
-        elif isinstance(value, list | tuple):
-            for v in value:
-                self.add_any(v)
-
-    def _resolve(self) -> None:
-        for rel in self._pending:
-            if rel.start_node is None or rel.end_node is None:
-                continue
-            src = self._by_element.get(rel.start_node.element_id)
-            dst = self._by_element.get(rel.end_node.element_id)
-            if src is None or dst is None or rel.type is None:
-                continue
-            try:
-                spec = rel_spec(rel.type)
-            except KeyError:
-                continue
-            props = {f: plain(rel.get(f)) for f in spec.prop_fields if rel.get(f) is not None}
-            n = 0
-            while (eid := f"{rel.type}:{src}->{dst}:{n}") in self._edges:
-                n += 1
-            self._edges[eid] = {"id": eid, "type": rel.type, "from": src, "to": dst, "props": props}
-        self._pending.clear()
-
-    @property
-    def nodes(self) -> list[dict[str, Any]]:
-        return list(self._nodes.values())
-
-    @property
-    def edges(self) -> list[dict[str, Any]]:
-        self._resolve()
-        return list(self._edges.values())
-
-    def node_ids(self) -> set[str]:
-        return set(self._nodes)
-
-
-def parse_entity_id(value: str) -> tuple[str, str]:
-    """``"Officer:010203"`` → ``("Officer", "010203")``; the label must be a schema label."""
-    label, sep, key = value.partition(":")
-    if not sep or not key or label not in _LABELS:
-        raise ValueError(
-            f"实体编号应为“类型:编号”，类型为 {', '.join(sorted(_LABELS))} 之一 / "
-            f"an entity id is 'Label:key' with Label one of the schema labels, got {value!r}"
-        )
-    return label, key

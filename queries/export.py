@@ -35,7 +35,7 @@ import neo4j
 
 from graph.constraints import q
 from graph.schema import NODE_SPECS, REL_SPECS, node_spec
-from queries.common import plain
+from graph.shape import plain
 from queries.registry import QueryResult, load_cypher
 
 log = logging.getLogger(__name__)

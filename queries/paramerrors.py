@@ -1,4 +1,5 @@
-"""Parameter errors of a prepared query, in Chinese then English, for the command line and the API.
+"""Parameters of a prepared query or view: their description, and their errors in Chinese then
+English, for the command line and the API.
 
 An unknown parameter names the nearest valid ones (``difflib``); a value of the wrong type names
 the expected type; missing required parameters are listed together.
@@ -7,11 +8,12 @@ the expected type; missing required parameters are listed together.
 from __future__ import annotations
 
 import difflib
+from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-__all__ = ["describe_errors", "type_name"]
+__all__ = ["describe_errors", "param_specs", "type_name"]
 
 _TYPE_NAMES = {
     "int": ("整数", "an integer"),
@@ -116,3 +118,44 @@ def _plain_msg(err: Any) -> str:
     if err["type"] == "value_error" and ctx.get("error") is not None:
         return str(ctx["error"])
     return str(err["msg"])
+
+
+def param_specs(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """The parameters of a query or view as plain objects: name, type, required, default, title,
+    description (and choices for an enum), for the CLI, the API and the pages."""
+    schema = model.model_json_schema()
+    props = schema.get("properties", {})
+    out = []
+    for name, field in model.model_fields.items():
+        p = props.get(name, {})
+        typ = p.get("type") or p.get("format")
+        if not typ and "anyOf" in p:
+            typ = "|".join(str(a.get("format") or a.get("type")) for a in p["anyOf"])
+        if "enum" in p or "$ref" in p:
+            ref = p.get("$ref", "").split("/")[-1]
+            enum = p.get("enum") or schema.get("$defs", {}).get(ref, {}).get("enum")
+            typ = "enum" if enum else typ
+        default = None if field.is_required() else field.get_default(call_default_factory=True)
+        if isinstance(default, Enum):
+            default = default.value
+        if default is not None and hasattr(default, "isoformat"):
+            default = default.isoformat()
+        out.append(
+            {
+                "name": name,
+                "type": typ or "string",
+                "required": field.is_required(),
+                "default": default,
+                "title": field.title or "",
+                "description": field.description or "",
+                **(
+                    {
+                        "choices": p.get("enum")
+                        or schema.get("$defs", {}).get(p.get("$ref", "").split("/")[-1], {}).get("enum")
+                    }
+                    if ("enum" in p or "$ref" in p)
+                    else {}
+                ),
+            }
+        )
+    return out

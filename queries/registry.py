@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import neo4j
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -34,6 +34,7 @@ __all__ = [
     "NoParams",
     "QueryDef",
     "QueryResult",
+    "Registry",
     "all_queries",
     "expand_fragments",
     "fragments",
@@ -90,6 +91,12 @@ class QueryDef:
             from queries.paramerrors import describe_errors
 
             raise QueryParamError(describe_errors(self.name, self.params, raw, e)) from e
+
+    def param_list(self) -> list[dict[str, Any]]:
+        """``name``, ``type``, ``required``, ``default`` (and title) of each parameter."""
+        from queries.paramerrors import param_specs
+
+        return param_specs(self.params)
 
     def execute(self, driver: neo4j.Driver, database: str, raw: dict[str, Any]) -> QueryResult:
         return self.run(driver, database, self.validate(raw))
@@ -292,16 +299,49 @@ def load_cypher(name: str) -> CypherFile:
 # The registry
 # ---------------------------------------------------------------------------------------------
 
-_QUERIES: dict[str, QueryDef] = {}
+
+class Named(Protocol):
+    @property
+    def name(self) -> str: ...
 
 
-def register(q: QueryDef) -> QueryDef:
-    if q.name in _QUERIES:
-        raise ValueError(f"duplicate query name {q.name}")
-    for name in q.cypher:
-        load_cypher(name)  # a missing or malformed file fails at start-up
-    _QUERIES[q.name] = q
-    return q
+T = TypeVar("T", bound=Named)
+
+
+class Registry(Generic[T]):
+    """Named definitions (prepared queries, graph views), registered once at import and looked
+    up by name; a duplicate name fails at start-up, an unknown one is ``NotFound``."""
+
+    def __init__(
+        self,
+        kind: str,
+        kind_en: str,
+        discover: Callable[[], None] | None = None,
+        store: dict[str, T] | None = None,
+    ) -> None:
+        self._items: dict[str, T] = {} if store is None else store
+        self._kind, self._kind_en = kind, kind_en
+        self._discover = discover or (lambda: None)
+
+    def add(self, item: T) -> T:
+        if item.name in self._items:
+            raise ValueError(f"duplicate {self._kind_en} name {item.name}")
+        self._items[item.name] = item
+        return item
+
+    def all(self) -> list[T]:
+        self._discover()
+        return list(self._items.values())
+
+    def get(self, name: str) -> T:
+        self._discover()
+        try:
+            return self._items[name]
+        except KeyError:
+            raise NotFound(
+                f"没有名为 {name!r} 的{self._kind} / no {self._kind_en} named {name!r}; "
+                f"可用 / known: {', '.join(sorted(self._items))}"
+            ) from None
 
 
 @lru_cache(maxsize=1)
@@ -313,16 +353,20 @@ def _discover() -> None:
         importlib.import_module(f"queries.defs.{mod.name}")
 
 
+_QUERIES: dict[str, QueryDef] = {}
+"""The registered queries by name (tests stand one in with ``monkeypatch.setitem``)."""
+_REGISTRY: Registry[QueryDef] = Registry("查询", "query", _discover, _QUERIES)
+
+
+def register(q: QueryDef) -> QueryDef:
+    for name in q.cypher:
+        load_cypher(name)  # a missing or malformed file fails at start-up
+    return _REGISTRY.add(q)
+
+
 def all_queries() -> list[QueryDef]:
-    _discover()
-    return list(_QUERIES.values())
+    return _REGISTRY.all()
 
 
 def get_query(name: str) -> QueryDef:
-    _discover()
-    try:
-        return _QUERIES[name]
-    except KeyError:
-        raise NotFound(
-            f"没有名为 {name!r} 的查询 / no query named {name!r}; 可用 / known: {', '.join(sorted(_QUERIES))}"
-        ) from None
+    return _REGISTRY.get(name)

@@ -11,7 +11,7 @@ from graph.schema import NODE_SPECS, ORDER_NODE_SPECS, ORDER_REL_TYPES, REL_SPEC
 from queries.analysis.communities import leiden, louvain
 from queries.analysis.ecosystem import derive_rates, load_config, score_unit
 from queries.analysis.projection import add_unit_ties, co_involvement_graph
-from queries.commands import param_specs, parse_params
+from queries.commands import parse_params
 from queries.common import SCHEMA_PARAMS
 from queries.registry import FRAGMENTS_FILE, all_queries, get_query, load_cypher, query_files
 
@@ -59,7 +59,13 @@ def test_every_cypher_param_matches_its_model() -> None:
                 f"{q.name}/{name}: $params not in the parameter model nor declared internal: {unknown}"
             )
     on_disk = {p.stem for p in query_files()}
-    assert on_disk - used_files <= {"export_nodes", "export_rels", "data_as_of"}, on_disk - used_files
+    assert on_disk - used_files <= {
+        "export_nodes",
+        "export_rels",
+        "data_as_of",
+        "relationship_page",
+        "relationship_count",
+    }, on_disk - used_files
 
 
 def test_cypher_uses_only_schema_labels_and_types() -> None:
@@ -96,7 +102,7 @@ def test_required_keys_and_bad_params() -> None:
 
 
 def test_param_specs_and_parse() -> None:
-    specs = {p["name"]: p for p in param_specs(get_query("closed_loop"))}
+    specs = {p["name"]: p for p in get_query("closed_loop").param_list()}
     assert specs["days"] == {**specs["days"], "type": "integer", "required": False, "default": 30}
     assert specs["as_of"]["required"] is False
     assert parse_params(["a=1", "b=x=y"]) == {"a": "1", "b": "x=y"}

@@ -90,6 +90,7 @@ def test_risk_clusters(w: neo4j.Driver) -> None:
     k2 = r.rows[1]
     assert (k2["units"], k2["cases"], k2["clues"]) == (["JZ", "XZ"], ["CASE2", "CASE3"], ["K2", "K3", "K6"])
     assert r.rows[0]["leaders"] == ["所长A3（A3）"]
+    assert r.rows[0]["leader_badges"] == ["A3"] and r.rows[1]["leader_badges"] == []
     assert [x["officers"] for x in run(w, "risk_clusters").rows] == [["A1", "A2", "A3"]]  # min_size 3
     assert run(w, "risk_clusters", algorithm="louvain", min_size=2).rows == r.rows
     one = run(w, "risk_clusters", min_size=2, cluster_id="K1")

@@ -17,6 +17,7 @@ import neo4j
 
 from graph.errors import KgError
 from graph.schema import Form
+from graph.shape import entity_id
 from queries.analysis.ranking import cluster_reason
 from queries.registry import get_query
 from viz.render import FAVICON, MARKING, echarts_asset, json_for_script
@@ -108,7 +109,7 @@ def home_data(driver: neo4j.Driver, database: str, as_of: dt.date) -> HomeData:
                     r.get("unit_name") or r["unit_code"],
                     f"{r.get('rating') or '—'} · {r.get('score')} 分 · "
                     + "；".join((r.get("reasons") or [])[:1]),
-                    _view_link("ecosystem_map", f"Unit:{r['unit_code']}"),
+                    _view_link("ecosystem_map", entity_id("Unit", r["unit_code"])),
                     "bad" if r.get("rating") == "差" else "warn",
                 )
             )
@@ -196,7 +197,7 @@ def home_data(driver: neo4j.Driver, database: str, as_of: dt.date) -> HomeData:
                 TopRow(
                     r.get("unit_name") or r["unit_code"],
                     f"风险值 {r.get('risk', 0)} · 线索/案件 {r.get('clues', 0)}/{r.get('cases', 0)}",
-                    _view_link("liaison_coverage", f"Unit:{r['unit_code']}"),
+                    _view_link("liaison_coverage", entity_id("Unit", r["unit_code"])),
                     "bad",
                 )
             )
@@ -234,7 +235,7 @@ def home_data(driver: neo4j.Driver, database: str, as_of: dt.date) -> HomeData:
                 TopRow(
                     f"{r['issue']} · {r['key']}",
                     f"逾期 {r.get('days_overdue')} 天 · {r.get('body_name') or r.get('status') or ''}",
-                    _view_link("unit_view", f"Unit:{unit}", unit_code=unit) if unit else "",
+                    _view_link("unit_view", entity_id("Unit", unit), unit_code=unit) if unit else "",
                     "bad",
                 )
             )

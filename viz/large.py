@@ -16,6 +16,7 @@ from collections import defaultdict
 import igraph as ig
 
 from graph.schema import node_spec
+from graph.shape import edge
 from viz.model import GraphView, ViewEdge, ViewNode
 
 log = logging.getLogger(__name__)
@@ -96,9 +97,7 @@ def aggregate_members(view: GraphView, member_type: str, via_edge: str, threshol
             continue
         seen.add(sig)
         if (src, dst) != (e.from_, e.to):
-            e = ViewEdge.model_validate(
-                {"id": f"{e.type}:{src}->{dst}", "type": e.type, "from": src, "to": dst}
-            )
+            e = ViewEdge.model_validate(edge(e.type, src, dst))
         new_edges.append(e)
     total = max(view.total_nodes, len(view.nodes))
     view.nodes, view.edges, view.total_nodes = new_nodes, new_edges, total

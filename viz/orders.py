@@ -12,6 +12,7 @@ from typing import Any
 import jinja2
 
 from graph.schema import ORDER_REL_TYPES, OrderKind, OrderPriority, OrderState, node_spec, order_node_spec
+from graph.shape import entity_id
 from viz.render import _asset, json_for_script, vis_assets
 
 __all__ = ["render_order_form", "render_order_page", "panel_script", "STATE_COLORS"]
@@ -132,9 +133,9 @@ def order_graph(order: dict[str, Any], captions: dict[str, str]) -> dict[str, An
         edges.append(edge)
 
     if order.get("issuer_code"):
-        add(f"Unit:{order['issuer_code']}", "ORDER_ISSUED_BY")
+        add(entity_id("Unit", order["issuer_code"]), "ORDER_ISSUED_BY")
     if order.get("assignee_code"):
-        add(f"Unit:{order['assignee_code']}", "ORDER_ASSIGNED_TO")
+        add(entity_id("Unit", order["assignee_code"]), "ORDER_ASSIGNED_TO")
     for t in order.get("targets", []):
         add(t, "ORDER_ABOUT")
     return {"nodes": nodes, "edges": edges}

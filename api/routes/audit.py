@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from api.audit import decode_cursor, encode_cursor, read_records
+from api.audit import read_records
+from api.cursor import decode_cursor, encode_cursor
 from api.deps import DriverDep, SettingsDep, require
 from api.errors import ERROR_RESPONSES, BadRequest
 from api.models import AuditPage, IsoDateTime

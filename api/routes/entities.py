@@ -12,9 +12,10 @@ from api.graphread import current_units, entities_batch, get_entity, neighbors, 
 from api.limits import expensive
 from api.models import Entity, EntityBatch, EntityBatchRequest, EntityType, Neighbors, RelType, SearchResult
 from api.security import PURPOSE_LABELS, Principal, PurposeRequired, disclose, key_masked, resolve_key
-from api.shape import json_response, parse_entity_id
+from api.shape import json_response
 from graph.errors import NotFound
 from graph.schema import node_spec
+from graph.shape import EntityIdError, parse_entity_id
 
 router = APIRouter(tags=["entities"], responses={**ERROR_RESPONSES, **NOT_FOUND})
 
@@ -210,12 +211,12 @@ def read_entities_batch(
     asked: list[tuple[str, str, str]] = []  # (id as sent, label, real key)
     missing: list[str] = []
     for value in dict.fromkeys(body.ids):
-        p = parse_entity_id(value)
-        if p is None:
+        try:
+            label, key = parse_entity_id(value)
+        except EntityIdError:
             raise BadRequest(
                 f"实体标识应为“类型:主键”，如 Officer:010203 / an entity id is <Type>:<key>; got {value!r}"
-            )
-        label, key = p
+            ) from None
         try:
             asked.append((value, label, resolve_key(role, label, key)))
         except NotFound:

@@ -23,6 +23,7 @@ from graph.constraints import q
 from graph.orders.machine import allowed_actions
 from graph.orders.store import get_order, parse_target
 from graph.schema import ORDER_TARGET_LABELS, OrderKind, OrderState, node_spec, order_node_spec
+from graph.shape import entity_id
 from viz.orders import panel_script, render_order_form, render_order_page
 
 router = APIRouter(tags=["orders"], responses=JSON_ERRORS)
@@ -178,7 +179,11 @@ def order_page(
         if may_act(principal, bodies, a, order)
     ]
     captions: dict[str, str] = {}
-    for eid in [*order["targets"], f"Unit:{order['issuer_code']}", f"Unit:{order['assignee_code']}"]:
+    for eid in [
+        *order["targets"],
+        entity_id("Unit", order["issuer_code"]),
+        entity_id("Unit", order["assignee_code"]),
+    ]:
         try:
             captions[eid] = describe_target(driver, db, principal, eid)["caption"]
         except Exception:  # noqa: BLE001 - a caption is cosmetic

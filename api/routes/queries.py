@@ -16,8 +16,9 @@ from api.limits import expensive
 from api.models import QueryAnswer, QueryInfo, QueryList
 from api.querymodels import answer_model, request_example
 from api.security import PURPOSE_LABELS, PURPOSE_SCOPES, Principal, PurposeRequired, disclose, mask_value
-from api.shape import json_response, plain
+from api.shape import json_response
 from graph.schema import NODE_SPECS
+from graph.shape import plain
 from queries.columns import columns_for
 from queries.period import data_as_of
 from queries.registry import QueryDef, all_queries, get_query

@@ -6,14 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from api.audit import decode_cursor, encode_cursor
+from api.cursor import RelationshipCursor
 from api.deps import AuditDep, DriverDep, PurposeDep, SettingsDep, require
 from api.errors import ERROR_RESPONSES, PURPOSE, BadRequest
 from api.graphread import relationships, runs_since
 from api.models import IsoDate, IsoDateTime, RelationshipPage, RelType
 from api.security import Principal, alias_edge_ends, disclose, mask_entity
-from api.shape import json_response, parse_entity_id
+from api.shape import json_response
 from graph.schema import NODE_SPECS
+from graph.shape import EntityIdError, parse_entity_id
 
 router = APIRouter(tags=["relationships"], responses=ERROR_RESPONSES)
 
@@ -24,13 +25,13 @@ RelPrincipal = Annotated[Principal, Depends(require("relationships"))]
 def _entity_param(value: str | None, name: str) -> tuple[str, str] | None:
     if value is None:
         return None
-    parsed = parse_entity_id(value)
-    if parsed is None:
+    try:
+        return parse_entity_id(value)
+    except EntityIdError:
         raise BadRequest(
             f"{name} 应为“类型:主键”，如 Officer:010203 / {name} must be <Type>:<key>, e.g. "
             f"Officer:010203; got {value!r}"
-        )
-    return parsed
+        ) from None
 
 
 @router.get(
@@ -74,11 +75,7 @@ def list_relationships(
 ) -> Any:
     """Ordered by type, from key, to key and key properties. With ``since``/``until`` only dated
     relationships match: postings and roles that overlap the range, other types by their date."""
-    after = None
-    if cursor is not None:
-        after = decode_cursor(cursor, 4)
-        if after is None:
-            raise BadRequest("游标无效 / invalid cursor")
+    after = RelationshipCursor.decode(cursor) if cursor is not None else None
     if since is not None and until is not None and since > until:
         raise BadRequest("since 晚于 until / since is after until")
     runs = None
@@ -102,9 +99,7 @@ def list_relationships(
     if d.entity_ids:
         audit.record(principal, request, entity_ids=d.entity_ids)
     shown = [_with_endpoints(e, principal) for e in d.edges]
-    return json_response(
-        {"items": shown, "total": total, "next_cursor": encode_cursor(last) if last else None}
-    )
+    return json_response({"items": shown, "total": total, "next_cursor": last.encode() if last else None})
 
 
 def endpoint_ref(entity: dict[str, Any], principal: Principal) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Neo4j records → networkx: the one place where query results become analysis graphs."""
+"""Query results → networkx: the one place where they become analysis graphs (co-involvement
+projections for clusters, ``entity_graph`` for entity-shaped nodes and edges)."""
 
 from __future__ import annotations
 
@@ -67,12 +68,27 @@ def add_unit_ties(
 
 
 def entity_graph(nodes: Iterable[Mapping[str, Any]], edges: Iterable[Mapping[str, Any]]) -> nx.MultiDiGraph:
-    """Entity-shaped nodes/edges (docs/architecture.md) → a MultiDiGraph keyed by entity id."""
+    """Entity-shaped nodes/edges (graph/shape.py) → a MultiDiGraph keyed by entity id; each edge
+    keyed by its edge id. Edges whose ends are not among ``nodes`` are left out.
+
+    >>> g = entity_graph(
+    ...     [{"id": "Officer:1", "type": "Officer"}, {"id": "Unit:U", "type": "Unit", "caption": "一所"}],
+    ...     [{"id": "SERVES_IN:Officer:1->Unit:U:0", "type": "SERVES_IN", "from": "Officer:1", "to": "Unit:U"},
+    ...      {"id": "PART_OF:Unit:U->Unit:X:0", "type": "PART_OF", "from": "Unit:U", "to": "Unit:X"}],
+    ... )
+    >>> sorted(g.nodes), list(g.edges(keys=True)), g.nodes["Unit:U"]["caption"]
+    (['Officer:1', 'Unit:U'], [('Officer:1', 'Unit:U', 'SERVES_IN:Officer:1->Unit:U:0')], '一所')
+    """
     g = nx.MultiDiGraph()
     for n in nodes:
         g.add_node(
-            n["id"], type=n["type"], key=n["key"], caption=n.get("caption"), props=dict(n.get("props") or {})
+            n["id"],
+            type=n["type"],
+            key=n.get("key"),
+            caption=n.get("caption"),
+            props=dict(n.get("props") or {}),
         )
     for e in edges:
-        g.add_edge(e["from"], e["to"], key=e["id"], type=e["type"], props=dict(e.get("props") or {}))
+        if e["from"] in g and e["to"] in g:
+            g.add_edge(e["from"], e["to"], key=e["id"], type=e["type"], props=dict(e.get("props") or {}))
     return g

@@ -9,13 +9,11 @@ from pydantic import Field
 
 from graph.errors import NotFound
 from graph.schema import DutyType, SupervisionType
+from graph.shape import EntityCollector, node_entity, plain
 from queries.common import (
     AsOf,
-    EntityCollector,
     Params,
     as_of_field,
-    node_entity,
-    plain,
     run_cypher,
 )
 from queries.period import data_presence, resolve_window

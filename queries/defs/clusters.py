@@ -14,13 +14,13 @@ from pydantic import Field
 
 from graph.errors import NotFound
 from graph.schema import Form
+from graph.shape import EntityCollector
 from graph.thresholds import NEST_MIN_OFFICERS
 from queries.analysis.communities import detect_communities
 from queries.analysis.projection import Group, add_unit_ties, co_involvement_graph
 from queries.analysis.ranking import cluster_rank_key
 from queries.common import (
     AsOf,
-    EntityCollector,
     Params,
     as_of_field,
     date_from_field,
@@ -55,6 +55,7 @@ COLUMNS = [
     "clues",
     "high_risk_posts",
     "leaders",
+    "leader_badges",
 ]
 
 
@@ -151,7 +152,8 @@ def _describe(c: Cluster, facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
         for b in officers
         if facts.get(b, {}).get("high_risk_post")
     ]
-    leaders = [f"{facts[b]['name']}（{b}）" for b in officers if facts.get(b, {}).get("leader")]
+    leader_badges = [b for b in officers if facts.get(b, {}).get("leader")]
+    leaders = [f"{facts[b]['name']}（{b}）" for b in leader_badges]
     risk = (
         sum(FORM_WEIGHT.get(c.case_forms.get(k) or "", OPEN_CASE_WEIGHT) for k in c.cases)
         + len(c.clues)
@@ -173,6 +175,7 @@ def _describe(c: Cluster, facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "clues": sorted(c.clues),
         "high_risk_posts": high_risk,
         "leaders": leaders,
+        "leader_badges": leader_badges,
     }
 
 

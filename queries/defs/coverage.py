@@ -8,17 +8,15 @@ import neo4j
 from pydantic import Field
 
 from graph.schema import SupervisionType
+from graph.shape import EntityCollector, edge, entity_id, plain
 from queries.common import (
     STALE_DAYS,
     UNKNOWN,
     AsOf,
-    EntityCollector,
     Params,
     as_of_field,
     date_from_field,
     date_to_field,
-    entity_id,
-    plain,
     record_rows,
     run_cypher,
 )
@@ -186,7 +184,7 @@ def run_supervision(driver: neo4j.Driver, database: str, p: SupervisionParams) -
             rows.append(
                 {
                     "issue": ISSUE_ORDER[0],
-                    "id": f"Officer:{r['badge_no']}",
+                    "id": entity_id("Officer", r["badge_no"]),
                     "key": r["badge_no"],
                     "name": r["name"],
                     "rank": r["rank"],
@@ -199,7 +197,7 @@ def run_supervision(driver: neo4j.Driver, database: str, p: SupervisionParams) -
             rows.append(
                 {
                     "issue": ISSUE_ORDER[1],
-                    "id": f"Officer:{r['badge_no']}",
+                    "id": entity_id("Officer", r["badge_no"]),
                     "key": r["badge_no"],
                     "name": r["name"],
                     "rank": r["rank"],
@@ -212,7 +210,7 @@ def run_supervision(driver: neo4j.Driver, database: str, p: SupervisionParams) -
         rows.append(
             {
                 "issue": ISSUE_ORDER[2],
-                "id": f"Unit:{r['unit_code']}",
+                "id": entity_id("Unit", r["unit_code"]),
                 "key": r["unit_code"],
                 "name": r["unit_name"],
                 "rank": None,
@@ -225,7 +223,7 @@ def run_supervision(driver: neo4j.Driver, database: str, p: SupervisionParams) -
         rows.append(
             {
                 "issue": ISSUE_ORDER[3],
-                "id": f"Unit:{r['unit_code']}",
+                "id": entity_id("Unit", r["unit_code"]),
                 "key": r["unit_code"],
                 "name": r["unit_name"],
                 "rank": None,
@@ -291,14 +289,8 @@ def _supervision_graph(
         for b in r["bodies"]:
             body = entity_id("Unit", b)
             if body in known:
-                eid = f"SUPERVISES:{body}->{r['id']}:0"
-                claims[eid] = {
-                    "id": eid,
-                    "type": "SUPERVISES",
-                    "from": body,
-                    "to": r["id"],
-                    "props": {"supervision_type": params["supervision_type"]},
-                }
+                claim = edge("SUPERVISES", body, r["id"], {"supervision_type": params["supervision_type"]})
+                claims[claim["id"]] = claim
     return nodes, edges + list(claims.values())
 
 

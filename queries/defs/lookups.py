@@ -10,14 +10,11 @@ from pydantic import Field, field_validator
 from graph.constraints import q
 from graph.errors import NotFound
 from graph.schema import node_spec
+from graph.shape import EntityCollector, node_entity, parse_entity_id, plain
 from queries.common import (
     AsOf,
-    EntityCollector,
     Params,
     as_of_field,
-    node_entity,
-    parse_entity_id,
-    plain,
     record_rows,
     run_cypher,
 )

@@ -25,6 +25,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import networkx as nx  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
+from queries.analysis.projection import entity_graph  # noqa: E402
+
 log = logging.getLogger(__name__)
 
 __all__ = ["cjk_font", "bars", "grouped_bars", "stacked_bars", "hbars", "network"]
@@ -236,14 +238,10 @@ def network(
     labels: dict[str, str],
     legend: dict[str, str],
 ) -> bytes:
-    """A small network picture: ``nodes`` ({id, type}), ``edges`` ({from, to}), ``labels`` id → text."""
+    """A small network picture of entity-shaped ``nodes`` and ``edges``; ``labels`` id → text."""
     cjk_font()
-    g = nx.Graph()
-    for n in nodes:
-        g.add_node(n["id"], type=n["type"])
-    for e in edges:
-        if e["from"] in g and e["to"] in g and e["from"] != e["to"]:
-            g.add_edge(e["from"], e["to"])
+    g = nx.Graph(entity_graph(nodes, edges))  # undirected, parallel edges merged
+    g.remove_edges_from(list(nx.selfloop_edges(g)))
     pos = nx.spring_layout(g, seed=7, k=1.4 / max(1, len(g)) ** 0.5) if len(g) else {}
     with _LOCK:
         fig, ax = plt.subplots(figsize=(6.4, 3.6))
