@@ -15,7 +15,7 @@ import neo4j
 
 from api.cursor import RelationshipCursor
 from api.security import Role, key_masked, visibility_predicate
-from graph.constraints import q
+from graph.constraints import q, rel_slots
 from graph.errors import NotFound
 from graph.schema import CHANGE_STAMP, INTERNAL_LABELS, NODE_SPECS, REL_SPECS, RelSpec, node_spec
 from graph.shape import entity_id, node_entity, number_parallel, rel_edge
@@ -265,11 +265,7 @@ def _rel_slots(spec: RelSpec, role: Role) -> tuple[dict[str, str], dict[str, Any
     vis_a, pa = visibility_predicate("a", role)
     vis_b, pb = visibility_predicate("b", role)
     slots = {
-        "from_label": q(spec.from_label),
-        "rel_type": q(spec.type),
-        "to_label": q(spec.to_label),
-        "from_key": q(node_spec(spec.from_label).key),
-        "to_key": q(node_spec(spec.to_label).key),
+        **rel_slots(spec),
         "stamp": q(CHANGE_STAMP),
         "visible_a": vis_a,
         "visible_b": vis_b,

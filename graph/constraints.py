@@ -6,12 +6,23 @@ from dataclasses import dataclass
 
 import neo4j
 
-from graph.schema import INTERNAL_LABELS, NODE_SPECS, ORDER_NODE_SPECS
+from graph.schema import INTERNAL_LABELS, NODE_SPECS, ORDER_NODE_SPECS, RelSpec, node_spec
 
 
 def q(name: str) -> str:
     """Backtick-quote a schema identifier (labels, types, properties come only from the schema)."""
     return "`" + name.replace("`", "``") + "`"
+
+
+def rel_slots(spec: RelSpec) -> dict[str, str]:
+    """The quoted schema names a relationship template (``.cypher`` with slots) is filled with."""
+    return {
+        "from_label": q(spec.from_label),
+        "rel_type": q(spec.type),
+        "to_label": q(spec.to_label),
+        "from_key": q(node_spec(spec.from_label).key),
+        "to_key": q(node_spec(spec.to_label).key),
+    }
 
 
 @dataclass(frozen=True)

@@ -86,38 +86,34 @@ def _created_sets(var: str, props: tuple[str, ...], defaults: tuple[str, ...]) -
     return "SET " + ", ".join([*items, _stamp(var)])
 
 
+def _rel_write(spec: RelSpec, verb: str, sets: str) -> str:
+    """Match both endpoints by key, then ``verb`` (MERGE or CREATE) the relationship and ``sets``."""
+    src, dst = node_spec(spec.from_label), node_spec(spec.to_label)
+    keys = ", ".join(f"{q(k)}: row.{q(k)}" for k in spec.merge_keys.values())
+    rel = f"[r:{q(spec.type)}" + (f" {{{keys}}}" if keys else "") + "]"
+    return (
+        "UNWIND $rows AS row\n"
+        f"MATCH (a:{q(src.label)} {{{q(src.key)}: row.{q(spec.from_field)}}})\n"
+        f"MATCH (b:{q(dst.label)} {{{q(dst.key)}: row.{q(spec.to_field)}}})\n"
+        f"{verb} (a)-{rel}->(b)\n" + sets + "\n"
+        "RETURN count(r) AS written"
+    )
+
+
 @cache
 def rel_merge(spec: RelSpec, props: tuple[str, ...], defaults: tuple[str, ...] = ()) -> str:
     """Upsert relationships from rows holding both endpoint fields, the merge keys and ``props``.
 
     Optional key fields merge through their derived key (``RelSpec.merge_keys``) and are SET
     like any other property when their column is present."""
-    src, dst = node_spec(spec.from_label), node_spec(spec.to_label)
-    keys = ", ".join(f"{q(k)}: row.{q(k)}" for k in spec.merge_keys.values())
-    rel = f"[r:{q(spec.type)}" + (f" {{{keys}}}" if keys else "") + "]"
-    return (
-        "UNWIND $rows AS row\n"
-        f"MATCH (a:{q(src.label)} {{{q(src.key)}: row.{q(spec.from_field)}}})\n"
-        f"MATCH (b:{q(dst.label)} {{{q(dst.key)}: row.{q(spec.to_field)}}})\n"
-        f"MERGE (a)-{rel}->(b)\n" + _sets("r", props, defaults) + "\n"
-        "RETURN count(r) AS written"
-    )
+    return _rel_write(spec, "MERGE", _sets("r", props, defaults))
 
 
 @cache
 def rel_create(spec: RelSpec, props: tuple[str, ...], defaults: tuple[str, ...] = ()) -> str:
     """Create relationships that cannot exist yet (an endpoint was created by this run): what
     ``rel_merge`` does when it creates, without scanning the endpoints' relationships."""
-    src, dst = node_spec(spec.from_label), node_spec(spec.to_label)
-    keys = ", ".join(f"{q(k)}: row.{q(k)}" for k in spec.merge_keys.values())
-    rel = f"[r:{q(spec.type)}" + (f" {{{keys}}}" if keys else "") + "]"
-    return (
-        "UNWIND $rows AS row\n"
-        f"MATCH (a:{q(src.label)} {{{q(src.key)}: row.{q(spec.from_field)}}})\n"
-        f"MATCH (b:{q(dst.label)} {{{q(dst.key)}: row.{q(spec.to_field)}}})\n"
-        f"CREATE (a)-{rel}->(b)\n" + _created_sets("r", props, defaults) + "\n"
-        "RETURN count(r) AS written"
-    )
+    return _rel_write(spec, "CREATE", _created_sets("r", props, defaults))
 
 
 @cache

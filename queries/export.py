@@ -33,8 +33,8 @@ from typing import IO, Any, Literal
 
 import neo4j
 
-from graph.constraints import q
-from graph.schema import NODE_SPECS, REL_SPECS, node_spec
+from graph.constraints import q, rel_slots
+from graph.schema import NODE_SPECS, REL_SPECS
 from graph.shape import plain
 from queries.registry import QueryResult, load_cypher
 
@@ -141,13 +141,7 @@ def whole_graph_stream(driver: neo4j.Driver, database: str) -> GraphStream:
 
     def edges() -> Iterator[EdgeRow]:
         for spec in REL_SPECS:
-            slots = {
-                "from_label": q(spec.from_label),
-                "rel_type": q(spec.type),
-                "to_label": q(spec.to_label),
-                "from_key": q(node_spec(spec.from_label).key),
-                "to_key": q(node_spec(spec.to_label).key),
-            }
+            slots = rel_slots(spec)
             allowed = set(spec.prop_fields)
             for a, b, p in _rows(driver, database, load_cypher("export_rels").render(slots)):
                 props = {k: plain(v) for k, v in p.items() if k in allowed}
