@@ -34,15 +34,25 @@ demo: system-deps install launcher
 	$(KG) serve --demo-token --host $(HOST) --port $(PORT)
 
 ## test: the whole suite (and the packages' doctests) against real Neo4j servers the tests start
-## themselves; then the hand-built-graph tests once more against a separately started server,
-## reached only through NEO4J_URI (python -m graph.testing stops it afterwards, also on failure)
+## themselves; at the same time, the hand-built-graph tests against a separately started server,
+## reached only through NEO4J_URI (python -m graph.testing stops it afterwards, also on failure).
+## The two passes run side by side (the suite mostly waits on Neo4j and Chromium); the second
+## pass's output is printed after the first's. Either failing fails `make test`.
 ## XDIST="-n 2 --dist loadgroup" runs the first pass on two workers (see README, Tests)
 PYTEST_ARGS ?=
 XDIST ?=
 SECOND_SERVER := -m "empty_db and not browser" --ignore=tests/test_api_schemathesis.py
+SECOND_LOG := var/test-second-server.log
 test: system-deps install launcher
-	$(PY) -m pytest -q $(XDIST) $(PYTEST_ARGS)
-	$(PY) -m graph.testing tests -q -p no:cacheprovider $(SECOND_SERVER) $(PYTEST_ARGS)
+	@mkdir -p var
+	@$(PY) -m graph.testing tests -q -p no:cacheprovider --basetemp=var/pytest-second-server \
+	    $(SECOND_SERVER) $(PYTEST_ARGS) > $(SECOND_LOG) 2>&1 & second=$$!; \
+	trap 'kill $$second 2>/dev/null' INT TERM; \
+	$(PY) -m pytest -q $(XDIST) $(PYTEST_ARGS); first=$$?; \
+	wait $$second; again=$$?; \
+	echo "== 第二个服务器 / second server (NEO4J_URI): $(SECOND_LOG)"; cat $(SECOND_LOG); \
+	echo "== first pass exit $$first, second-server pass exit $$again"; \
+	test $$first -eq 0 -a $$again -eq 0
 
 ## test-fast: no browser tests, no second server
 test-fast: install launcher
