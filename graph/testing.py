@@ -24,13 +24,15 @@ import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import neo4j
 
-from graph.constraints import apply_schema
+from graph.constraints import apply_schema, q
 from graph.errors import ServerStartError
+from graph.schema import node_spec, rel_spec
 from graph.server import EmbeddedServer
 from graph.settings import Settings
 
@@ -120,6 +122,42 @@ def run_against_second_server(pytest_args: Sequence[str]) -> int:
             return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], env=env)
         finally:
             server.stop()
+
+
+HandBuiltRel = tuple[str, Any, Any, Mapping[str, Any]]
+
+
+def load_graph(
+    driver: neo4j.Driver,
+    database: str,
+    nodes: Mapping[str, Sequence[Mapping[str, Any]]],
+    rels: Iterable[HandBuiltRel],
+) -> None:
+    """Load a hand-built graph: ``nodes`` maps a label to its rows (each holding the label's key),
+    ``rels`` lists ``(type, from key, to key, properties)``. Labels, types and keys come from the
+    schema; every relationship must find both ends (a typo in a test's data fails here, loudly)."""
+    for label, rows in nodes.items():
+        spec = node_spec(label)
+        driver.execute_query(
+            f"UNWIND $rows AS row MERGE (n:{q(label)} {{{q(spec.key)}: row[$key]}}) SET n += row",
+            {"rows": list(rows), "key": spec.key},
+            database_=database,
+        )
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for rel_type, src, dst, props in rels:
+        by_type.setdefault(rel_type, []).append({"a": src, "b": dst, "p": dict(props)})
+    for rel_type, rows in by_type.items():
+        r = rel_spec(rel_type)
+        a, b = node_spec(r.from_label), node_spec(r.to_label)
+        summary = driver.execute_query(
+            f"UNWIND $rows AS row MATCH (a:{q(r.from_label)} {{{q(a.key)}: row.a}}) "
+            f"MATCH (b:{q(r.to_label)} {{{q(b.key)}: row.b}}) CREATE (a)-[x:{q(rel_type)}]->(b) SET x = row.p",
+            rows=rows,
+            database_=database,
+        ).summary
+        created = summary.counters.relationships_created
+        if created != len(rows):
+            raise AssertionError(f"{rel_type}: {created} of {len(rows)} relationships found both ends")
 
 
 def wipe(driver: neo4j.Driver, database: str) -> None:

@@ -208,7 +208,13 @@ def print_summary(report: IngestReport, console: Console, rejects_path: Path | N
 
 def sample_command(
     out: Annotated[Path, typer.Option("--out", help="输出目录 / output folder")],
-    scale: Annotated[str, typer.Option("--scale", help="规模 / scale: city | province")] = "city",
+    scale: Annotated[
+        str,
+        typer.Option(
+            "--scale",
+            help="规模 / scale: city | city3 | province | city30 (1×, 3×, 15×, 30× 的城市 / the city)",
+        ),
+    ] = "city",
     seed: Annotated[int, typer.Option("--seed", help="随机种子 / random seed")] = 7,
     as_of: Annotated[
         str, typer.Option("--as-of", help="基准日期 / reference date, YYYY-MM-DD")

@@ -17,9 +17,8 @@ from openpyxl import load_workbook
 
 from api.app import create_app
 from api.tokens import create_token, list_tokens, revoke_token
-from graph.constraints import q
-from graph.schema import node_spec, rel_spec
 from graph.settings import Settings
+from graph.testing import load_graph
 from queries import registry
 from queries.registry import QueryDef, QueryResult
 
@@ -133,22 +132,7 @@ RELS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
 
 
 def build_graph(driver: neo4j.Driver, database: str) -> None:
-    for label, rows in NODES.items():
-        spec = node_spec(label)
-        driver.execute_query(
-            f"UNWIND $rows AS row MERGE (n:{q(label)} {{{q(spec.key)}: row.{q(spec.key)}}}) SET n += row",
-            rows=rows,
-            database_=database,
-        )
-    for rtype, triples in RELS.items():
-        rs = rel_spec(rtype)
-        fk, tk = node_spec(rs.from_label).key, node_spec(rs.to_label).key
-        driver.execute_query(
-            f"UNWIND $rows AS row MATCH (a:{q(rs.from_label)} {{{q(fk)}: row.a}}) "
-            f"MATCH (b:{q(rs.to_label)} {{{q(tk)}: row.b}}) CREATE (a)-[r:{q(rtype)}]->(b) SET r += row.p",
-            rows=[{"a": a, "b": b, "p": p} for a, b, p in triples],
-            database_=database,
-        )
+    load_graph(driver, database, NODES, [(t, a, b, p) for t, triples in RELS.items() for a, b, p in triples])
 
 
 # -- two test-only prepared queries (registered for the test, removed after) -----------------------

@@ -12,8 +12,7 @@ from typing import Any
 
 import neo4j
 
-from graph.constraints import q
-from graph.schema import node_spec, rel_spec
+from graph.testing import load_graph
 
 D = dt.date
 AS_OF = D(2026, 6, 30)
@@ -373,19 +372,5 @@ RELS: list[tuple[str, str, str, dict[str, Any]]] = [
 
 
 def load(driver: neo4j.Driver, database: str) -> None:
-    """MERGE the world with parameterised Cypher generated from the schema."""
-    for label, rows in NODES.items():
-        spec = node_spec(label)
-        cypher = f"UNWIND $rows AS row MERGE (n:{q(label)} {{{q(spec.key)}: row[$key]}}) SET n += row"
-        driver.execute_query(cypher, {"rows": rows, "key": spec.key}, database_=database)
-    for rel_type, src, dst, props in RELS:
-        r = rel_spec(rel_type)
-        a, b = node_spec(r.from_label), node_spec(r.to_label)
-        cypher = (
-            f"MATCH (a:{q(r.from_label)} {{{q(a.key)}: $src}}) MATCH (b:{q(r.to_label)} {{{q(b.key)}: $dst}}) "
-            f"CREATE (a)-[x:{q(rel_type)}]->(b) SET x = $props"
-        )
-        summary = driver.execute_query(
-            cypher, {"src": src, "dst": dst, "props": props}, database_=database
-        ).summary
-        assert summary.counters.relationships_created == 1, (rel_type, src, dst)
+    """Load the world (graph.testing.load_graph: schema-named, parameterised)."""
+    load_graph(driver, database, NODES, RELS)
