@@ -35,6 +35,7 @@ WRITES = {
     "graph/orders/store.py:act": "execute_write",
     "graph/orders/store.py:create_consultation": "execute_write",
     "graph/testing.py:wipe": "deletes everything (tests)",
+    "graph/testing.py:load_graph": "loads a hand-built graph (tests)",
     "ingest/job.py:mark_dead_runs_interrupted": "marks runs interrupted",
     "ingest/job.py:_upgrade_graph": "upgrades the stored graph",
     "ingest/job.py:_snapshot": "ends relationships missing from a snapshot",
