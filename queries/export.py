@@ -257,10 +257,7 @@ def _graphml(out: IO[str], g: GraphStream) -> None:
             f'<data key="{nid["label"]}">{_esc(caption)}</data>',
             f'<data key="{nid["type"]}">{label}</data>',
         ]
-        for k, v in props.items():
-            t = _text(v, nattrs.get(k, "string"))
-            if t is not None and k in nid:
-                parts.append(f'<data key="{nid[k]}">{_esc(t)}</data>')
+        parts += _graphml_data(props, nattrs, nid)
         w("".join(parts) + "</node>\n")
         g.node_count += 1
     for i, (rtype, src, dst, props) in enumerate(g.edges()):
@@ -268,13 +265,20 @@ def _graphml(out: IO[str], g: GraphStream) -> None:
             f'<edge id="r{i}" source="{_esc(src)}" target="{_esc(dst)}">',
             f'<data key="{eid["type"]}">{rtype}</data>',
         ]
-        for k, v in props.items():
-            t = _text(v, eattrs.get(k, "string"))
-            if t is not None and k in eid:
-                parts.append(f'<data key="{eid[k]}">{_esc(t)}</data>')
+        parts += _graphml_data(props, eattrs, eid)
         w("".join(parts) + "</edge>\n")
         g.edge_count += 1
     w("</graph>\n</graphml>\n")
+
+
+def _graphml_data(props: Mapping[str, Any], attrs: Mapping[str, Kind], ids: Mapping[str, str]) -> list[str]:
+    """The ``<data>`` elements of one node or edge: declared keys only, empty values left out."""
+    out = []
+    for k, v in props.items():
+        t = _text(v, attrs.get(k, "string"))
+        if t is not None and k in ids:
+            out.append(f'<data key="{ids[k]}">{_esc(t)}</data>')
+    return out
 
 
 def _gexf(out: IO[str], g: GraphStream) -> None:
