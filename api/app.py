@@ -54,7 +54,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Blocking driver calls run in a worker thread, never on the event loop.
+        # Blocking driver calls run in a worker thread, never on the event loop; few threads
+        # (KG_API_THREADS) keep them from fighting over the GIL under load.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = max(
+            settings.kg_api_threads, expensive_concurrency + 2
+        )
         if not await anyio.to_thread.run_sync(app.state.drivers.reachable):
             log.warning("Neo4j is not reachable at start-up; the API starts and connects when it returns")
         app.state.audit.start()
@@ -62,6 +66,7 @@ def create_app(
             yield
         finally:
             await anyio.to_thread.run_sync(app.state.audit.close)
+            await app.state.drivers.close_async()
             await anyio.to_thread.run_sync(app.state.drivers.close)
 
     app = FastAPI(

@@ -34,7 +34,15 @@ from graph.errors import Neo4jUnavailable
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Identities", "Pending", "VerifyGate", "VerifyingDriver", "append_record", "pending"]
+__all__ = [
+    "AsyncVerifyingDriver",
+    "Identities",
+    "Pending",
+    "VerifyGate",
+    "VerifyingDriver",
+    "append_record",
+    "pending",
+]
 
 STATE_KEY = "kg_pending"
 UNAVAILABLE = "图数据库暂时不可用，请稍后重试 / Neo4j is unavailable, retry later"
@@ -138,6 +146,34 @@ def _flush(request: Request, p: Pending) -> None:
 _PASSTHROUGH = frozenset({"parameters_", "routing_", "database_"})
 
 
+@dataclass(frozen=True)
+class _CheckedCall:
+    """An ``execute_query`` call taken apart, to run it after the credential check in one
+    transaction; None from ``of`` when it uses options this cannot carry over (checked first)."""
+
+    text: str
+    params: dict[str, Any]
+    timeout: float | None
+    metadata: dict[str, Any] | None
+    database: str | None
+    read: bool
+
+    @classmethod
+    def of(cls, query: Any, parameters: dict[str, Any] | None, kwargs: dict[str, Any]) -> _CheckedCall | None:
+        config = {k: v for k, v in kwargs.items() if k.endswith("_")}
+        if set(config) - _PASSTHROUGH:
+            return None
+        is_query = isinstance(query, neo4j.Query)
+        return cls(
+            text=query.text if is_query else query,
+            params={**(parameters or {}), **{k: v for k, v in kwargs.items() if not k.endswith("_")}},
+            timeout=query.timeout if is_query else None,
+            metadata=query.metadata if is_query else None,
+            database=config.get("database_"),
+            read=config.get("routing_", neo4j.RoutingControl.WRITE) in ("r", neo4j.RoutingControl.READ),
+        )
+
+
 class VerifyingDriver:
     """The driver every route gets (``api.deps.DriverDep``). For a pending request its first
     ``execute_query`` runs the credential check and the query in one managed transaction, and any
@@ -161,29 +197,21 @@ class VerifyingDriver:
         p = self._unverified()
         if p is None:
             return self._driver.execute_query(query, parameters_, **kwargs)
-        config = {k: v for k, v in kwargs.items() if k.endswith("_")}
-        if set(config) - _PASSTHROUGH:
+        call = _CheckedCall.of(query, parameters_, kwargs)
+        if call is None:
             self._check(p)
             return self._driver.execute_query(query, parameters_, **kwargs)
-        params = {**(parameters_ or {}), **{k: v for k, v in kwargs.items() if not k.endswith("_")}}
-        text = query.text if isinstance(query, neo4j.Query) else query
-        timeout = query.timeout if isinstance(query, neo4j.Query) else None
-        metadata = query.metadata if isinstance(query, neo4j.Query) else None
 
-        @neo4j.unit_of_work(timeout=timeout, metadata=metadata)
+        @neo4j.unit_of_work(timeout=call.timeout, metadata=call.metadata)
         def work(tx: neo4j.ManagedTransaction) -> neo4j.EagerResult | None:
             if not tx.run(p.cypher, hash=p.digest).single():
                 return None
-            return tx.run(text, params).to_eager_result()
+            return tx.run(call.text, call.params).to_eager_result()
 
-        routing = config.get("routing_", neo4j.RoutingControl.WRITE)
         with self._driver.session(
-            database=config.get("database_"), bookmark_manager=self._driver.execute_query_bookmark_manager
+            database=call.database, bookmark_manager=self._driver.execute_query_bookmark_manager
         ) as session:
-            if routing in ("r", neo4j.RoutingControl.READ):
-                result = session.execute_read(work)
-            else:
-                result = session.execute_write(work)
+            result = session.execute_read(work) if call.read else session.execute_write(work)
         p.settle(result is not None)
         return result
 
@@ -257,3 +285,38 @@ async def _send_error(send: Any, status: int, code: str, message: str) -> None:
     response = error_response(status, code, message, headers=headers)
     await send({"type": "http.response.start", "status": status, "headers": response.raw_headers})
     await send({"type": "http.response.body", "body": response.body})
+
+
+class AsyncVerifyingDriver:
+    """``VerifyingDriver`` for the async driver, used by the routes that read on the event loop:
+    the first ``execute_query`` of a pending request carries the credential check in its
+    transaction; anything else checks first (in a worker thread, with the sync driver)."""
+
+    def __init__(self, driver: neo4j.AsyncDriver, request: Request) -> None:
+        self._driver = driver
+        self._request = request
+
+    async def execute_query(
+        self, query: Any, parameters_: dict[str, Any] | None = None, **kwargs: Any
+    ) -> Any:
+        p = pending(self._request)
+        if p is None or p.state == "live":
+            return await self._driver.execute_query(query, parameters_, **kwargs)
+        p.raise_if_dead()
+        call = _CheckedCall.of(query, parameters_, kwargs)
+        if call is None:
+            await anyio.to_thread.run_sync(_check_request, self._request, p)
+            return await self._driver.execute_query(query, parameters_, **kwargs)
+
+        async def work(tx: neo4j.AsyncManagedTransaction) -> neo4j.EagerResult | None:
+            if not await (await tx.run(p.cypher, hash=p.digest)).single():
+                return None
+            return await (await tx.run(call.text, call.params)).to_eager_result()
+
+        work = neo4j.unit_of_work(timeout=call.timeout, metadata=call.metadata)(work)
+        async with self._driver.session(
+            database=call.database, bookmark_manager=self._driver.execute_query_bookmark_manager
+        ) as session:
+            result = await (session.execute_read(work) if call.read else session.execute_write(work))
+        p.settle(result is not None)
+        return result

@@ -99,6 +99,14 @@ def serve(
         ),
     ] = False,
     workers: Annotated[int, typer.Option(help="进程数 / worker processes")] = 1,
+    http_log: Annotated[
+        bool,
+        typer.Option(
+            "--http-log",
+            help="每个 HTTP 请求打印一行（调阅留痕另有访问日志）/ one line per HTTP request on stdout "
+            "(the access log of personal data is kept either way)",
+        ),
+    ] = False,
 ) -> None:
     """Serve the HTTP API with uvicorn (OpenAPI docs at /docs)."""
     import uvicorn
@@ -147,9 +155,10 @@ def serve(
             port=port,
             workers=workers,
             log_level="info",
+            access_log=http_log,
             timeout_worker_healthcheck=120,
         )
     else:
         from api.app import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=http_log)

@@ -27,7 +27,7 @@ from fastapi import Depends, Query, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.audit import AuditWriter, failure_record, make_record
-from api.auth import STATE_KEY, Identities, Pending, VerifyingDriver, append_record
+from api.auth import STATE_KEY, AsyncVerifyingDriver, Identities, Pending, VerifyingDriver, append_record
 from api.errors import BadRequest, Forbidden, Unauthorized
 from api.limits import Throttle, client_address
 from api.security import Principal, clean_purpose, hash_token
@@ -43,11 +43,14 @@ COOKIE_NAME = "kg_session"
 
 
 class DriverHolder:
-    """Owns the one driver of the process. The driver reconnects by itself once created."""
+    """Owns the drivers of the process: the sync driver for the reads run in worker threads, and
+    the async driver for the reads run on the event loop (created on first use there). Each
+    reconnects by itself once created."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._driver: neo4j.Driver | None = None
+        self._async: neo4j.AsyncDriver | None = None
         self._lock = threading.Lock()
 
     def get(self) -> neo4j.Driver:
@@ -59,10 +62,16 @@ class DriverHolder:
                 self._driver = self._open()
             return self._driver
 
-    def _open(self) -> neo4j.Driver:
+    def get_async(self) -> neo4j.AsyncDriver:
+        """The async driver; call it on the event loop that serves the requests."""
+        if self._async is None:
+            self._async = self._open(neo4j.AsyncGraphDatabase.driver)
+        return self._async
+
+    def _open(self, factory: Callable[..., Any] = neo4j.GraphDatabase.driver) -> Any:
         try:
             uri, auth = connection_target(self.settings, start=False)
-            return neo4j.GraphDatabase.driver(
+            return factory(
                 uri,
                 auth=auth,
                 connection_timeout=3.0,
@@ -87,6 +96,11 @@ class DriverHolder:
             if self._driver is not None:
                 self._driver.close()
                 self._driver = None
+
+    async def close_async(self) -> None:
+        if self._async is not None:
+            driver, self._async = self._async, None
+            await driver.close()
 
 
 class Audit:
@@ -138,6 +152,12 @@ async def get_driver(request: Request) -> neo4j.Driver:
     return cast(neo4j.Driver, VerifyingDriver(holder.get(), request))
 
 
+async def get_async_driver(request: Request) -> neo4j.AsyncDriver:
+    """The async driver, with the same check of a remembered credential in the first read."""
+    holder: DriverHolder = request.app.state.drivers
+    return cast(neo4j.AsyncDriver, AsyncVerifyingDriver(holder.get_async(), request))
+
+
 async def get_audit(request: Request) -> Audit:
     audit: Audit = request.app.state.audit_api
     return audit
@@ -145,6 +165,7 @@ async def get_audit(request: Request) -> Audit:
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DriverDep = Annotated[neo4j.Driver, Depends(get_driver)]
+AsyncDriverDep = Annotated[neo4j.AsyncDriver, Depends(get_async_driver)]
 AuditDep = Annotated[Audit, Depends(get_audit)]
 
 _bearer = HTTPBearer(

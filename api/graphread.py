@@ -21,6 +21,8 @@ from graph.schema import CHANGE_STAMP, INTERNAL_LABELS, NODE_SPECS, REL_SPECS, R
 from graph.shape import entity_id, node_entity, number_parallel, rel_edge
 from queries.registry import load_cypher
 
+_T = typing.TypeVar("_T")
+
 LEVEL_CAP = 5000
 """Most neighbour rows read per level of an expansion (``truncated`` says when it was reached)."""
 
@@ -29,17 +31,43 @@ def _query(text: str, timeout: float) -> neo4j.Query:
     return neo4j.Query(text, timeout=timeout)  # type: ignore[arg-type]
 
 
-def get_entity(
-    driver: neo4j.Driver, database: str, role: Role, label: str, key: str, timeout: float
-) -> dict[str, Any]:
+# A read that takes one or more round trips is written once, as a plan: a generator that yields
+# ``(query, parameters)`` and is sent back each answer's records; what it returns is the result.
+# ``run_plan`` drives it with the sync driver (the CLI, the bench), ``run_plan_async`` with the
+# async driver on the API's event loop (no worker thread, no GIL hand-over per read).
+Step = tuple[neo4j.Query, dict[str, Any]]
+Plan = typing.Generator[Step, list[neo4j.Record], _T]
+
+
+def run_plan(driver: neo4j.Driver, database: str, plan: Plan[_T]) -> _T:
+    """Run every read of ``plan`` with the sync driver (read routing); return its result."""
+    try:
+        query, params = next(plan)
+        while True:
+            records, _, _ = driver.execute_query(query, params, database_=database, routing_="r")
+            query, params = plan.send(list(records))
+    except StopIteration as done:
+        return typing.cast(_T, done.value)
+
+
+async def run_plan_async(driver: neo4j.AsyncDriver, database: str, plan: Plan[_T]) -> _T:
+    """The same with the async driver."""
+    try:
+        query, params = next(plan)
+        while True:
+            records, _, _ = await driver.execute_query(query, params, database_=database, routing_="r")
+            query, params = plan.send(list(records))
+    except StopIteration as done:
+        return typing.cast(_T, done.value)
+
+
+def entity_plan(role: Role, label: str, key: str, timeout: float) -> Plan[dict[str, Any]]:
+    """One entity by label and business key, only if the role may see it."""
     spec = node_spec(label)
     vis, params = visibility_predicate("n", role)
-    records, _, _ = driver.execute_query(
+    records = yield (
         _query(f"MATCH (n:{q(label)} {{{q(spec.key)}: $key}}) WHERE {vis} RETURN n", timeout),
-        key=key,
-        **params,
-        database_=database,
-        routing_="r",
+        {"key": key, **params},
     )
     if not records:
         raise NotFound(f"没有{spec.title} {key!r} / no {label} with key {key!r}")
@@ -48,18 +76,16 @@ def get_entity(
     return entity
 
 
-def current_units(driver: neo4j.Driver, database: str, badges: list[str], timeout: float) -> dict[str, str]:
+def current_units_plan(badges: list[str], timeout: float) -> Plan[dict[str, str]]:
     """Each officer's current unit name (open posting, latest start)."""
-    records, _, _ = driver.execute_query(
+    records = yield (
         _query(
             "UNWIND $badges AS b MATCH (o:Officer {badge_no: b})-[s:SERVES_IN]->(u:Unit) "
             "WHERE s.end_date IS NULL OR s.end_date >= date() "
             "WITH b, u, s ORDER BY s.start_date DESC RETURN b, collect(u.name)[0] AS unit",
             timeout,
         ),
-        badges=badges,
-        database_=database,
-        routing_="r",
+        {"badges": badges},
     )
     return {r["b"]: r["unit"] for r in records if r["unit"]}
 
@@ -73,9 +99,7 @@ class Expansion:
     truncated: bool
 
 
-def neighbors(
-    driver: neo4j.Driver,
-    database: str,
+def neighbors_plan(
     role: Role,
     label: str,
     key: str,
@@ -85,7 +109,7 @@ def neighbors(
     node_types: list[str] | None,
     limit: int,
     timeout: float,
-) -> Expansion:
+) -> Plan[Expansion]:
     """Breadth-first expansion, one query per level, only through what the role may see."""
     spec = node_spec(label)
     types = [
@@ -106,9 +130,7 @@ def neighbors(
         f"MATCH (n)-[r]-(m) WHERE {step} RETURN r, m LIMIT $cap"
     )
     args = {"types": types, "labels": labels, "cap": LEVEL_CAP, **params}
-    records, _, _ = driver.execute_query(
-        _query(first, timeout), key=key, **args, database_=database, routing_="r"
-    )
+    records = yield (_query(first, timeout), {"key": key, **args})
     if not records:
         raise NotFound(f"没有{spec.title} {key!r} / no {label} with key {key!r}")
     center_node = records[0]["c"]
@@ -125,9 +147,7 @@ def neighbors(
         if level > 0:
             if not frontier or not types:
                 break
-            records, _, _ = driver.execute_query(
-                _query(more, timeout), frontier=frontier, **args, database_=database, routing_="r"
-            )
+            records = yield (_query(more, timeout), {"frontier": frontier, **args})
         truncated = truncated or len(records) >= LEVEL_CAP
         found: list[tuple[str, dict[str, Any]]] = []
         for rec in records:

@@ -4,17 +4,34 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import neo4j
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from api.deps import AuditDep, CurrentPrincipal, DriverDep, PurposeDep, SettingsDep, require
+from api.deps import (
+    AsyncDriverDep,
+    AuditDep,
+    CurrentPrincipal,
+    DriverDep,
+    PurposeDep,
+    SettingsDep,
+    require,
+)
 from api.errors import ERROR_RESPONSES, NOT_FOUND, PURPOSE, BadRequest, Forbidden
-from api.graphread import current_units, entities_batch, get_entity, neighbors, search
+from api.graphread import (
+    current_units_plan,
+    entities_batch,
+    entity_plan,
+    neighbors_plan,
+    run_plan_async,
+    search,
+)
 from api.limits import expensive
 from api.models import Entity, EntityBatch, EntityBatchRequest, EntityType, Neighbors, RelType, SearchResult
 from api.security import PURPOSE_LABELS, Principal, PurposeRequired, disclose, key_masked, resolve_key
 from api.shape import json_response
 from graph.errors import NotFound
 from graph.schema import node_spec
+from graph.settings import Settings
 from graph.shape import EntityIdError, parse_entity_id
 
 router = APIRouter(tags=["entities"], responses={**ERROR_RESPONSES, **NOT_FOUND})
@@ -37,14 +54,17 @@ def _check_type(principal: Principal, label: str) -> None:
         )
 
 
-def with_units(driver: Any, settings: Any, principal: Principal, nodes: list[dict[str, Any]]) -> None:
+async def with_units(
+    driver: neo4j.AsyncDriver, settings: Settings, principal: Principal, nodes: list[dict[str, Any]]
+) -> None:
     """For roles that see officers only by masked name and alias, add each officer's current
     unit to what the caption shows (``张** · 科员 · 城东分局南街派出所``)."""
     if not key_masked(principal.role, "Officer"):
         return
     badges = [n["key"] for n in nodes if n.get("type") == "Officer"]
     if badges:
-        units = current_units(driver, settings.neo4j_database, badges, settings.kg_query_timeout)
+        plan = current_units_plan(badges, settings.kg_query_timeout)
+        units = await run_plan_async(driver, settings.neo4j_database, plan)
         for n in nodes:
             if n.get("type") == "Officer" and n["key"] in units:
                 n["_unit_name"] = units[n["key"]]
@@ -53,13 +73,13 @@ def with_units(driver: Any, settings: Any, principal: Principal, nodes: list[dic
 @router.get(
     "/entities/{type}/{key}", response_model=Entity, responses=PURPOSE, summary="查看实体 / one entity"
 )
-def read_entity(
+async def read_entity(
     type: TypePath,
     key: KeyPath,
     request: Request,
     principal: EntitiesPrincipal,
     purpose: PurposeDep,
-    driver: DriverDep,
+    driver: AsyncDriverDep,
     settings: SettingsDep,
     audit: AuditDep,
 ) -> Any:
@@ -73,10 +93,9 @@ def read_entity(
             " / reading a clue's or case's details needs a purpose (X-Access-Purpose or ?purpose=)"
         )
     real = resolve_key(principal.role, label, key)
-    entity = get_entity(
-        driver, settings.neo4j_database, principal.role, label, real, settings.kg_query_timeout
-    )
-    with_units(driver, settings, principal, [entity])
+    plan = entity_plan(principal.role, label, real, settings.kg_query_timeout)
+    entity = await run_plan_async(driver, settings.neo4j_database, plan)
+    await with_units(driver, settings, principal, [entity])
     d = disclose(principal, purpose, nodes=[entity], prefiltered=True)
     if d.entity_ids:
         audit.record(principal, request, entity_ids=d.entity_ids)
@@ -89,13 +108,13 @@ def read_entity(
     responses=PURPOSE,
     summary="邻居展开 / neighbourhood",
 )
-def read_neighbors(
+async def read_neighbors(
     type: TypePath,
     key: KeyPath,
     request: Request,
     principal: EntitiesPrincipal,
     purpose: PurposeDep,
-    driver: DriverDep,
+    driver: AsyncDriverDep,
     settings: SettingsDep,
     audit: AuditDep,
     depth: Annotated[
@@ -112,14 +131,13 @@ def read_neighbors(
     ] = 200,
 ) -> Any:
     """Entities within ``depth`` hops, with the edges among them; what the role may not see is
-    neither returned nor traversed. Clues or cases among them need a purpose."""
+    neither returned nor traversed. Clues or cases among them need a purpose. Read on the event
+    loop with the async driver (the views' most frequent call; docs/performance.md, API)."""
     label = str(type.value)
     _check_type(principal, label)
     real = resolve_key(principal.role, label, key)
     with expensive(request, depth >= 2):
-        exp = neighbors(
-            driver,
-            settings.neo4j_database,
+        plan = neighbors_plan(
             principal.role,
             label,
             real,
@@ -129,7 +147,8 @@ def read_neighbors(
             limit=limit,
             timeout=settings.kg_query_timeout,
         )
-    with_units(driver, settings, principal, [exp.center, *exp.nodes])
+        exp = await run_plan_async(driver, settings.neo4j_database, plan)
+    await with_units(driver, settings, principal, [exp.center, *exp.nodes])
     # Visibility was applied in Cypher (api.graphread); the same scope function checks it again,
     # demands the purpose and masks.
     d = disclose(principal, purpose, nodes=[exp.center, *exp.nodes], edges=exp.edges, prefiltered=True)
