@@ -29,7 +29,7 @@ from starlette.requests import Request
 
 from api.errors import Unauthorized, error_response
 from api.security import Principal
-from api.tokens import LIVE_SESSION_CYPHER, LIVE_TOKEN_CYPHER
+from api.tokens import GUARD_PARAM, LIVE_SESSION_CYPHER, LIVE_TOKEN_CYPHER, guarded_read
 from graph.errors import Neo4jUnavailable
 
 log = logging.getLogger(__name__)
@@ -288,9 +288,10 @@ async def _send_error(send: Any, status: int, code: str, message: str) -> None:
 
 
 class AsyncVerifyingDriver:
-    """``VerifyingDriver`` for the async driver, used by the routes that read on the event loop:
-    the first ``execute_query`` of a pending request carries the credential check in its
-    transaction; anything else checks first (in a worker thread, with the sync driver)."""
+    """``VerifyingDriver`` for the async driver, used by the routes that read on the event loop.
+    The first read of a pending request is sent as one guarded statement (``api.tokens.
+    guarded_read``: the credential check, then the read), so the check costs no round trip of
+    its own; only an empty answer asks the check alone. Anything else checks first."""
 
     def __init__(self, driver: neo4j.AsyncDriver, request: Request) -> None:
         self._driver = driver
@@ -304,19 +305,32 @@ class AsyncVerifyingDriver:
             return await self._driver.execute_query(query, parameters_, **kwargs)
         p.raise_if_dead()
         call = _CheckedCall.of(query, parameters_, kwargs)
-        if call is None:
-            await anyio.to_thread.run_sync(_check_request, self._request, p)
+        if call is None or not call.read:
+            await self._check(p, call.database if call else kwargs.get("database_"))
             return await self._driver.execute_query(query, parameters_, **kwargs)
-
-        async def work(tx: neo4j.AsyncManagedTransaction) -> neo4j.EagerResult | None:
-            if not await (await tx.run(p.cypher, hash=p.digest)).single():
-                return None
-            return await (await tx.run(call.text, call.params)).to_eager_result()
-
-        work = neo4j.unit_of_work(timeout=call.timeout, metadata=call.metadata)(work)
-        async with self._driver.session(
-            database=call.database, bookmark_manager=self._driver.execute_query_bookmark_manager
-        ) as session:
-            result = await (session.execute_read(work) if call.read else session.execute_write(work))
-        p.settle(result is not None)
+        guarded = neo4j.Query(
+            guarded_read(p.cypher, call.text),  # type: ignore[arg-type]
+            timeout=call.timeout,
+            metadata=call.metadata,
+        )
+        result = await self._driver.execute_query(
+            guarded, {**call.params, GUARD_PARAM: p.digest}, database_=call.database, routing_="r"
+        )
+        if result.records:
+            p.settle(True)
+        else:
+            await self._check(p, call.database)
         return result
+
+    async def _check(self, p: Pending, database: str | None) -> None:
+        """The check on its own, with this driver."""
+        if p.state == "unverified":
+            settings = self._request.app.state.settings
+            records, _, _ = await self._driver.execute_query(
+                neo4j.Query(p.cypher, timeout=settings.kg_query_timeout),  # type: ignore[arg-type]
+                hash=p.digest,
+                database_=database or settings.neo4j_database,
+                routing_="r",
+            )
+            p.settle(bool(records))
+        p.raise_if_dead()

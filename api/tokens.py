@@ -125,6 +125,20 @@ LIVE_SESSION_CYPHER = (
 )
 """The token behind the live session whose id hashes to ``$hash``, if the token is live too."""
 
+GUARD_PARAM = "__kg_hash"
+"""The parameter that carries the credential's hash in a guarded read (``guarded_read``)."""
+
+
+def guarded_read(live_cypher: str, text: str) -> str:
+    """``text`` as one statement that returns its rows only while the credential is live: the
+    liveness check (``LIVE_TOKEN_CYPHER`` or ``LIVE_SESSION_CYPHER``, on ``$__kg_hash``) first,
+    then ``text`` as a subquery. Its columns come back by name, plus ``__kg_live``. No row means
+    a dead credential or an empty answer: ask the check alone to tell them apart."""
+    check = live_cypher.replace("$hash", "$" + GUARD_PARAM)
+    return (
+        f"CALL () {{ {check} }} WITH count(*) AS __kg_live WHERE __kg_live > 0 CALL () {{ {text} }} RETURN *"
+    )
+
 
 def create_session(
     driver: neo4j.Driver, database: str, token_id: str, hours: float = SESSION_HOURS

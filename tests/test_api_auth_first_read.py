@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.tokens import create_token, revoke_token
+from api.security import hash_token
+from api.tokens import GUARD_PARAM, LIVE_TOKEN_CYPHER, create_token, guarded_read, revoke_token
 from graph.settings import Settings
 from tests.security_support import PURPOSE, access_records, auth, client, graph, tokens  # noqa: F401
 
@@ -45,6 +46,41 @@ def test_revoked_after_first_use_answers_401_whatever_the_route_would_say(
         assert r.json()["error"] == "unauthorized" and r.headers["www-authenticate"] == "Bearer"
         assert r.headers["x-frame-options"] == "DENY"
     assert _outcomes(client, graph, db) == [("ok", 200, info.token_id)] * 2 + [("bad_token", 401, None)] * 4
+
+
+def test_neighbourhood_read_carries_the_check_in_one_statement(
+    client: TestClient, graph: neo4j.Driver, db_settings: Settings
+) -> None:
+    """The neighbourhood route reads on the event loop (api.auth.AsyncVerifyingDriver): a live
+    remembered token gets its answer, an unknown key 404, and once revoked every read 401s."""
+    db = db_settings.neo4j_database
+    info, secret = create_token(graph, db, "discipline", "邻居展开")
+    path = "/entities/Officer/010001/neighbors"
+    first = client.get(path, headers=auth(secret, PURPOSE))  # resolved at the door
+    assert first.status_code == 200, first.text
+    again = client.get(path, headers=auth(secret, PURPOSE))  # remembered: guarded statement
+    assert again.status_code == 200 and again.json() == first.json()
+    assert "__kg_live" not in again.text
+    missing = client.get("/entities/Officer/999999/neighbors", headers=auth(secret, PURPOSE))
+    assert missing.status_code == 404, missing.text  # empty answer, credential checked alone: live
+    revoke_token(graph, db, info.token_id)
+    for p in (path, "/entities/Officer/999999/neighbors"):
+        r = client.get(p, headers=auth(secret, PURPOSE))
+        assert r.status_code == 401, (p, r.status_code, r.text)
+    assert _outcomes(client, graph, db) == [("ok", 200, info.token_id)] * 2 + [("bad_token", 401, None)] * 2
+
+
+def test_guarded_read_keeps_rows_only_for_a_live_credential(
+    graph: neo4j.Driver, db_settings: Settings
+) -> None:
+    """``guarded_read`` on its own: the rows of the read for a live token, none for a revoked one."""
+    db = db_settings.neo4j_database
+    info, secret = create_token(graph, db, "discipline", "守卫语句")
+    text = guarded_read(LIVE_TOKEN_CYPHER, "UNWIND [1, 2, 3] AS x RETURN x * 2 AS y ORDER BY y")
+    rows = graph.execute_query(text, {GUARD_PARAM: hash_token(secret)}, database_=db).records
+    assert [r["y"] for r in rows] == [2, 4, 6]
+    revoke_token(graph, db, info.token_id)
+    assert graph.execute_query(text, {GUARD_PARAM: hash_token(secret)}, database_=db).records == []
 
 
 def test_dead_credentials_count_against_the_address(
