@@ -34,10 +34,6 @@ class Settings(BaseSettings):
     kg_neo4j_start_timeout: float = 180.0
     # Server-side limit for one transaction run by the API or a query (seconds).
     kg_query_timeout: float = 30.0
-    # Threads per API process that run the blocking reads. Beyond a few, threads only fight over
-    # Python's GIL on a small machine (docs/performance.md, API); keep it above the expensive-read
-    # limit (api.limits.EXPENSIVE_CONCURRENCY) so cheap reads always find a thread.
-    kg_api_threads: int = Field(default=8, ge=2, le=200)
 
     @property
     def embedded(self) -> bool:
