@@ -20,7 +20,7 @@ from api.audit import AuditWriter
 from api.auth import Identities, VerifyGate
 from api.deps import Audit, DriverHolder, reject_unknown_query
 from api.errors import JSON_ERRORS, install_handlers
-from api.limits import EXPENSIVE_CONCURRENCY, Gate, LimitsMiddleware, Throttle
+from api.limits import EXPENSIVE_CONCURRENCY, FAILURE_LIMIT, Gate, LimitsMiddleware, Throttle, worker_share
 from api.querymodels import request_schemas
 from api.routes import audit, entities, health, login, orders, queries, relationships, reports, views
 from api.security import load_roles
@@ -86,8 +86,10 @@ def create_app(
     writer = AuditWriter(lambda: app.state.drivers.get(), settings.neo4j_database)
     app.state.tokens = TokenCache(token_ttl)
     app.state.identities = Identities()
-    app.state.throttle = Throttle()
-    app.state.gate = Gate(expensive_concurrency)
+    # Limits meant for the whole server are split among the worker processes of `kg serve`.
+    workers = settings.kg_api_workers
+    app.state.throttle = Throttle(worker_share(FAILURE_LIMIT, workers))
+    app.state.gate = Gate(worker_share(expensive_concurrency, workers))
     app.state.audit = writer
     app.state.audit_api = Audit(writer)
     install_handlers(app)

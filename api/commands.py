@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.security import load_roles
+from api.security import PSEUDONYM_KEY_ENV, load_roles, new_pseudonym_key
 from api.tokens import create_token, list_tokens, parse_expiry, revoke_token
 from graph.db import read, session_driver
 from graph.errors import KgError
@@ -146,6 +147,11 @@ def serve(
             "停止 / stop: Ctrl-C 停止 API / stops the API；然后 / then `.venv/bin/kg db stop` 停止 Neo4j / stops Neo4j\n"
         )
     if workers > 1:
+        # The workers share what makes them one server: the key masked officers' aliases are
+        # made with (an alias issued by one worker opens on every other), and the count that
+        # splits the server-wide limits among them (api.limits.worker_share).
+        os.environ.setdefault(PSEUDONYM_KEY_ENV, new_pseudonym_key())
+        os.environ["KG_API_WORKERS"] = str(workers)
         # Each worker imports the app and connects on its own; on a busy machine that takes longer
         # than uvicorn's default 5 s start-up check, which would restart workers in a loop.
         uvicorn.run(

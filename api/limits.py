@@ -188,10 +188,24 @@ def expensive(request: Request, flag: bool = True) -> Iterator[None]:
         yield
 
 
+FAILURE_LIMIT = 10
+"""Failed credentials per client address and minute, for the whole server."""
+
+
+def worker_share(total: int, workers: int) -> int:
+    """A worker process's part of a limit meant for the whole server (``kg serve --workers N``):
+    with each worker holding this many, the server as a whole never exceeds ``total``.
+
+    >>> worker_share(10, 1), worker_share(10, 2), worker_share(4, 3), worker_share(4, 8)
+    (10, 5, 1, 1)
+    """
+    return max(1, total // max(1, workers))
+
+
 class Throttle:
     """Failures per client address in a sliding window; past ``limit`` the address waits."""
 
-    def __init__(self, limit: int = 10, window: float = 60.0) -> None:
+    def __init__(self, limit: int = FAILURE_LIMIT, window: float = 60.0) -> None:
         self.limit = limit
         self.window = window
         self._lock = threading.Lock()

@@ -17,17 +17,19 @@ Stable names used by other layers (the views router included):
 
 from __future__ import annotations
 
+import base64
 import hashlib
-import hmac
+import os
 import secrets
-import threading
 import tomllib
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
 from graph.access import BadPurpose, clean_purpose
 from graph.errors import KgError, NotFound
@@ -250,25 +252,47 @@ def mask_name(value: Any) -> Any:
 # -- pseudonyms for masked keys ----------------------------------------------------------------
 
 PSEUDONYM_PREFIX = "~"
-_PSEUDONYM_SECRET = secrets.token_bytes(32)
-_PSEUDONYM_CAP = 500_000
-_pseudonyms: OrderedDict[tuple[str, str], str] = OrderedDict()
-_pseudonym_lock = threading.Lock()
+PSEUDONYM_KEY_ENV = "KG_PSEUDONYM_KEY"
+"""Hex AES-SIV key the aliases are made with. ``kg serve`` draws one per start and hands it to its
+workers, so every worker opens every alias; a process without it draws its own."""
+
+
+@lru_cache(maxsize=1)
+def _alias_cipher() -> AESSIV:
+    raw = os.environ.get(PSEUDONYM_KEY_ENV)
+    if not raw:
+        return AESSIV(AESSIV.generate_key(512))
+    try:
+        return AESSIV(bytes.fromhex(raw))
+    except ValueError as e:
+        raise KgError(f"{PSEUDONYM_KEY_ENV} 不是有效的 AES-SIV 密钥 / is not a valid AES-SIV key: {e}") from e
+
+
+def new_pseudonym_key() -> str:
+    """A fresh key for ``KG_PSEUDONYM_KEY`` (hex)."""
+    return AESSIV.generate_key(512).hex()
 
 
 def pseudonym(label: str, key: str) -> str:
-    """A stable (per server process) stand-in for a key the role may not see, e.g. ``~3f9a0c1b7e2d``.
+    """A stand-in for a key the role may not see, e.g. ``~c2ar6jkvxzo…``: the key encrypted with
+    AES-SIV (deterministic, so one entity keeps one alias) under the server's key, the label bound
+    as associated data. Only the server can open it (``resolve_key``), and a forged or altered
+    alias does not open at all."""
+    sealed = _alias_cipher().encrypt(key.encode("utf-8"), [label.encode("utf-8")])
+    return PSEUDONYM_PREFIX + base64.b32encode(sealed).decode("ascii").rstrip("=").lower()
 
-    Only the server can map it back (``resolve_key``), and only for pseudonyms it handed out.
-    """
-    digest = hmac.new(_PSEUDONYM_SECRET, f"{label}:{key}".encode(), hashlib.sha256).hexdigest()[:16]
-    alias = PSEUDONYM_PREFIX + digest
-    with _pseudonym_lock:
-        _pseudonyms[(label, alias)] = key
-        _pseudonyms.move_to_end((label, alias))
-        while len(_pseudonyms) > _PSEUDONYM_CAP:
-            _pseudonyms.popitem(last=False)
-    return alias
+
+def _open_pseudonym(label: str, alias: str) -> str | None:
+    body = alias.removeprefix(PSEUDONYM_PREFIX)
+    if body == alias or not body.isalnum() or not body.isascii():
+        return None
+    try:
+        sealed = base64.b32decode(body.upper() + "=" * (-len(body) % 8))
+        real = _alias_cipher().decrypt(sealed, [label.encode("utf-8")]).decode("utf-8")
+    except (ValueError, InvalidTag, UnicodeDecodeError):
+        return None
+    # Only the spelling the server hands out (not another case or unused trailing bits of it).
+    return real if pseudonym(label, real) == alias else None
 
 
 def key_masked(role: Role, label: str) -> bool:
@@ -282,8 +306,7 @@ def resolve_key(role: Role, label: str, key: str) -> str:
     (a real key from them is not accepted), the key itself otherwise."""
     if not key_masked(role, label):
         return key
-    with _pseudonym_lock:
-        real = _pseudonyms.get((label, key))
+    real = _open_pseudonym(label, key)
     if real is None:
         raise NotFound(
             f"没有{node_spec(label).title} {key!r}（此角色只能使用页面给出的代号）/ no {label} {key!r} "

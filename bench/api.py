@@ -36,30 +36,28 @@ import logging
 import os
 import random
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import neo4j
 import uvloop
 
 from api.graphread import Expansion, Plan, neighbors_plan, run_plan, run_plan_async
 from api.security import get_role
+from api.serving import served_process
 from api.tokens import create_token
 from bench.results import emit
 from graph.constraints import apply_schema
 from graph.db import connection_target
 from graph.server import EmbeddedServer
-from graph.settings import REPO_ROOT, Settings, get_settings
+from graph.settings import Settings, get_settings
 from graph.testing import free_port
 from ingest.job import run_ingest
 from ingest.sample import generate
@@ -214,48 +212,6 @@ def _latency_row(connections: int, flat: list[float], errors: int, elapsed: floa
         "p50_ms": flat[n // 2] if flat else 0.0,
         "p99_ms": flat[min(n - 1, int(n * 0.99))] if flat else 0.0,
     }
-
-
-@contextmanager
-def kg_serve(settings: Settings, workers: int, var_dir: Path) -> Iterator[str]:
-    """A real ``kg serve`` process on a free port; yields its base URL."""
-    port = free_port()
-    env = dict(
-        os.environ,
-        NEO4J_URI=settings.neo4j_uri or "",
-        NEO4J_USER=settings.neo4j_user,
-        NEO4J_PASSWORD=settings.neo4j_password or "",
-        NEO4J_DATABASE=settings.neo4j_database,
-        KG_VAR_DIR=str(var_dir),
-    )
-    cmd = [sys.executable, "-m", "kg", "serve", "--port", str(port), "--workers", str(workers)]
-    proc = subprocess.Popen(
-        cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(
-                    f"kg serve exited: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}"
-                )
-            try:
-                if httpx.get(base + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        else:
-            raise RuntimeError("the API did not come up within 120 s")
-        yield base
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def _median_row(rows: list[dict[str, float]]) -> dict[str, float]:
@@ -437,7 +393,7 @@ def main() -> None:
         def drv_query(i: int) -> None:
             profile.execute(driver, db, {"badge_no": badges[i % len(badges)]})
 
-        with kg_serve(settings, args.workers, tmp) as base:
+        with served_process(settings, workers=args.workers, var_dir=tmp) as base:
             load_before = _load()
             sides: dict[str, dict[str, Runner]] = {
                 "neighbors": {

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     kg_neo4j_start_timeout: float = 180.0
     # Server-side limit for one transaction run by the API or a query (seconds).
     kg_query_timeout: float = 30.0
+    # Worker processes of `kg serve` (it sets this for its workers): limits meant for the whole
+    # server (failed credentials, expensive reads) are split among them.
+    kg_api_workers: int = Field(default=1, ge=1, le=64)
 
     @property
     def embedded(self) -> bool:
