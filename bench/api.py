@@ -1,6 +1,6 @@
 """API benchmark: the HTTP API under ``wrk`` against the bare driver doing the same reads.
 
-``python -m bench.api [--seconds 5] [--connections 1,8,32] [--rounds 3] [--workers 1]``
+``python -m bench.api [--seconds 5] [--connections 1,8,32] [--rounds 3] [--workers N]``
 
 Starts its own embedded Neo4j in a temporary folder and loads the city sample (or, with
 ``--use-settings``, uses the server of the current settings, which must hold the sample), creates
@@ -298,7 +298,12 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=5.0, help="per measurement (default 5)")
     ap.add_argument("--connections", default="1,8,32", help="open connections / driver threads")
     ap.add_argument("--rounds", type=int, default=3, help="rounds per read, order alternated (default 3)")
-    ap.add_argument("--workers", type=int, default=1, help="kg serve --workers (default 1)")
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="kg serve --workers (default: one per core, as docs/api.md advises)",
+    )
     ap.add_argument(
         "--use-settings", action="store_true", help="use the configured server (holding the sample)"
     )
