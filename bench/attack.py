@@ -28,12 +28,9 @@ import argparse
 import concurrent.futures
 import json
 import logging
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,7 +44,7 @@ import neo4j
 from api.security import get_role, load_roles
 from api.tokens import create_token, revoke_token
 from graph.schema import NODE_SPECS, REL_SPECS
-from graph.settings import REPO_ROOT, Settings, get_settings
+from graph.settings import Settings, get_settings
 
 log = logging.getLogger("bench.attack")
 
@@ -375,6 +372,7 @@ def _attack(
 @contextmanager
 def own_api() -> Iterator[tuple[str, neo4j.Driver, str]]:
     """An embedded Neo4j with the city sample and the API, in a temporary folder."""
+    from api.serving import served_process
     from graph.constraints import apply_schema
     from graph.server import EmbeddedServer
     from graph.testing import free_port
@@ -385,7 +383,6 @@ def own_api() -> Iterator[tuple[str, neo4j.Driver, str]]:
     server = EmbeddedServer(
         tmp / "var" / "neo4j", free_port(), heap="512m", pagecache="128m", watch_parent=True
     )
-    proc: subprocess.Popen[bytes] | None = None
     try:
         server.start()
         user, password = server.auth()
@@ -396,45 +393,11 @@ def own_api() -> Iterator[tuple[str, neo4j.Driver, str]]:
         log.info("loading the city sample")
         generate(tmp / "sample", scale="city")
         run_ingest(driver, "neo4j", tmp / "sample")
-        port = free_port()
-        env = dict(
-            os.environ,
-            NEO4J_URI=server.uri,
-            NEO4J_USER=user,
-            NEO4J_PASSWORD=password,
-            KG_VAR_DIR=str(tmp / "var"),
-        )
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "api.app:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(240):
-            try:
-                if httpx.get(base + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        yield base, driver, "neo4j"
+        settings = Settings(neo4j_uri=server.uri, neo4j_user=user, neo4j_password=password)
+        with served_process(settings, var_dir=tmp / "var") as base:
+            yield base, driver, "neo4j"
         driver.close()
     finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(30)
         server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
