@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import neo4j
 
-from graph.schema import INTERNAL_LABELS, NODE_SPECS, ORDER_NODE_SPECS, RelSpec, node_spec
+from graph.schema import INTERNAL_LABELS, NODE_SPECS, ORDER_NODE_SPECS, REL_SPECS, RelSpec, node_spec
 
 
 def q(name: str) -> str:
@@ -52,6 +52,16 @@ def schema_statements() -> list[SchemaStatement]:
                     iname,
                     "index",
                     f"CREATE INDEX {q(iname)} IF NOT EXISTS FOR (n:{q(label)}) ON (n.{q(prop)})",
+                )
+            )
+    for rel in REL_SPECS:
+        for prop in rel.indexes:
+            iname = f"index_{rel.type}_{prop}"
+            out.append(
+                SchemaStatement(
+                    iname,
+                    "index",
+                    f"CREATE INDEX {q(iname)} IF NOT EXISTS FOR ()-[r:{q(rel.type)}]-() ON (r.{q(prop)})",
                 )
             )
     return out

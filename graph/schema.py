@@ -865,6 +865,8 @@ class RelSpec:
     key_props: tuple[str, ...] = ()
     color: str = "#999999"
     dashes: bool = False
+    indexes: tuple[str, ...] = ()
+    """Relationship properties with a range index (the newest visit date: data_as_of)."""
 
     @property
     def prop_fields(self) -> list[str]:
@@ -960,7 +962,7 @@ NODE_SPECS: tuple[NodeSpec, ...] = (
         "cases",
         "cases",
         name_field="case_no",
-        indexes=("opened_on", "violation_type", "form"),
+        indexes=("opened_on", "closed_on", "violation_type", "form"),
         color="#b07aa1",
         shape="star",
     ),
@@ -971,7 +973,7 @@ NODE_SPECS: tuple[NodeSpec, ...] = (
         "code",
         "inspections",
         "inspections",
-        indexes=("kind",),
+        indexes=("kind", "started_on"),
         color="#76b7b2",
         shape="hexagon",
     ),
@@ -1140,6 +1142,7 @@ REL_SPECS: tuple[RelSpec, ...] = (
         "liaisons",
         color="#bcbd22",
         dashes=True,
+        indexes=("last_visit_on",),
     ),
     RelSpec(
         "SUPERVISES",
@@ -1417,6 +1420,8 @@ def _check_declarations() -> None:
             assert ix in n.model.model_fields, f"{n.label}: index on unknown field {ix}"
     for r in REL_SPECS:
         assert ident.match(r.type), r.type
+        for ix in r.indexes:
+            assert ix in r.prop_fields, f"{r.type}: index on unknown property {ix}"
         assert r.from_label in labels and r.to_label in labels, r.type
         for f in (r.from_field, r.to_field, *r.key_props):
             assert f in r.model.model_fields, f"{r.type}: unknown field {f}"
