@@ -3,8 +3,9 @@
 A token or session is checked against Neo4j on every request, so a revocation takes effect on the
 next one (api/tokens.py). Who a credential belongs to (token id, name, role) never changes, so
 once a credential has been resolved its principal is remembered (``Identities``); from then on the
-request runs with that principal and the liveness check travels inside the request's first read,
-in the same transaction (``VerifyingDriver``). Nothing leaves unverified:
+request runs with that principal and the liveness check travels inside the request's first read:
+in the same transaction for the routes on the sync driver (``VerifyingDriver``), in the same
+statement for the reads on the event loop (``AsyncVerifyingDriver``). Nothing leaves unverified:
 
 * a dead credential found there answers 401, is logged and throttled, exactly as at the door;
 * a request that read nothing is checked on its own before its answer starts (``VerifyGate``),
@@ -148,8 +149,9 @@ _PASSTHROUGH = frozenset({"parameters_", "routing_", "database_"})
 
 @dataclass(frozen=True)
 class _CheckedCall:
-    """An ``execute_query`` call taken apart, to run it after the credential check in one
-    transaction; None from ``of`` when it uses options this cannot carry over (checked first)."""
+    """An ``execute_query`` call taken apart, to run it together with the credential check (in
+    one transaction, or as one guarded statement); None from ``of`` when it uses options this
+    cannot carry over (the check then runs first, on its own)."""
 
     text: str
     params: dict[str, Any]
