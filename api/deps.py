@@ -29,6 +29,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from api.audit import AuditWriter, failure_record, make_record
 from api.auth import STATE_KEY, AsyncVerifyingDriver, Identities, Pending, VerifyingDriver, append_record
 from api.errors import BadRequest, Forbidden, Unauthorized
+from api.graphread import AutoCommitReads
 from api.limits import Throttle, client_address
 from api.security import Principal, clean_purpose, hash_token
 from api.tokens import TokenCache, resolve_session
@@ -155,7 +156,8 @@ async def get_driver(request: Request) -> neo4j.Driver:
 async def get_async_driver(request: Request) -> neo4j.AsyncDriver:
     """The async driver, with the same check of a remembered credential in the first read."""
     holder: DriverHolder = request.app.state.drivers
-    return cast(neo4j.AsyncDriver, AsyncVerifyingDriver(holder.get_async(), request))
+    reads = AutoCommitReads(holder.get_async())
+    return cast(neo4j.AsyncDriver, AsyncVerifyingDriver(cast(neo4j.AsyncDriver, reads), request))
 
 
 async def get_audit(request: Request) -> Audit:

@@ -61,6 +61,42 @@ async def run_plan_async(driver: neo4j.AsyncDriver, database: str, plan: Plan[_T
         return typing.cast(_T, done.value)
 
 
+class AutoCommitReads:
+    """An async driver whose read queries run as auto-commit transactions: one round trip (run
+    and pull) instead of two (begin, run and pull, then commit), with the driver's bookmarks kept
+    and a retry on transient errors as ``execute_query`` does. Reads of one statement only; any
+    other call goes to the driver as it is. On this machine it served 1.6× the reads per second at
+    one reader and 1.1× at eight (docs/api.md)."""
+
+    ATTEMPTS = 3
+
+    def __init__(self, driver: neo4j.AsyncDriver) -> None:
+        self._driver = driver
+
+    async def execute_query(
+        self, query: Any, parameters_: dict[str, Any] | None = None, **kwargs: Any
+    ) -> neo4j.EagerResult:
+        database, routing = kwargs.pop("database_", None), kwargs.pop("routing_", None)
+        if routing not in ("r", neo4j.RoutingControl.READ) or any(k.endswith("_") for k in kwargs):
+            return await self._driver.execute_query(
+                query, parameters_, database_=database, routing_=routing, **kwargs
+            )
+        params = {**(parameters_ or {}), **kwargs}
+        for attempt in range(1, self.ATTEMPTS + 1):
+            try:
+                async with self._driver.session(
+                    database=database,
+                    default_access_mode=neo4j.READ_ACCESS,
+                    bookmark_manager=self._driver.execute_query_bookmark_manager,
+                ) as session:
+                    result = await session.run(query, params)
+                    return await result.to_eager_result()
+            except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as e:
+                if attempt == self.ATTEMPTS or not e.is_retryable():
+                    raise
+        raise AssertionError("unreachable")
+
+
 def entity_plan(role: Role, label: str, key: str, timeout: float) -> Plan[dict[str, Any]]:
     """One entity by label and business key, only if the role may see it."""
     spec = node_spec(label)

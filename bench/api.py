@@ -44,12 +44,12 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import neo4j
 import uvloop
 
-from api.graphread import Expansion, Plan, neighbors_plan, run_plan, run_plan_async
+from api.graphread import AutoCommitReads, Expansion, Plan, neighbors_plan, run_plan, run_plan_async
 from api.security import get_role
 from api.serving import served_process
 from api.tokens import create_token
@@ -388,7 +388,8 @@ def main() -> None:
             run_plan(driver, db, expansion(i))
 
         async def drv_neighbors_async(adriver: neo4j.AsyncDriver, i: int) -> None:
-            await run_plan_async(adriver, db, expansion(i))
+            reads = cast(neo4j.AsyncDriver, AutoCommitReads(adriver))  # as the route reads
+            await run_plan_async(reads, db, expansion(i))
 
         def open_async() -> neo4j.AsyncDriver:
             return neo4j.AsyncGraphDatabase.driver(
