@@ -17,7 +17,7 @@ authentication, no masking and no access log, as many concurrent readers as conn
 * ``driver``: the sync driver from as many threads (``run_plan`` of
   ``api.graphread.neighbors_plan``; ``QueryDef.execute``);
 * ``driver_async``: for ``neighbors``, the async driver on one uvloop event loop, as many tasks
-  (``run_plan_async``, what the route itself runs).
+  (``run_plan_async`` over ``AutoCommitReads``, what the route itself runs).
 
 The API is compared with the **stronger** of the two at each level (``driver_rps_32`` is that
 figure; both are in the JSON). Both sides are warmed up; rounds alternate which side runs first;
