@@ -1,7 +1,7 @@
 """A repeatable, bounded attack on a served API over loopback: the review's classes, counted.
 
 ``python -m bench.attack`` starts its own embedded Neo4j in a temporary folder, loads the city
-sample and serves the API with uvicorn in a subprocess; ``python -m bench.attack --base
+sample and serves the API as a ``kg serve`` subprocess; ``python -m bench.attack --base
 http://127.0.0.1:8113`` targets a running ``kg serve`` instead (its Neo4j from the usual settings,
 for the tokens, which are revoked at the end). Only loopback addresses are accepted.
 
