@@ -109,13 +109,12 @@ class Pending:
         if self.state != "unverified":
             self.raise_if_dead()
             return
-        records, _, _ = driver.execute_query(
-            neo4j.Query(self.cypher, timeout=timeout),  # type: ignore[arg-type]
-            hash=self.digest,
-            database_=database,
-            routing_="r",
-        )
+        records, _, _ = driver.execute_query(*self.check_query(timeout), database_=database, routing_="r")
         self.settle(bool(records))
+
+    def check_query(self, timeout: float) -> tuple[neo4j.Query, dict[str, Any]]:
+        """The liveness check alone: its query and parameters (either driver runs it)."""
+        return neo4j.Query(self.cypher, timeout=timeout), {"hash": self.digest}  # type: ignore[arg-type]
 
 
 def pending(request: Request) -> Pending | None:
@@ -329,8 +328,7 @@ class AsyncVerifyingDriver:
         if p.state == "unverified":
             settings = self._request.app.state.settings
             records, _, _ = await self._driver.execute_query(
-                neo4j.Query(p.cypher, timeout=settings.kg_query_timeout),  # type: ignore[arg-type]
-                hash=p.digest,
+                *p.check_query(settings.kg_query_timeout),
                 database_=database or settings.neo4j_database,
                 routing_="r",
             )

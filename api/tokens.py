@@ -16,6 +16,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import neo4j
@@ -129,11 +130,13 @@ GUARD_PARAM = "__kg_hash"
 """The parameter that carries the credential's hash in a guarded read (``guarded_read``)."""
 
 
+@lru_cache(maxsize=512)
 def guarded_read(live_cypher: str, text: str) -> str:
     """``text`` as one statement that returns its rows only while the credential is live: the
     liveness check (``LIVE_TOKEN_CYPHER`` or ``LIVE_SESSION_CYPHER``, on ``$__kg_hash``) first,
     then ``text`` as a subquery. Its columns come back by name, plus ``__kg_live``. No row means
-    a dead credential or an empty answer: ask the check alone to tell them apart."""
+    a dead credential or an empty answer: ask the check alone to tell them apart. Built once per
+    read shape (a request's first read runs it, so it stays off the hot path)."""
     check = live_cypher.replace("$hash", "$" + GUARD_PARAM)
     return (
         f"CALL () {{ {check} }} WITH count(*) AS __kg_live WHERE __kg_live > 0 CALL () {{ {text} }} RETURN *"
