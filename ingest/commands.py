@@ -22,6 +22,7 @@ from ingest import sample
 from ingest.job import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_REJECTS_NAME,
+    DEFAULT_WRITERS,
     DRIVER_ERRORS,
     IngestReport,
     run_ingest,
@@ -39,6 +40,12 @@ def ingest_command(
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1, help="每个事务写入的行数 / rows per write transaction")
     ] = DEFAULT_BATCH_SIZE,
+    writers: Annotated[
+        int,
+        typer.Option(
+            "--writers", min=1, help="同时进行的写事务数 / write transactions run side by side (server cores)"
+        ),
+    ] = DEFAULT_WRITERS,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="不显示进度与汇总 / no progress or summary")
     ] = False,
@@ -71,7 +78,7 @@ def ingest_command(
     gone mid-run: rerun the same folder, the ingest is idempotent).
     """
     try:
-        report, console, rejects_path = _ingest(folder, batch_size, quiet, rejects, snapshot, as_of)
+        report, console, rejects_path = _ingest(folder, batch_size, writers, quiet, rejects, snapshot, as_of)
     except KgError as e:  # every failure: one bilingual line and exit 2, never a traceback
         Console(stderr=True).print(f"[bold red]错误 / error:[/] {e}", highlight=False)
         raise typer.Exit(2) from None
@@ -84,7 +91,13 @@ def ingest_command(
 
 
 def _ingest(
-    folder: Path, batch_size: int, quiet: bool, rejects: Path | None, snapshot: bool, as_of: str | None
+    folder: Path,
+    batch_size: int,
+    writers: int,
+    quiet: bool,
+    rejects: Path | None,
+    snapshot: bool,
+    as_of: str | None,
 ) -> tuple[IngestReport, Console, Path]:
     if not folder.is_dir():
         raise KgError(f"输入目录不存在或不是目录 / no such folder: {folder}")
@@ -110,6 +123,7 @@ def _ingest(
                 settings.neo4j_database,
                 folder,
                 batch_size=batch_size,
+                writers=writers,
                 progress=not quiet,
                 console=console,
                 rejects_name=exclude,

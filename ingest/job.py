@@ -7,7 +7,8 @@ stream and each row is validated as it is read: what a file leaves in memory is 
 
 Rows whose key the run looked up and did not find are written with CREATE (no MERGE seek and
 lock per row), and so are relationships with an endpoint created by this run (they cannot exist
-yet); everything else with MERGE. While one file is written, the next is read and validated.
+yet); everything else with MERGE. Batches are written on a few threads (``ingest.writer``) while
+the next file is read and validated; relationship files are written once every node file is.
 """
 
 from __future__ import annotations
@@ -17,10 +18,8 @@ import datetime as dt
 import json
 import logging
 import os
-import queue
 import secrets
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,7 +34,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from graph.errors import IngestInterrupted, InputFileError
 from graph.schema import REL_SPECS, NodeSpec, RelSpec
 from ingest.columns import InputSpec, input_specs
-from ingest.loader import DEFAULT_BATCH_SIZE, NodeRows, RelRows, existing_keys, label_is_empty, write_rows
+from ingest.loader import DEFAULT_BATCH_SIZE, NodeRows, RelRows, batch_writes, existing_keys, label_is_empty
 from ingest.querybuilder import (
     ingest_run_merge,
     mark_interrupted,
@@ -45,6 +44,7 @@ from ingest.querybuilder import (
 )
 from ingest.reader import open_table, scan_folder
 from ingest.validate import Reject, RowValidator, original_row
+from ingest.writer import DEFAULT_WRITERS, ParallelWriter
 
 __all__ = [
     "FileReport",
@@ -52,6 +52,7 @@ __all__ = [
     "run_ingest",
     "write_rejects",
     "DEFAULT_BATCH_SIZE",
+    "DEFAULT_WRITERS",
     "DEFAULT_REJECTS_NAME",
     "mark_dead_runs_interrupted",
     "DRIVER_ERRORS",
@@ -143,6 +144,7 @@ def run_ingest(
     rejects_name: str = DEFAULT_REJECTS_NAME,
     snapshot: bool = False,
     as_of: dt.date | None = None,
+    writers: int = DEFAULT_WRITERS,
 ) -> IngestReport:
     """Load every known file at the top level of ``folder`` and return the report.
 
@@ -153,11 +155,13 @@ def run_ingest(
     of its type that earlier runs loaded from the same file and that this run does not list are
     ended on ``as_of`` (default today), never deleted (docs/ingest.md, "Snapshots").
 
+    ``writers``: write transactions run side by side (``ingest.writer``).
+
     Neo4j dying mid-run raises ``IngestInterrupted`` (the run is marked ``interrupted``, or will
     be on the next run's start); what was written stays consistent and a rerun resumes.
     """
-    if batch_size < 1:
-        raise ValueError("batch_size must be positive")
+    if batch_size < 1 or writers < 1:
+        raise ValueError("batch_size and writers must be positive")
     folder = Path(folder)
     started = dt.datetime.now().astimezone()
     report = IngestReport(
@@ -171,14 +175,15 @@ def run_ingest(
     report.ignored = inputs.ignored
     run_keys: dict[str, set[Any]] = {}
     created: dict[str, set[Any]] = {}  # label → keys this run creates (looked up, not in the graph)
-    writer: _Writer | None = None
+    writer: ParallelWriter | None = None
     status = "failed"
     try:
         report.interrupted_runs = mark_dead_runs_interrupted(driver, database)
         _record_run(driver, database, report, status="running")
         _upgrade_graph(driver, database)
         with _progress(progress, console) as bar:
-            writer = _Writer()
+            writer = ParallelWriter(writers)
+            after_rel = False  # the last file handed to the writer was a relationship file
             for spec in input_specs():
                 if spec.file in inputs.conflicts:
                     report.files[spec.file] = FileReport(
@@ -188,9 +193,21 @@ def run_ingest(
                 path = inputs.files.get(spec.file)
                 if path is None:
                     continue
+                is_rel = isinstance(spec.spec, RelSpec)
                 fr = _ingest_file(
-                    driver, database, spec, path, report, run_keys, created, batch_size, bar, writer
+                    driver,
+                    database,
+                    spec,
+                    path,
+                    report,
+                    run_keys,
+                    created,
+                    batch_size,
+                    bar,
+                    writer,
+                    after_nodes=is_rel and not after_rel,
                 )
+                after_rel = is_rel
                 report.files[spec.file] = fr
                 if fr.error:
                     log.error("%s", fr.error)
@@ -277,8 +294,11 @@ def _ingest_file(
     created: dict[str, set[Any]],
     batch_size: int,
     bar: Progress | None,
-    writer: _Writer,
+    writer: ParallelWriter,
+    after_nodes: bool,
 ) -> FileReport:
+    """Read and validate one file, then hand its batches to ``writer``. ``after_nodes``: the
+    first relationship file after node files waits for their writes (its endpoints)."""
     t0 = time.perf_counter()
     fr = FileReport(spec.file, spec.kind, spec.name, path=path.name)
     task = bar.add_task(f"校验 {path.name}", total=None) if bar else None
@@ -361,20 +381,20 @@ def _ingest_file(
     if bar and task is not None:
         bar.update(task, description=f"待写 {path.name}", total=len(prepared.rows), completed=0)
 
-    def write() -> None:
-        if bar and task is not None:
-            bar.update(task, description=f"写入 {path.name}")
-        fr.written = write_rows(
-            driver,
-            database,
-            spec,
-            prepared,
-            run_id=report.run_id,
-            source_file=path.name,
-            batch_size=batch_size,
-            on_batch=(lambda n: bar.advance(task, n)) if bar and task is not None else None,
-            is_new=is_new,
-        )
+    batches = batch_writes(
+        driver,
+        database,
+        spec,
+        prepared,
+        run_id=report.run_id,
+        source_file=path.name,
+        batch_size=batch_size,
+        on_batch=(lambda n: bar.advance(task, n)) if bar and task is not None else None,
+        is_new=is_new,
+    )
+
+    def then(written: int) -> None:
+        fr.written = written
         if isinstance(spec.spec, RelSpec) and spec.spec.has_period:
             _snapshot(driver, database, spec.spec, fr, report, present, invalid_rows)
         elif isinstance(spec.spec, RelSpec) and report.snapshot:
@@ -391,41 +411,10 @@ def _ingest_file(
             fr.seconds,
         )
 
-    writer.submit(write)
+    if bar and task is not None:
+        bar.update(task, description=f"写入 {path.name}")
+    writer.submit(batches, then, barrier=after_nodes)
     return fr
-
-
-class _Writer:
-    """Writes files in submission order on one thread while the caller reads and validates the next.
-
-    Python validation and Neo4j's work on the previous file then overlap (the driver releases the
-    GIL while it waits). The first failure stops further writes and is raised by ``close``.
-    """
-
-    def __init__(self) -> None:
-        self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=2)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while (job := self._queue.get()) is not None:
-            if self._error is None:
-                try:
-                    job()
-                except BaseException as e:  # noqa: BLE001 - handed to the caller by close()
-                    self._error = e
-
-    def submit(self, job: Callable[[], None]) -> None:
-        if self._error is not None:
-            raise self._error
-        self._queue.put(job)
-
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
 
 
 def _snapshot(

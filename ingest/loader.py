@@ -28,7 +28,8 @@ __all__ = [
     "prepare_nodes",
     "existing_keys",
     "label_is_empty",
-    "write_rows",
+    "batch_writes",
+    "write_batch",
     "DEFAULT_BATCH_SIZE",
 ]
 
@@ -188,7 +189,7 @@ def existing_keys(driver: neo4j.Driver, database: str, label: str, keys: Iterabl
     return found
 
 
-def write_rows(
+def batch_writes(
     driver: neo4j.Driver,
     database: str,
     spec: InputSpec,
@@ -199,43 +200,62 @@ def write_rows(
     batch_size: int = DEFAULT_BATCH_SIZE,
     on_batch: Callable[[int], None] | None = None,
     is_new: Callable[[dict[str, Any]], bool] | None = None,
-) -> int:
-    """Write in batches of ``batch_size`` (each its own managed, retried transaction).
+) -> list[Callable[[], int]]:
+    """The file's writes as batches of ``batch_size`` rows, each its own managed, retried
+    transaction, to run in any order or side by side (``ingest.writer``); each returns the
+    number of rows it wrote (for relationships, counted by the database).
 
     ``is_new`` tells the rows the run knows cannot exist in the graph yet (their node key was
     looked up and not found, or an endpoint was created by this run): those are written with
-    CREATE, the rest with MERGE. Returns the number of rows written; for relationships, counted
-    by the database.
+    CREATE, the rest with MERGE. Relationship rows are ordered by their denser endpoint, so
+    concurrent batches share few endpoints and seldom wait for each other's locks.
     """
     is_node = spec.kind == "node"
     args = (spec.spec, prepared.props, tuple(prepared.defaults))
     merge = (node_merge if is_node else rel_merge)(*args)  # type: ignore[arg-type]
     create = (node_create if is_node else rel_create)(*args)  # type: ignore[arg-type]
+    rows = prepared.rows if is_node else _by_denser_end(spec.spec, prepared.rows)  # type: ignore[arg-type]
     fresh: list[dict[str, Any]] = []
     known: list[dict[str, Any]] = []
-    for row in prepared.rows:
+    for row in rows:
         (fresh if is_new is not None and is_new(row) else known).append(row)
-    written = 0
-    for query, rows in ((create, fresh), (merge, known)):
-        for i in range(0, len(rows), batch_size):
-            batch = rows[i : i + batch_size]
-            params = {
-                "rows": batch,
-                "defaults": prepared.defaults,
-                "run_id": run_id,
-                "source_file": source_file,
-            }
-            try:
-                records, _, _ = driver.execute_query(query, params, database_=database)
-            except neo4j.exceptions.ConstraintError:
-                if query is merge:
-                    raise
-                # Another writer created one of these keys since the lookup: merge this batch.
-                records, _, _ = driver.execute_query(merge, params, database_=database)
-            n = len(batch) if is_node else int(records[0]["written"])
+    common = {"defaults": prepared.defaults, "run_id": run_id, "source_file": source_file}
+
+    def write(query: str, batch: list[dict[str, Any]], first: int) -> Callable[[], int]:
+        def run() -> int:
+            n = write_batch(driver, database, query, merge, {"rows": batch, **common}, is_node)
             if n != len(batch):
-                log.error("%s: batch at row %d wrote %d of %d rows", source_file, i, n, len(batch))
-            written += n
+                log.error("%s: batch at row %d wrote %d of %d rows", source_file, first, n, len(batch))
             if on_batch:
                 on_batch(len(batch))
-    return written
+            return n
+
+        return run
+
+    return [
+        write(query, part[i : i + batch_size], i)
+        for query, part in ((create, fresh), (merge, known))
+        for i in range(0, len(part), batch_size)
+    ]
+
+
+def write_batch(
+    driver: neo4j.Driver, database: str, query: str, merge: str, params: dict[str, Any], is_node: bool
+) -> int:
+    """Run one batch's write; a CREATE that meets a key another writer created since the lookup
+    is redone as the MERGE ``merge``. Returns the rows written."""
+    try:
+        records, _, _ = driver.execute_query(query, params, database_=database)
+    except neo4j.exceptions.ConstraintError:
+        if query == merge:
+            raise
+        records, _, _ = driver.execute_query(merge, params, database_=database)
+    return len(params["rows"]) if is_node else int(records[0]["written"])
+
+
+def _by_denser_end(rs: RelSpec, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` ordered by the endpoint with fewer distinct keys (the one many rows share)."""
+    ends = (rs.from_field, rs.to_field)
+    distinct = [len({row[f] for row in rows}) for f in ends]
+    first, second = ends if distinct[0] <= distinct[1] else ends[::-1]
+    return sorted(rows, key=lambda row: (str(row[first]), str(row[second])))
