@@ -82,6 +82,11 @@ def parse_cn_date(value: Any) -> Any:
     if not text:
         return None
     text = text.split(" ")[0].split("T")[0]
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":  # the common ISO form, parsed in C
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass  # e.g. 2024-02-30 or non-ASCII digits: the patterns below give the reason
     for pattern in _DATE_PATTERNS:
         m = pattern.match(text)
         if m:

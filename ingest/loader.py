@@ -7,6 +7,7 @@ graph nor among the nodes of this run are rejected, so no ghost node is ever cre
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import logging
 from collections.abc import Callable, Iterable
@@ -41,6 +42,17 @@ LOOKUP_CHUNK = 50_000
 
 def _value(v: Any) -> Any:
     return v.value if isinstance(v, enum.Enum) else v
+
+
+def _wire(v: Any) -> Any:
+    """A row value as it is sent: enums as their value, dates as ISO text (the generated Cypher
+    turns them back into dates: ``ingest.querybuilder.row_value``; the driver's own date
+    encoding costs more per value than Neo4j's parsing)."""
+    if isinstance(v, enum.Enum):
+        return v.value
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return v
 
 
 @dataclass
@@ -79,7 +91,7 @@ class NodeRows:
 
     def add(self, rec: Any) -> None:
         self.valid += 1
-        self.by_key[getattr(rec, self.key)] = {f: _value(getattr(rec, f)) for f in self.fields}
+        self.by_key[getattr(rec, self.key)] = {f: _wire(getattr(rec, f)) for f in self.fields}
 
     def prepared(self) -> Prepared:
         return Prepared(list(self.by_key.values()), self.props, self.defaults, self.valid - len(self.by_key))
@@ -115,7 +127,7 @@ class RelRows:
         self.to_keys: set[Any] = set()
 
     def add(self, line: int, rec: Any) -> dict[str, Any]:
-        row = {f: _value(getattr(rec, f)) for f in self.fields}
+        row = {f: _wire(getattr(rec, f)) for f in self.fields}
         for k, stored in self.derived.items():
             row[stored] = derived_key_value(row[k])
         self.rows.append((line, row))

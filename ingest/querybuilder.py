@@ -1,7 +1,8 @@
 """Cypher for bulk upserts, generated from the schema (cartography-style query builder).
 
 Only schema identifiers enter the query text, backtick-quoted with ``graph.constraints.q``;
-every value travels as a parameter. A row holds the
+every value travels as a parameter; dates travel as ISO text and ``row_value`` turns them back
+into dates (``date(row.p)``). A row holds the
 validated fields by name: the node key, or both endpoint fields and the relationship's key
 properties, plus the properties of the columns present in the file. Only those columns are
 SET, so a partial export never overwrites what another export set; ``$defaults`` (defaults of
@@ -22,9 +23,11 @@ from graph.schema import (
     RENAMED_REL_PROPS,
     SNAPSHOT_PROPS,
     NodeSpec,
+    Record,
     RelSpec,
     node_spec,
 )
+from ingest.columns import field_type
 
 __all__ = [
     "node_merge",
@@ -42,22 +45,35 @@ __all__ = [
 _RUN, _FILE = PROVENANCE_PROPS
 
 
+def row_value(model: type[Record], p: str) -> str:
+    """The Cypher value of the row's field ``p``: ``date(row.p)`` for a date field (sent as ISO
+    text by ``ingest.loader``), ``row.p`` otherwise (derived keys are text)."""
+    info = model.model_fields.get(p)
+    ref = f"row.{q(p)}"
+    return f"date({ref})" if info is not None and field_type(info).kind == "date" else ref
+
+
 def _stamp(var: str) -> str:
     return f"{var}.{q(_RUN)} = $run_id, {var}.{q(_FILE)} = $source_file"
 
 
-def _changed(var: str, props: tuple[str, ...]) -> str:
+def _changed(model: type[Record], var: str, props: tuple[str, ...]) -> str:
     """Set the change stamp first (SET items apply in order): only when a value differs."""
     differs = " OR ".join(
-        f"NOT coalesce({var}.{q(p)} = row.{q(p)}, {var}.{q(p)} IS NULL AND row.{q(p)} IS NULL)" for p in props
+        f"NOT coalesce({var}.{q(p)} = {row_value(model, p)}, {var}.{q(p)} IS NULL AND row.{q(p)} IS NULL)"
+        for p in props
     )
     cond = f"{var}.{q(CHANGE_STAMP)} IS NULL" + (f" OR {differs}" if differs else "")
     return f"{var}.{q(CHANGE_STAMP)} = CASE WHEN {cond} THEN $run_id ELSE {var}.{q(CHANGE_STAMP)} END"
 
 
-def _sets(var: str, props: tuple[str, ...], defaults: tuple[str, ...]) -> str:
+def _sets(model: type[Record], var: str, props: tuple[str, ...], defaults: tuple[str, ...]) -> str:
     on_create = ", ".join(f"{var}.{q(p)} = $defaults.{q(p)}" for p in defaults)
-    sets = ", ".join([_changed(var, props)] + [f"{var}.{q(p)} = row.{q(p)}" for p in props] + [_stamp(var)])
+    sets = ", ".join(
+        [_changed(model, var, props)]
+        + [f"{var}.{q(p)} = {row_value(model, p)}" for p in props]
+        + [_stamp(var)]
+    )
     return (f"ON CREATE SET {on_create}\n" if on_create else "") + f"SET {sets}"
 
 
@@ -65,7 +81,7 @@ def _sets(var: str, props: tuple[str, ...], defaults: tuple[str, ...]) -> str:
 def node_merge(spec: NodeSpec, props: tuple[str, ...], defaults: tuple[str, ...] = ()) -> str:
     """Upsert nodes from rows holding the key field and ``props`` (explicit SETs: no Eager in the plan)."""
     return f"UNWIND $rows AS row\nMERGE (n:{q(spec.label)} {{{q(spec.key)}: row.{q(spec.key)}}})\n" + _sets(
-        "n", props, defaults
+        spec.model, "n", props, defaults
     )
 
 
@@ -75,21 +91,21 @@ def node_create(spec: NodeSpec, props: tuple[str, ...], defaults: tuple[str, ...
     creates, without the per-row index seek and lock of MERGE (the constraint still guards the key)."""
     return (
         f"UNWIND $rows AS row\nCREATE (n:{q(spec.label)} {{{q(spec.key)}: row.{q(spec.key)}}})\n"
-        + _created_sets("n", props, defaults)
+        + _created_sets(spec.model, "n", props, defaults)
     )
 
 
-def _created_sets(var: str, props: tuple[str, ...], defaults: tuple[str, ...]) -> str:
+def _created_sets(model: type[Record], var: str, props: tuple[str, ...], defaults: tuple[str, ...]) -> str:
     """The SETs of a created entity: defaults, the change stamp (always this run), the row, the stamp."""
     items = [f"{var}.{q(p)} = $defaults.{q(p)}" for p in defaults]
-    items += [f"{var}.{q(CHANGE_STAMP)} = $run_id"] + [f"{var}.{q(p)} = row.{q(p)}" for p in props]
+    items += [f"{var}.{q(CHANGE_STAMP)} = $run_id"] + [f"{var}.{q(p)} = {row_value(model, p)}" for p in props]
     return "SET " + ", ".join([*items, _stamp(var)])
 
 
 def _rel_write(spec: RelSpec, verb: str, sets: str) -> str:
     """Match both endpoints by key, then ``verb`` (MERGE or CREATE) the relationship and ``sets``."""
     src, dst = node_spec(spec.from_label), node_spec(spec.to_label)
-    keys = ", ".join(f"{q(k)}: row.{q(k)}" for k in spec.merge_keys.values())
+    keys = ", ".join(f"{q(k)}: {row_value(spec.model, k)}" for k in spec.merge_keys.values())
     rel = f"[r:{q(spec.type)}" + (f" {{{keys}}}" if keys else "") + "]"
     return (
         "UNWIND $rows AS row\n"
@@ -106,14 +122,14 @@ def rel_merge(spec: RelSpec, props: tuple[str, ...], defaults: tuple[str, ...] =
 
     Optional key fields merge through their derived key (``RelSpec.merge_keys``) and are SET
     like any other property when their column is present."""
-    return _rel_write(spec, "MERGE", _sets("r", props, defaults))
+    return _rel_write(spec, "MERGE", _sets(spec.model, "r", props, defaults))
 
 
 @cache
 def rel_create(spec: RelSpec, props: tuple[str, ...], defaults: tuple[str, ...] = ()) -> str:
     """Create relationships that cannot exist yet (an endpoint was created by this run): what
     ``rel_merge`` does when it creates, without scanning the endpoints' relationships."""
-    return _rel_write(spec, "CREATE", _created_sets("r", props, defaults))
+    return _rel_write(spec, "CREATE", _created_sets(spec.model, "r", props, defaults))
 
 
 @cache

@@ -46,7 +46,7 @@ _PREFIX = "\u2063warm-up-"
 def _value(spec: InputSpec, name: str, i: int) -> Any:
     ft = field_type(spec.model.model_fields[name])
     if ft.kind == "date":
-        return dt.date(2024, 1, 1) + dt.timedelta(days=i % 365)
+        return (dt.date(2024, 1, 1) + dt.timedelta(days=i % 365)).isoformat()  # as ingest.loader sends dates
     if ft.kind == "int":
         return i
     if ft.kind == "bool":

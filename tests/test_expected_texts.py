@@ -45,17 +45,18 @@ def test_constraint_names_and_one_statement() -> None:
 
 
 def test_generated_upsert_of_one_relationship_type() -> None:
-    """线索 → 承办单位 (HANDLED_BY): endpoints matched by label and key, one property, run stamps."""
+    """线索 → 承办单位 (HANDLED_BY): endpoints matched by label and key, one property (a date, sent
+    as ISO text), run stamps."""
     assert rel_merge(rel_spec("HANDLED_BY"), ("assigned_on",)) == (
         "UNWIND $rows AS row\n"
         "MATCH (a:`Clue` {`clue_no`: row.`clue_no`})\n"
         "MATCH (b:`Unit` {`code`: row.`body_code`})\n"
         "MERGE (a)-[r:`HANDLED_BY`]->(b)\n"
         "SET r.`changed_run` = CASE WHEN r.`changed_run` IS NULL"
-        " OR NOT coalesce(r.`assigned_on` = row.`assigned_on`,"
+        " OR NOT coalesce(r.`assigned_on` = date(row.`assigned_on`),"
         " r.`assigned_on` IS NULL AND row.`assigned_on` IS NULL)"
         " THEN $run_id ELSE r.`changed_run` END,"
-        " r.`assigned_on` = row.`assigned_on`, r.`ingest_run` = $run_id, r.`source_file` = $source_file\n"
+        " r.`assigned_on` = date(row.`assigned_on`), r.`ingest_run` = $run_id, r.`source_file` = $source_file\n"
         "RETURN count(r) AS written"
     )
 

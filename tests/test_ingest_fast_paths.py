@@ -10,8 +10,9 @@ import neo4j
 import pytest
 
 from graph.errors import InputFileError
+from graph.schema import NodeSpec
 from graph.settings import Settings
-from ingest.columns import input_specs
+from ingest.columns import field_type, input_specs
 from ingest.job import run_ingest
 from ingest.reader import open_table
 from ingest.warmup import warm_up
@@ -69,6 +70,52 @@ def test_new_and_known_rows_in_one_run_give_no_duplicates(
     ]
     # Only the new edge carries the second run as its change stamp: the known ones were unchanged.
     assert sorted(r["a"] for r in edges if r["c"] == report.run_id) == ["U09"]
+
+
+def test_dates_are_stored_as_dates_and_a_rerun_with_one_writer_changes_nothing(
+    db: neo4j.Driver, db_settings: Settings
+) -> None:
+    """Dates travel as ISO text and the generated Cypher turns them back into dates: every date
+    property of every label and type in the graph is a DATE (none stored as text); a rerun with
+    one writer instead of three leaves every change stamp and count as it was."""
+    database = db_settings.neo4j_database
+    first = run_ingest(db, database, CLEAN)
+    assert first.ok
+    date_props = {
+        (
+            f"(x:`{spec.spec.label}`)"
+            if isinstance(spec.spec, NodeSpec)
+            else f"()-[x:`{spec.spec.type}`]->()",
+            p,
+        )
+        for spec in input_specs()
+        for p, info in spec.model.model_fields.items()
+        if field_type(info).kind == "date"
+    }
+    seen: list[tuple[str, str, str]] = []
+    for pattern, p in sorted(date_props):
+        for r in db.execute_query(
+            f"MATCH {pattern} WHERE x.`{p}` IS NOT NULL RETURN DISTINCT valueType(x.`{p}`) AS t",
+            database_=database,
+        ).records:
+            seen.append((pattern, p, r["t"]))
+    assert seen and all(t == "DATE NOT NULL" for _, _, t in seen), seen
+    assert {"(x:`Clue`)", "()-[x:`SERVES_IN`]->()"} <= {
+        pattern for pattern, _, _ in seen
+    }  # node and relationship
+
+    def state() -> list[tuple[str, int]]:
+        rows = db.execute_query(
+            "MATCH (n) WHERE NOT n:IngestRun RETURN 'n:' + coalesce(n.changed_run, '') AS k, count(*) AS c "
+            "UNION ALL MATCH ()-[r]->() RETURN 'r:' + coalesce(r.changed_run, '') AS k, count(*) AS c",
+            database_=database,
+        ).records
+        return sorted((r["k"], r["c"]) for r in rows)
+
+    before = state()
+    again = run_ingest(db, database, CLEAN, writers=1)
+    assert again.ok and again.totals == first.totals
+    assert state() == before  # no value changed, so no change stamp moved to the second run
 
 
 def test_warm_up_leaves_the_graph_as_it_was(db: neo4j.Driver, db_settings: Settings) -> None:
