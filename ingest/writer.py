@@ -17,7 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 __all__ = ["ParallelWriter", "DEFAULT_WRITERS"]
 
-DEFAULT_WRITERS = 3
+DEFAULT_WRITERS = 2
 """Concurrent write transactions: measured on 2 cores (docs/performance.md, "Ingest")."""
 
 
