@@ -152,7 +152,11 @@ public final class Launcher {
                 .setConfig(HttpConnector.enabled, false)
                 .setConfig(GraphDatabaseSettings.auth_enabled, true)
                 .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.parse(pagecache))
-                .setConfig(GraphDatabaseSettings.transaction_timeout, Duration.ofMinutes(10));
+                .setConfig(GraphDatabaseSettings.transaction_timeout, Duration.ofMinutes(10))
+                // Neo4j keeps two days of transaction logs by default: repeated province ingests
+                // filled tens of GB. Recovery needs only the logs since the last checkpoint;
+                // backups are kg db backup exports, not logs.
+                .setConfig(GraphDatabaseSettings.keep_logical_logs, "512M size");
     }
 
     private static Map<String, String> parse(String[] args) throws IOException {
