@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ __all__ = [
     "existing_keys",
     "label_is_empty",
     "batch_writes",
+    "wire_value",
     "write_batch",
     "DEFAULT_BATCH_SIZE",
 ]
@@ -44,15 +46,12 @@ def _value(v: Any) -> Any:
     return v.value if isinstance(v, enum.Enum) else v
 
 
-def _wire(v: Any) -> Any:
+def wire_value(v: Any) -> Any:
     """A row value as it is sent: enums as their value, dates as ISO text (the generated Cypher
     turns them back into dates: ``ingest.querybuilder.row_value``; the driver's own date
     encoding costs more per value than Neo4j's parsing)."""
-    if isinstance(v, enum.Enum):
-        return v.value
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    return v
+    v = _value(v)
+    return v.isoformat() if isinstance(v, dt.date) else v
 
 
 @dataclass
@@ -91,7 +90,7 @@ class NodeRows:
 
     def add(self, rec: Any) -> None:
         self.valid += 1
-        self.by_key[getattr(rec, self.key)] = {f: _wire(getattr(rec, f)) for f in self.fields}
+        self.by_key[getattr(rec, self.key)] = {f: wire_value(getattr(rec, f)) for f in self.fields}
 
     def prepared(self) -> Prepared:
         return Prepared(list(self.by_key.values()), self.props, self.defaults, self.valid - len(self.by_key))
@@ -127,7 +126,7 @@ class RelRows:
         self.to_keys: set[Any] = set()
 
     def add(self, line: int, rec: Any) -> dict[str, Any]:
-        row = {f: _wire(getattr(rec, f)) for f in self.fields}
+        row = {f: wire_value(getattr(rec, f)) for f in self.fields}
         for k, stored in self.derived.items():
             row[stored] = derived_key_value(row[k])
         self.rows.append((line, row))
@@ -174,7 +173,12 @@ class RelRows:
             by_id[tuple(row[f] for f in self.identity)] = row
             kept += 1
         self.rows = []
-        return Prepared(list(by_id.values()), self.props, self.defaults, kept - len(by_id)), rejects
+        # Ordered by the endpoint with fewer distinct keys (the one many rows share), so that
+        # concurrent batches (ingest.writer) share few endpoints and seldom wait for each other's locks.
+        ends = (rs.from_field, rs.to_field)
+        denser = ends if len(self.from_keys) <= len(self.to_keys) else ends[::-1]
+        rows = sorted(by_id.values(), key=operator.itemgetter(*denser))
+        return Prepared(rows, self.props, self.defaults, kept - len(by_id)), rejects
 
 
 def label_is_empty(driver: neo4j.Driver, database: str, label: str) -> bool:
@@ -219,17 +223,16 @@ def batch_writes(
 
     ``is_new`` tells the rows the run knows cannot exist in the graph yet (their node key was
     looked up and not found, or an endpoint was created by this run): those are written with
-    CREATE, the rest with MERGE. Relationship rows are ordered by their denser endpoint, so
-    concurrent batches share few endpoints and seldom wait for each other's locks.
+    CREATE, the rest with MERGE (relationship rows come ordered by their denser endpoint:
+    ``RelRows.prepared``).
     """
     is_node = spec.kind == "node"
     args = (spec.spec, prepared.props, tuple(prepared.defaults))
     merge = (node_merge if is_node else rel_merge)(*args)  # type: ignore[arg-type]
     create = (node_create if is_node else rel_create)(*args)  # type: ignore[arg-type]
-    rows = prepared.rows if is_node else _by_denser_end(spec.spec, prepared.rows)  # type: ignore[arg-type]
     fresh: list[dict[str, Any]] = []
     known: list[dict[str, Any]] = []
-    for row in rows:
+    for row in prepared.rows:
         (fresh if is_new is not None and is_new(row) else known).append(row)
     common = {"defaults": prepared.defaults, "run_id": run_id, "source_file": source_file}
 
@@ -263,11 +266,3 @@ def write_batch(
             raise
         records, _, _ = driver.execute_query(merge, params, database_=database)
     return len(params["rows"]) if is_node else int(records[0]["written"])
-
-
-def _by_denser_end(rs: RelSpec, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``rows`` ordered by the endpoint with fewer distinct keys (the one many rows share)."""
-    ends = (rs.from_field, rs.to_field)
-    distinct = [len({row[f] for row in rows}) for f in ends]
-    first, second = ends if distinct[0] <= distinct[1] else ends[::-1]
-    return sorted(rows, key=lambda row: (str(row[first]), str(row[second])))

@@ -29,7 +29,7 @@ import neo4j
 from graph.constraints import q
 from graph.schema import INTERNAL_LABELS, NodeSpec
 from ingest.columns import InputSpec, field_type, input_specs
-from ingest.loader import absent_defaults
+from ingest.loader import absent_defaults, wire_value
 from ingest.querybuilder import node_create, node_merge, rel_create, rel_merge
 
 __all__ = ["warm_up", "has_schema", "ROWS", "ROUNDS"]
@@ -46,7 +46,7 @@ _PREFIX = "\u2063warm-up-"
 def _value(spec: InputSpec, name: str, i: int) -> Any:
     ft = field_type(spec.model.model_fields[name])
     if ft.kind == "date":
-        return (dt.date(2024, 1, 1) + dt.timedelta(days=i % 365)).isoformat()  # as ingest.loader sends dates
+        return wire_value(dt.date(2024, 1, 1) + dt.timedelta(days=i % 365))
     if ft.kind == "int":
         return i
     if ft.kind == "bool":
