@@ -80,6 +80,8 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        # Nothing collects OpenTelemetry on the bureau's air-gapped network: no per-request checks.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.settings = settings
     app.state.drivers = DriverHolder(settings)

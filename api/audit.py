@@ -21,7 +21,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 
 from api.cursor import encode_cursor
 from api.security import Principal
-from graph.access import ACCESS_INSERT
+from graph.access import ACCESS_INSERT, record_time
 from graph.errors import KgError
 from graph.shape import plain
 
@@ -53,7 +53,7 @@ def make_record(
     and ``role`` may say who tried, e.g. the OS user of a command-line export)."""
     return {
         "record_id": uuid.uuid4().hex,
-        "at": dt.datetime.now(dt.UTC),
+        "at": record_time(),
         "token_id": principal.token_id if principal else None,
         "name": principal.name if principal else name,
         "role": principal.role.name if principal else role,

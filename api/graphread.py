@@ -155,11 +155,12 @@ def neighbors_plan(
     vis_c, params = visibility_predicate("c", role)
     vis_m, _ = visibility_predicate("m", role)
     step = f"type(r) IN $types AND any(l IN labels(m) WHERE l IN $labels) AND {vis_m}"
-    # The center and its first level in one round trip; further levels from element ids.
+    # The center and its first level in one round trip and one row (the center is sent and
+    # decoded once, not once per neighbour); further levels from element ids.
     first = (
         f"MATCH (c:{q(label)} {{{q(spec.key)}: $key}}) WHERE {vis_c} "
         f"OPTIONAL CALL (c) {{ MATCH (c)-[r]-(m) WHERE {step} RETURN r, m LIMIT $cap }} "
-        "RETURN c, r, m"
+        "RETURN c, collect(r) AS rs, collect(m) AS ms"
     )
     more = (
         f"UNWIND $frontier AS eid MATCH (n) WHERE elementId(n) = eid "
@@ -172,8 +173,7 @@ def neighbors_plan(
     center_node = records[0]["c"]
     center = node_entity(center_node)
     assert center is not None
-    if records[0]["r"] is None or depth < 1:
-        records = []
+    pairs = list(zip(records[0]["rs"], records[0]["ms"], strict=True)) if depth >= 1 else []
     by_element: dict[str, dict[str, Any]] = {center_node.element_id: center}
     order: list[str] = []
     rels: dict[str, neo4j.graph.Relationship] = {}
@@ -184,10 +184,10 @@ def neighbors_plan(
             if not frontier or not types:
                 break
             records = yield (_query(more, timeout), {"frontier": frontier, **args})
-        truncated = truncated or len(records) >= LEVEL_CAP
+            pairs = [(rec["r"], rec["m"]) for rec in records]
+        truncated = truncated or len(pairs) >= LEVEL_CAP
         found: list[tuple[str, dict[str, Any]]] = []
-        for rec in records:
-            m, r = rec["m"], rec["r"]
+        for r, m in pairs:
             rels.setdefault(r.element_id, r)
             if m.element_id not in by_element:
                 ent = node_entity(m)

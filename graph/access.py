@@ -24,16 +24,32 @@ import neo4j
 
 from graph.errors import KgError
 
-__all__ = ["ACCESS_INSERT", "BadPurpose", "clean_purpose", "local_record", "write_access", "private_output"]
+__all__ = [
+    "ACCESS_INSERT",
+    "BadPurpose",
+    "clean_purpose",
+    "local_record",
+    "private_output",
+    "record_time",
+    "write_access",
+]
 
 ACCESS_INSERT = (
     "UNWIND $rows AS row "
     "MERGE (a:AccessRecord {record_id: row.record_id}) "
-    "ON CREATE SET a.at = row.at, a.token_id = row.token_id, a.name = row.name, a.role = row.role, "
+    "ON CREATE SET a.at = datetime(row.at), a.token_id = row.token_id, a.name = row.name, a.role = row.role, "
     "a.endpoint = row.endpoint, a.method = row.method, a.path = row.path, a.params = row.params, "
     "a.entity_ids = row.entity_ids, a.purpose = row.purpose, a.outcome = row.outcome, a.status = row.status, "
     "a.client = row.client"
 )
+
+
+def record_time() -> str:
+    """Now (UTC) as ISO text, the way a record's ``at`` travels: ``ACCESS_INSERT`` stores it as a
+    datetime. Packing a Python datetime costs the driver more than the text (one per record)."""
+    return dt.datetime.now(dt.UTC).isoformat()
+
+
 LOCAL_ROLE = "local"
 """The role written for command-line reads (the OS user runs them with the database's password)."""
 
@@ -87,7 +103,7 @@ def local_record(
     """An access record for a command that wrote personal data to a file."""
     return {
         "record_id": uuid.uuid4().hex,
-        "at": dt.datetime.now(dt.UTC),
+        "at": record_time(),
         "token_id": None,
         "name": os_user(),
         "role": LOCAL_ROLE,

@@ -26,8 +26,11 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
+from types import MappingProxyType
 from typing import Annotated, Any, ClassVar
 
 from pydantic import (
@@ -833,11 +836,13 @@ class NodeSpec:
     color: str = "#888888"
     shape: str = "dot"
 
-    @property
-    def fields(self) -> dict[str, Any]:
-        return dict(self.model.model_fields)
+    # Derived once per spec (specs and their models never change): every API answer reads them
+    # for each node it shapes or masks.
+    @cached_property
+    def fields(self) -> Mapping[str, Any]:
+        return MappingProxyType(dict(self.model.model_fields))
 
-    @property
+    @cached_property
     def personal_fields(self) -> frozenset[str]:
         return frozenset(n for n, f in self.model.model_fields.items() if _is_personal(f))
 
@@ -873,9 +878,9 @@ class RelSpec:
     indexes: tuple[str, ...] = ()
     """Relationship properties with a range index (the newest visit date: data_as_of)."""
 
-    @property
-    def prop_fields(self) -> list[str]:
-        return [n for n in self.model.model_fields if n not in (self.from_field, self.to_field)]
+    @cached_property
+    def prop_fields(self) -> tuple[str, ...]:
+        return tuple(n for n in self.model.model_fields if n not in (self.from_field, self.to_field))
 
     @property
     def merge_keys(self) -> dict[str, str]:

@@ -46,13 +46,22 @@ class EntityIdError(ValueError):
     """A string that is not ``<schema label>:<key>``."""
 
 
+_AS_IS = frozenset({str, int, bool, type(None)})
+_NEO4J_TEMPORAL = (neo4j.time.Date, neo4j.time.DateTime, neo4j.time.Time)
+
+
 def plain(value: Any) -> Any:
     """Neo4j values → JSON-friendly Python (dates as ISO strings, floats to 4 places).
 
     >>> plain([neo4j.time.Date(2026, 6, 30), 1 / 3])
     ['2026-06-30', 0.3333]
     """
-    if isinstance(value, neo4j.time.Date | neo4j.time.DateTime | neo4j.time.Time):
+    kind = type(value)
+    if kind in _AS_IS:  # most property values: answered without a chain of isinstance checks
+        return value
+    if kind is float:
+        return round(value, 4)
+    if isinstance(value, _NEO4J_TEMPORAL):
         return value.iso_format()
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
@@ -120,7 +129,8 @@ def node_entity(node: neo4j.graph.Node | None) -> dict[str, Any] | None:
     if label is None:
         return None
     spec = node_spec(label)
-    props = {f: plain(node.get(f)) for f in spec.fields if node.get(f) is not None}
+    raw = dict(node.items())
+    props = {f: plain(v) for f in spec.fields if (v := raw.get(f)) is not None}
     key = props.get(spec.key)
     return {
         "id": entity_id(label, key),
@@ -136,7 +146,8 @@ def rel_props(rel: neo4j.graph.Relationship) -> dict[str, Any]:
     spec = _RELS.get(rel.type or "")
     if spec is None:
         return {}
-    return {f: plain(rel.get(f)) for f in spec.prop_fields if rel.get(f) is not None}
+    raw = dict(rel.items())
+    return {f: plain(v) for f in spec.prop_fields if (v := raw.get(f)) is not None}
 
 
 def rel_edge(rel: neo4j.graph.Relationship, from_id: str, to_id: str, ordinal: int = 0) -> dict[str, Any]:

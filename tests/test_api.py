@@ -498,6 +498,12 @@ def test_neighbors_depth_filters_and_limit(client: TestClient, tokens: dict[str,
     ).json()
     assert len(body["nodes"]) == 2 and body["total"] == 4 and body["truncated"] is True
     assert _ids(body) == {"Unit:U2", "Officer:010002"} or _ids(body) == {"Unit:U2", "Unit:U1"}
+    # Nothing of the asked types around it: the center alone, no edges (an empty first level).
+    body = client.get(
+        "/entities/Officer/010001/neighbors", params={"node_types": ["Inspection"]}, headers=h
+    ).json()
+    assert body["center"]["id"] == "Officer:010001"
+    assert (body["nodes"], body["edges"], body["total"], body["truncated"]) == ([], [], 0, False)
     assert client.get("/entities/Officer/010001/neighbors", params={"depth": 4}, headers=h).status_code == 422
     r = client.get("/entities/Officer/010001/neighbors", params={"depht": 2}, headers=h)
     assert r.status_code == 422 and "depht" in r.json()["message"]
