@@ -18,7 +18,7 @@ from api.security import Role, key_masked, visibility_predicate
 from graph.constraints import q, rel_slots
 from graph.errors import NotFound
 from graph.schema import CHANGE_STAMP, INTERNAL_LABELS, NODE_SPECS, REL_SPECS, RelSpec, node_spec
-from graph.shape import entity_id, node_entity, number_parallel, rel_edge
+from graph.shape import edge, entity_id, node_entity, number_parallel, rel_edge, schema_rel_props
 from queries.registry import load_cypher
 
 _T = typing.TypeVar("_T")
@@ -135,6 +135,14 @@ class Expansion:
     truncated: bool
 
 
+_REL_AS_MAP = (
+    "{eid: elementId(r), type: type(r), from: elementId(startNode(r)), to: elementId(endNode(r)), "
+    "props: properties(r)}"
+)
+"""A relationship as a map: the driver builds a new class per relationship type for every
+result that holds relationship objects, a measurable share of a neighbourhood read's CPU."""
+
+
 def neighbors_plan(
     role: Role,
     label: str,
@@ -156,15 +164,16 @@ def neighbors_plan(
     vis_m, _ = visibility_predicate("m", role)
     step = f"type(r) IN $types AND any(l IN labels(m) WHERE l IN $labels) AND {vis_m}"
     # The center and its first level in one round trip and one row (the center is sent and
-    # decoded once, not once per neighbour); further levels from element ids.
+    # decoded once, not once per neighbour); further levels from element ids. Relationships come
+    # as plain maps (``_REL_AS_MAP``).
     first = (
         f"MATCH (c:{q(label)} {{{q(spec.key)}: $key}}) WHERE {vis_c} "
-        f"OPTIONAL CALL (c) {{ MATCH (c)-[r]-(m) WHERE {step} RETURN r, m LIMIT $cap }} "
+        f"OPTIONAL CALL (c) {{ MATCH (c)-[r]-(m) WHERE {step} RETURN {_REL_AS_MAP} AS r, m LIMIT $cap }} "
         "RETURN c, collect(r) AS rs, collect(m) AS ms"
     )
     more = (
         f"UNWIND $frontier AS eid MATCH (n) WHERE elementId(n) = eid "
-        f"MATCH (n)-[r]-(m) WHERE {step} RETURN r, m LIMIT $cap"
+        f"MATCH (n)-[r]-(m) WHERE {step} RETURN {_REL_AS_MAP} AS r, m LIMIT $cap"
     )
     args = {"types": types, "labels": labels, "cap": LEVEL_CAP, **params}
     records = yield (_query(first, timeout), {"key": key, **args})
@@ -176,7 +185,7 @@ def neighbors_plan(
     pairs = list(zip(records[0]["rs"], records[0]["ms"], strict=True)) if depth >= 1 else []
     by_element: dict[str, dict[str, Any]] = {center_node.element_id: center}
     order: list[str] = []
-    rels: dict[str, neo4j.graph.Relationship] = {}
+    rels: dict[str, dict[str, Any]] = {}
     truncated = False
     frontier: list[str] = []
     for level in range(depth):
@@ -188,7 +197,7 @@ def neighbors_plan(
         truncated = truncated or len(pairs) >= LEVEL_CAP
         found: list[tuple[str, dict[str, Any]]] = []
         for r, m in pairs:
-            rels.setdefault(r.element_id, r)
+            rels.setdefault(r["eid"], r)
             if m.element_id not in by_element:
                 ent = node_entity(m)
                 if ent is not None:
@@ -203,9 +212,10 @@ def neighbors_plan(
     keep = set(kept) | {center_node.element_id}
     edges = []
     for r in rels.values():
-        s, e = r.start_node.element_id, r.end_node.element_id  # type: ignore[union-attr]
+        s, e = r["from"], r["to"]
         if s in keep and e in keep:
-            edges.append(rel_edge(r, by_element[s]["id"], by_element[e]["id"]))
+            props = schema_rel_props(r["type"], r["props"])
+            edges.append(edge(r["type"], by_element[s]["id"], by_element[e]["id"], props))
     edges.sort(key=lambda e: (e["type"], e["from"], e["to"]))
     return Expansion(center, [by_element[eid] for eid in kept], number_parallel(edges), total, truncated)
 

@@ -36,6 +36,7 @@ __all__ = [
     "plain",
     "rel_edge",
     "rel_props",
+    "schema_rel_props",
 ]
 
 _LABELS = frozenset(s.label for s in NODE_SPECS)
@@ -143,10 +144,14 @@ def node_entity(node: neo4j.graph.Node | None) -> dict[str, Any] | None:
 
 def rel_props(rel: neo4j.graph.Relationship) -> dict[str, Any]:
     """The schema properties of a relationship (provenance stamps left out)."""
-    spec = _RELS.get(rel.type or "")
+    return schema_rel_props(rel.type or "", dict(rel.items()))
+
+
+def schema_rel_props(rel_type: str, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The schema properties of a ``rel_type`` relationship among ``raw`` (all its properties)."""
+    spec = _RELS.get(rel_type)
     if spec is None:
         return {}
-    raw = dict(rel.items())
     return {f: plain(v) for f in spec.prop_fields if (v := raw.get(f)) is not None}
 
 
