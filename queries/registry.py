@@ -17,7 +17,7 @@ import pkgutil
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -236,9 +236,9 @@ class CypherFile:
     templates: frozenset[str]
     text: str
 
-    @property
+    @cached_property
     def params(self) -> frozenset[str]:
-        """Every ``$param`` the text uses (comments excluded)."""
+        """Every ``$param`` the text uses (comments excluded); read once (every run needs it)."""
         body = "\n".join(line.split("//", 1)[0] for line in self.text.splitlines())
         return frozenset(_PARAM.findall(body))
 
