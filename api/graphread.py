@@ -19,7 +19,7 @@ from graph.constraints import q, rel_slots
 from graph.errors import NotFound
 from graph.schema import CHANGE_STAMP, INTERNAL_LABELS, NODE_SPECS, REL_SPECS, RelSpec, node_spec
 from graph.shape import edge, entity_id, node_entity, number_parallel, rel_edge, schema_rel_props
-from queries.registry import load_cypher
+from queries.registry import expand_fragments, load_cypher
 
 _T = typing.TypeVar("_T")
 
@@ -135,12 +135,8 @@ class Expansion:
     truncated: bool
 
 
-_REL_AS_MAP = (
-    "{eid: elementId(r), type: type(r), from: elementId(startNode(r)), to: elementId(endNode(r)), "
-    "props: properties(r)}"
-)
-"""A relationship as a map: the driver builds a new class per relationship type for every
-result that holds relationship objects, a measurable share of a neighbourhood read's CPU."""
+_REL_AS_MAP = expand_fragments("{{rel_map(r)}}")
+"""A relationship as a map (graph.shape.REL_MAP_KEYS)."""
 
 
 def neighbors_plan(

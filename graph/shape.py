@@ -35,6 +35,7 @@ __all__ = [
     "parse_entity_id",
     "plain",
     "rel_edge",
+    "REL_MAP_KEYS",
     "rel_props",
     "schema_rel_props",
 ]
@@ -177,13 +178,22 @@ def number_parallel(edges: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return edges
 
 
+REL_MAP_KEYS = frozenset({"eid", "type", "from", "to", "props"})
+"""The keys of a relationship read as a map (the ``rel_map`` fragment of queries/cypher)."""
+
+
 class EntityCollector:
-    """Collects nodes and relationships from records into the entity shape, without duplicates."""
+    """Collects nodes and relationships from records into the entity shape, without duplicates.
+
+    A relationship comes either as the driver's object or as a map (``REL_MAP_KEYS``, the
+    ``rel_map`` fragment): a result holding relationship objects makes the driver build a class
+    per relationship type, measurable on the API's hot reads."""
 
     def __init__(self) -> None:
         self._nodes: dict[str, dict[str, Any]] = {}
         self._by_element: dict[str, str] = {}
-        self._rels: dict[str, neo4j.graph.Relationship] = {}
+        # element id → (type, start element id, end element id, all properties)
+        self._rels: dict[str, tuple[str, str | None, str | None, Mapping[str, Any]]] = {}
 
     def add_node(self, node: neo4j.graph.Node | None) -> str | None:
         if node is None:
@@ -204,7 +214,13 @@ class EntityCollector:
         for end in (rel.start_node, rel.end_node):
             if end is not None and end.labels:
                 self.add_node(end)
-        self._rels[rel.element_id] = rel
+        start = rel.start_node.element_id if rel.start_node is not None else None
+        end_id = rel.end_node.element_id if rel.end_node is not None else None
+        self._rels[rel.element_id] = (rel.type or "", start, end_id, dict(rel.items()))
+
+    def add_rel_map(self, rel: Mapping[str, Any]) -> None:
+        """A relationship read as a map; its end nodes must be added as nodes."""
+        self._rels.setdefault(rel["eid"], (rel["type"], rel["from"], rel["to"], rel["props"] or {}))
 
     def add_path(self, path: neo4j.graph.Path | None) -> None:
         if path is None:
@@ -215,13 +231,15 @@ class EntityCollector:
             self.add_rel(r)
 
     def add_any(self, value: Any) -> None:
-        """Add nodes, relationships, paths, or (nested) lists of them."""
+        """Add nodes, relationships (objects or maps), paths, or (nested) lists of them."""
         if isinstance(value, neo4j.graph.Node):
             self.add_node(value)
         elif isinstance(value, neo4j.graph.Relationship):
             self.add_rel(value)
         elif isinstance(value, neo4j.graph.Path):
             self.add_path(value)
+        elif isinstance(value, dict) and value.keys() == REL_MAP_KEYS:
+            self.add_rel_map(value)
         elif isinstance(value, list | tuple):
             for v in value:
                 self.add_any(v)
@@ -234,13 +252,13 @@ class EntityCollector:
     def edges(self) -> list[dict[str, Any]]:
         """The relationships whose ends are both schema entities, in the order they were added."""
         out = []
-        for rel in self._rels.values():
-            if rel.start_node is None or rel.end_node is None or rel.type not in _RELS:
+        for rel_type, start, end, props in self._rels.values():
+            if start is None or end is None or rel_type not in _RELS:
                 continue
-            src = self._by_element.get(rel.start_node.element_id)
-            dst = self._by_element.get(rel.end_node.element_id)
+            src = self._by_element.get(start)
+            dst = self._by_element.get(end)
             if src is not None and dst is not None:
-                out.append(rel_edge(rel, src, dst))
+                out.append(edge(rel_type, src, dst, schema_rel_props(rel_type, props)))
         return number_parallel(out)
 
     def node_ids(self) -> set[str]:

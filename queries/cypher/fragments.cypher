@@ -46,3 +46,8 @@ EXISTS { MATCH (o)-[committee_member_seat:COMMITTEE_MEMBER_OF]->{{committee()}}
 // A supervision rule's rank scope admits the officer o: 全部 (or no scope) admits everyone, rank
 // known or not; a restricted scope only a known rank in it (queries.common.RANK_SCOPES).
 (coalesce(scope, $rank_scope_all) = $rank_scope_all OR o.rank IN $rank_scopes[scope])
+
+// fragment: rel_map(r)
+// The relationship r as a map (graph.shape.REL_MAP_KEYS): results holding relationship objects
+// make the Python driver build a class per relationship type, a measurable cost on hot reads.
+{eid: elementId(r), type: type(r), from: elementId(startNode(r)), to: elementId(endNode(r)), props: properties(r)}

@@ -18,4 +18,4 @@ CALL (o, nodes1) {
   }
   RETURN collect(r2) AS rels2, collect(y) AS nodes2
 }
-RETURN o AS officer, rels1 + rels2 AS rels, nodes1 + nodes2 AS nodes
+RETURN o AS officer, [r IN rels1 + rels2 | {{rel_map(r)}}] AS rels, nodes1 + nodes2 AS nodes
