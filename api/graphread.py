@@ -18,7 +18,7 @@ from api.security import Role, key_masked, visibility_predicate
 from graph.constraints import q, rel_slots
 from graph.errors import NotFound
 from graph.schema import CHANGE_STAMP, INTERNAL_LABELS, NODE_SPECS, REL_SPECS, RelSpec, node_spec
-from graph.shape import edge, entity_id, node_entity, number_parallel, rel_edge, schema_rel_props
+from graph.shape import entity_id, map_edge, node_entity, number_parallel, rel_edge
 from queries.registry import expand_fragments, load_cypher
 
 _T = typing.TypeVar("_T")
@@ -210,8 +210,7 @@ def neighbors_plan(
     for r in rels.values():
         s, e = r["from"], r["to"]
         if s in keep and e in keep:
-            props = schema_rel_props(r["type"], r["props"])
-            edges.append(edge(r["type"], by_element[s]["id"], by_element[e]["id"], props))
+            edges.append(map_edge(r["type"], r["props"], by_element[s]["id"], by_element[e]["id"]))
     edges.sort(key=lambda e: (e["type"], e["from"], e["to"]))
     return Expansion(center, [by_element[eid] for eid in kept], number_parallel(edges), total, truncated)
 

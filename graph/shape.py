@@ -36,6 +36,7 @@ __all__ = [
     "plain",
     "rel_edge",
     "REL_MAP_KEYS",
+    "map_edge",
     "rel_props",
     "schema_rel_props",
 ]
@@ -161,6 +162,12 @@ def rel_edge(rel: neo4j.graph.Relationship, from_id: str, to_id: str, ordinal: i
     return edge(str(rel.type), from_id, to_id, rel_props(rel), ordinal)
 
 
+def map_edge(rel_type: str, props: Mapping[str, Any], from_id: str, to_id: str) -> dict[str, Any]:
+    """A relationship read as a map (``REL_MAP_KEYS``: its type and all its properties) as an edge
+    between the given entity ids."""
+    return edge(rel_type, from_id, to_id, schema_rel_props(rel_type, props))
+
+
 def number_parallel(edges: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Give parallel edges (same type and ends) ordinals 0, 1, … in the order of their properties.
 
@@ -258,7 +265,7 @@ class EntityCollector:
             src = self._by_element.get(start)
             dst = self._by_element.get(end)
             if src is not None and dst is not None:
-                out.append(edge(rel_type, src, dst, schema_rel_props(rel_type, props)))
+                out.append(map_edge(rel_type, props, src, dst))
         return number_parallel(out)
 
     def node_ids(self) -> set[str]:

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from graph import schema
+from graph.shape import REL_MAP_KEYS
 from queries.common import SCHEMA_PARAMS
 from queries.registry import FRAGMENTS_FILE, expand_fragments, fragments, load_cypher, query_files
 
@@ -147,3 +148,11 @@ def test_no_fragment_call_survives_loading() -> None:
     for path in query_files():
         cf = load_cypher(path.stem)
         assert not re.search(r"\{\{[a-z_]+\(", cf.text), path.name
+
+
+def test_rel_map_fragment_has_the_keys_the_collector_recognises() -> None:
+    # graph.shape.EntityCollector recognises a relationship map by exactly these keys; a map with
+    # other keys would be skipped and its edge lost without an error.
+    text = expand_fragments("{{rel_map(r)}}")
+    assert text.startswith("{") and text.endswith("}")
+    assert set(re.findall(r"(?:^\{|,)\s*(\w+):", text)) == REL_MAP_KEYS
