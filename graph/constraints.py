@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import neo4j
+from neo4j.exceptions import Neo4jError
 
 from graph.schema import INTERNAL_LABELS, NODE_SPECS, ORDER_NODE_SPECS, REL_SPECS, RelSpec, node_spec
+
+log = logging.getLogger(__name__)
 
 
 def q(name: str) -> str:
@@ -84,3 +88,22 @@ def apply_schema(driver: neo4j.Driver, database: str) -> list[str]:
         driver.execute_query(st.cypher, database_=database)
     driver.execute_query("CALL db.awaitIndexes(300)", database_=database)
     return sorted({s.name for s in schema_statements()} - before)
+
+
+def refresh_statistics(driver: neo4j.Driver, database: str, timeout_s: int = 300) -> bool:
+    """After a load: resample the indexes, wait for it, and clear the plan cache, so that the next
+    queries are planned on the loaded graph (``db.prepareForReplanning``). Otherwise a query
+    planned soon after a load may use index samples taken while the store was empty: a city
+    ``political_ecosystem`` once ran 8.6 s a call instead of 0.2 s right after a fresh load.
+    The procedure needs an admin user; without one the resampling is only scheduled. Returns
+    whether the statistics are known to be fresh; never fails the caller."""
+    try:
+        driver.execute_query(f"CALL db.prepareForReplanning({int(timeout_s)})", database_=database)
+        return True
+    except Neo4jError as e:
+        log.info("db.prepareForReplanning not run (%s); scheduling an index resample instead", e.code)
+    try:
+        driver.execute_query("CALL db.resampleOutdatedIndexes()", database_=database)
+    except Neo4jError as e:
+        log.warning("index statistics not refreshed after the load: %s", e)
+    return False

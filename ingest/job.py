@@ -31,6 +31,7 @@ import neo4j
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from graph.constraints import refresh_statistics
 from graph.errors import IngestInterrupted, InputFileError
 from graph.schema import REL_SPECS, NodeSpec, RelSpec
 from ingest.columns import InputSpec, input_specs
@@ -213,6 +214,8 @@ def run_ingest(
                     log.error("%s", fr.error)
             done, writer = writer, None
             done.close()
+            if any(created.values()):  # new entities: plan the next queries on the loaded graph
+                refresh_statistics(driver, database)
             status = "completed" if report.ok else "completed_with_errors"
     except DRIVER_ERRORS as e:
         status = "interrupted"

@@ -150,3 +150,27 @@ def test_streamed_file_fails_at_a_broken_row_far_down(tmp_path: Path) -> None:
         for _ in rows:
             seen += 1
     assert seen == 3000
+
+
+def _index_stats(driver: neo4j.Driver, database: str, label: str, prop: str) -> dict[str, int]:
+    records, _, _ = driver.execute_query(
+        "CALL db.stats.retrieve('GRAPH COUNTS') YIELD data RETURN data.indexes AS ix", database_=database
+    )
+    (ix,) = [i for i in records[0]["ix"] if i.get("labels") == [label] and i.get("properties") == [prop]]
+    return {k: int(ix[k]) for k in ("totalSize", "estimatedUniqueSize", "updatesSinceEstimation")}
+
+
+def test_a_load_that_creates_entities_leaves_fresh_index_statistics(
+    db: neo4j.Driver, db_settings: Settings
+) -> None:
+    """Right after a load that created entities, the index samples describe the loaded graph
+    (no update since the estimate), so the next query is planned on it: here after the graph
+    was loaded, emptied and loaded again (the samples of the first load are stale by then)."""
+    database = db_settings.neo4j_database
+    assert run_ingest(db, database, CLEAN).ok
+    db.execute_query("MATCH (n) DETACH DELETE n", database_=database)
+    assert run_ingest(db, database, CLEAN).ok
+    officers = _count(db, database, "MATCH (o:Officer) RETURN count(o)")
+    assert officers > 0
+    stats = _index_stats(db, database, "Officer", "badge_no")
+    assert stats == {"totalSize": officers, "estimatedUniqueSize": officers, "updatesSinceEstimation": 0}
