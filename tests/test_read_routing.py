@@ -30,6 +30,7 @@ WRITES = {
     "graph/backup.py:wipe": "deletes everything",
     "graph/backup.py:restore": "restore: schema, temporary index",
     "graph/constraints.py:apply_schema": "creates constraints and indexes",
+    "graph/constraints.py:refresh_statistics": "resamples the indexes and clears the plan cache where the load went",
     "graph/orders/snapshot.py:snapshot_cluster": "stores a cluster snapshot",
     "graph/orders/store.py:create_order": "execute_write",
     "graph/orders/store.py:act": "execute_write",
