@@ -98,7 +98,7 @@ def refresh_statistics(driver: neo4j.Driver, database: str, timeout_s: int = 300
     The procedure needs an admin user; without one the resampling is only scheduled. Returns
     whether the statistics are known to be fresh; never fails the caller."""
     try:
-        driver.execute_query(f"CALL db.prepareForReplanning({int(timeout_s)})", database_=database)
+        driver.execute_query("CALL db.prepareForReplanning($timeout)", timeout=timeout_s, database_=database)
         return True
     except Neo4jError as e:
         log.info("db.prepareForReplanning not run (%s); scheduling an index resample instead", e.code)

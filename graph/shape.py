@@ -37,8 +37,6 @@ __all__ = [
     "rel_edge",
     "REL_MAP_KEYS",
     "map_edge",
-    "rel_props",
-    "schema_rel_props",
 ]
 
 _LABELS = frozenset(s.label for s in NODE_SPECS)
@@ -59,14 +57,13 @@ def plain(value: Any) -> Any:
     >>> plain([neo4j.time.Date(2026, 6, 30), 1 / 3])
     ['2026-06-30', 0.3333]
     """
-    kind = type(value)
-    if kind in _AS_IS:  # most property values: answered without a chain of isinstance checks
+    if type(value) in _AS_IS:  # most property values: answered without a chain of isinstance checks
         return value
-    if kind is float:
+    if isinstance(value, float):
         return round(value, 4)
     if isinstance(value, _NEO4J_TEMPORAL):
         return value.iso_format()
-    if isinstance(value, dt.date | dt.datetime):
+    if isinstance(value, dt.date):  # datetime too
         return value.isoformat()
     if isinstance(value, neo4j.time.Duration):
         return str(value)
@@ -74,8 +71,6 @@ def plain(value: Any) -> Any:
         return [plain(v) for v in value]
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, float):
-        return round(value, 4)
     return value
 
 
@@ -144,28 +139,24 @@ def node_entity(node: neo4j.graph.Node | None) -> dict[str, Any] | None:
     }
 
 
-def rel_props(rel: neo4j.graph.Relationship) -> dict[str, Any]:
-    """The schema properties of a relationship (provenance stamps left out)."""
-    return schema_rel_props(rel.type or "", dict(rel.items()))
-
-
-def schema_rel_props(rel_type: str, raw: Mapping[str, Any]) -> dict[str, Any]:
-    """The schema properties of a ``rel_type`` relationship among ``raw`` (all its properties)."""
+def _schema_rel_props(rel_type: str, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The schema properties of a ``rel_type`` relationship among ``raw`` (all its properties;
+    provenance stamps left out)."""
     spec = _RELS.get(rel_type)
     if spec is None:
         return {}
     return {f: plain(v) for f in spec.prop_fields if (v := raw.get(f)) is not None}
 
 
-def rel_edge(rel: neo4j.graph.Relationship, from_id: str, to_id: str, ordinal: int = 0) -> dict[str, Any]:
-    """A relationship read from Neo4j as an edge between the given entity ids."""
-    return edge(str(rel.type), from_id, to_id, rel_props(rel), ordinal)
-
-
 def map_edge(rel_type: str, props: Mapping[str, Any], from_id: str, to_id: str) -> dict[str, Any]:
-    """A relationship read as a map (``REL_MAP_KEYS``: its type and all its properties) as an edge
-    between the given entity ids."""
-    return edge(rel_type, from_id, to_id, schema_rel_props(rel_type, props))
+    """A relationship, given by its type and all its properties (a relationship object's, or a
+    map's: ``REL_MAP_KEYS``), as an edge between the given entity ids."""
+    return edge(rel_type, from_id, to_id, _schema_rel_props(rel_type, props))
+
+
+def rel_edge(rel: neo4j.graph.Relationship, from_id: str, to_id: str) -> dict[str, Any]:
+    """A relationship read from Neo4j as an edge between the given entity ids."""
+    return map_edge(str(rel.type), dict(rel.items()), from_id, to_id)
 
 
 def number_parallel(edges: list[dict[str, Any]]) -> list[dict[str, Any]]:
