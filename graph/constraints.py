@@ -59,7 +59,7 @@ def schema_statements() -> list[SchemaStatement]:
                 )
             )
     for rel in REL_SPECS:
-        for prop in rel.indexes:
+        for prop in rel.indexed_props:
             iname = f"index_{rel.type}_{prop}"
             out.append(
                 SchemaStatement(

@@ -894,6 +894,13 @@ class RelSpec:
         """True when the relationship carries ``end_date`` (a snapshot can end it)."""
         return "end_date" in self.model.model_fields
 
+    @property
+    def indexed_props(self) -> tuple[str, ...]:
+        """Every relationship property with a range index: ``indexes``, and for a relationship a
+        snapshot can end, its ``SNAPSHOT_PROPS`` (so an ingest finds the ended ones by index; only
+        the few relationships that carry the property are in it)."""
+        return self.indexes + (SNAPSHOT_PROPS if self.has_period else ())
+
 
 def derived_key_name(field_name: str) -> str:
     """``start_date`` → ``start_key``; ``allegation`` → ``allegation_key``."""

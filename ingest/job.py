@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -31,12 +32,13 @@ import neo4j
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from graph.constraints import refresh_statistics
+from graph.constraints import q, refresh_statistics
 from graph.errors import IngestInterrupted, InputFileError
-from graph.schema import REL_SPECS, NodeSpec, RelSpec
+from graph.schema import INTERNAL_LABELS, NODE_SPECS, REL_SPECS, NodeSpec, RelSpec
 from ingest.columns import InputSpec, input_specs
-from ingest.loader import DEFAULT_BATCH_SIZE, NodeRows, RelRows, batch_writes, existing_keys, label_is_empty
+from ingest.loader import DEFAULT_BATCH_SIZE, NodeRows, RelRows, batch_writes, existing_keys, node_counts
 from ingest.querybuilder import (
+    ended_types,
     ingest_run_merge,
     mark_interrupted,
     reopen_listed,
@@ -126,6 +128,37 @@ def new_run_id(now: dt.datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
 
 
+UPGRADE_FINGERPRINT = hashlib.sha256(repr(upgrade_statements(REL_SPECS)).encode()).hexdigest()[:16]
+"""Names the set of upgrade statements of this version; a run that completes records it
+(``graph_upgrade`` on its ``IngestRun``), and the next run skips the upgrade when the latest
+completed run has the same one (the graph was upgraded, and everything since was written with
+the current keys)."""
+
+
+@dataclass(frozen=True)
+class GraphAtStart:
+    """What a run reads about the graph once, before its first file (one statement each)."""
+
+    node_counts: dict[str, int]
+    """Nodes per input label: a label without nodes needs no key lookup."""
+    ended_types: frozenset[str]
+    """Relationship types with relationships a snapshot ended: only their files reopen what they list."""
+
+
+def _graph_at_start(driver: neo4j.Driver, database: str) -> GraphAtStart:
+    periods = tuple(s for s in REL_SPECS if s.has_period)
+    records, _, _ = driver.execute_query(
+        ended_types(periods),
+        {"types": [s.type for s in periods]},
+        database_=database,
+        routing_=neo4j.RoutingControl.READ,
+    )
+    return GraphAtStart(
+        node_counts(driver, database, tuple(s.label for s in NODE_SPECS)),
+        frozenset(r["type"] for r in records),
+    )
+
+
 DRIVER_ERRORS: tuple[type[BaseException], ...] = (
     neo4j.exceptions.DriverError,
     neo4j.exceptions.Neo4jError,
@@ -182,6 +215,7 @@ def run_ingest(
         report.interrupted_runs = mark_dead_runs_interrupted(driver, database)
         _record_run(driver, database, report, status="running")
         _upgrade_graph(driver, database)
+        at_start = _graph_at_start(driver, database)
         with _progress(progress, console) as bar:
             writer = ParallelWriter(writers)
             after_rel = False  # the last file handed to the writer was a relationship file
@@ -203,6 +237,7 @@ def run_ingest(
                     report,
                     run_keys,
                     created,
+                    at_start,
                     batch_size,
                     bar,
                     writer,
@@ -282,7 +317,19 @@ def _alive(pid: int | None) -> bool:
 
 
 def _upgrade_graph(driver: neo4j.Driver, database: str) -> None:
-    """Relationships written by earlier versions get the current merge keys (so reruns match them)."""
+    """Relationships written by earlier versions get the current merge keys (so reruns match
+    them). Skipped when there is no relationship, or when the latest completed run recorded this
+    version's ``UPGRADE_FINGERPRINT`` (everything written since has the current keys)."""
+    run = next(i for i in INTERNAL_LABELS if i.label == "IngestRun")
+    records, _, _ = driver.execute_query(
+        "MATCH ()-[x]->() WITH count(x) AS rels "
+        f"OPTIONAL MATCH (r:{q(run.label)}) WHERE r.status STARTS WITH 'completed' "
+        "WITH rels, r ORDER BY r.started_at DESC LIMIT 1 RETURN rels, r.graph_upgrade AS upgrade",
+        database_=database,
+        routing_=neo4j.RoutingControl.READ,
+    )
+    if records[0]["rels"] == 0 or records[0]["upgrade"] == UPGRADE_FINGERPRINT:
+        return
     for query, params in upgrade_statements(REL_SPECS):
         driver.execute_query(query, params, database_=database)
 
@@ -295,6 +342,7 @@ def _ingest_file(
     report: IngestReport,
     run_keys: dict[str, set[Any]],
     created: dict[str, set[Any]],
+    at_start: GraphAtStart,
     batch_size: int,
     bar: Progress | None,
     writer: ParallelWriter,
@@ -371,7 +419,7 @@ def _ingest_file(
         run_keys.setdefault(label, set()).update(keys)
         new_keys = (
             keys
-            if label_is_empty(driver, database, label)
+            if at_start.node_counts[label] == 0
             else keys - existing_keys(driver, database, label, keys)
         )
         created.setdefault(label, set()).update(new_keys)
@@ -399,7 +447,7 @@ def _ingest_file(
     def then(written: int) -> None:
         fr.written = written
         if isinstance(spec.spec, RelSpec) and spec.spec.has_period:
-            _snapshot(driver, database, spec.spec, fr, report, present, invalid_rows)
+            _snapshot(driver, database, spec.spec, fr, report, present, invalid_rows, at_start)
         elif isinstance(spec.spec, RelSpec) and report.snapshot:
             fr.snapshot_note = "此类关系没有结束日期，快照不结束它 / no end_date: a snapshot never ends these"
         if bar and task is not None:
@@ -428,10 +476,13 @@ def _snapshot(
     report: IngestReport,
     present: set[str],
     invalid_rows: int,
+    at_start: GraphAtStart,
 ) -> None:
-    """Reopen what this file lists again; in a snapshot run, end what it no longer lists."""
+    """Reopen what this file lists again (when a snapshot ever ended any of its type); in a
+    snapshot run, end what it no longer lists."""
     params = {"run_id": report.run_id}
-    driver.execute_query(reopen_listed(rs, "end_date" not in present), params, database_=database)
+    if rs.type in at_start.ended_types:
+        driver.execute_query(reopen_listed(rs, "end_date" not in present), params, database_=database)
     if not report.snapshot:
         return
     if invalid_rows:
@@ -492,6 +543,7 @@ def _record_run(driver: neo4j.Driver, database: str, report: IngestReport, *, st
         "host": socket.gethostname(),
         "pid": os.getpid(),
         "ignored_files": report.ignored,
+        "graph_upgrade": UPGRADE_FINGERPRINT,
         "file_reports": json.dumps([asdict(f) for f in files], ensure_ascii=False),
         **{f"total_{k}": v for k, v in report.totals.items()},
     }

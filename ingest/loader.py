@@ -11,16 +11,17 @@ import datetime as dt
 import enum
 import logging
 import operator
+import random
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import neo4j
 
-from graph.constraints import q
 from graph.schema import NodeSpec, RelSpec, derived_key_value, node_spec
 from ingest.columns import InputSpec
-from ingest.querybuilder import key_lookup, node_create, node_merge, rel_create, rel_merge
+from ingest.querybuilder import key_lookup, label_counts, node_create, node_merge, rel_create, rel_merge
 from ingest.validate import Reject, ValidRow
 
 __all__ = [
@@ -29,10 +30,11 @@ __all__ = [
     "RelRows",
     "prepare_nodes",
     "existing_keys",
-    "label_is_empty",
+    "node_counts",
     "batch_writes",
     "wire_value",
     "write_batch",
+    "run_write",
     "DEFAULT_BATCH_SIZE",
 ]
 
@@ -181,12 +183,17 @@ class RelRows:
         return Prepared(rows, self.props, self.defaults, kept - len(by_id)), rejects
 
 
-def label_is_empty(driver: neo4j.Driver, database: str, label: str) -> bool:
-    """True when no node has ``label`` (Neo4j's count store: no scan), so no key lookup is needed."""
+def node_counts(driver: neo4j.Driver, database: str, labels: tuple[str, ...]) -> dict[str, int]:
+    """The node count of each of ``labels``, in one read of Neo4j's count store (no scan): a
+    label without nodes needs no key lookup. A label the store has never seen counts 0 (Neo4j
+    5.26 returns no row at all for its branch of the union)."""
+    if not labels:
+        return {}
     records, _, _ = driver.execute_query(
-        f"MATCH (n:{q(label)}) RETURN count(n) AS c", database_=database, routing_=neo4j.RoutingControl.READ
+        label_counts(labels), {"labels": list(labels)}, database_=database, routing_=neo4j.RoutingControl.READ
     )
-    return int(records[0]["c"]) == 0
+    found = {r["label"]: int(r["c"]) for r in records}
+    return {label: found.get(label, 0) for label in labels}
 
 
 def existing_keys(driver: neo4j.Driver, database: str, label: str, keys: Iterable[Any]) -> set[Any]:
@@ -260,9 +267,36 @@ def write_batch(
     """Run one batch's write; a CREATE that meets a key another writer created since the lookup
     is redone as the MERGE ``merge``. Returns the rows written."""
     try:
-        records, _, _ = driver.execute_query(query, params, database_=database)
+        records = run_write(driver, database, query, params)
     except neo4j.exceptions.ConstraintError:
         if query == merge:
             raise
-        records, _, _ = driver.execute_query(merge, params, database_=database)
+        records = run_write(driver, database, merge, params)
     return len(params["rows"]) if is_node else int(records[0]["written"])
+
+
+RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8)
+"""Seconds before each retry of a write that failed with a retryable error (≈ 25 s in all)."""
+
+
+def run_write(driver: neo4j.Driver, database: str, query: str, params: dict[str, Any]) -> list[neo4j.Record]:
+    """Run one write in its own transaction and return its records, retrying what Neo4j calls
+    retryable (a deadlock between concurrent batches, a lost connection).
+
+    The driver's managed transactions would too, but wait a whole second before the first retry:
+    two batches of different files that create relationships on the same officers or units can
+    deadlock (Neo4j rolls one back), and a fresh server's slower transactions overlap more, so a
+    first ingest lost about a second to the wait. The first retry here comes after 50 ms."""
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            with driver.session(database=database, default_access_mode=neo4j.WRITE_ACCESS) as session:
+                with session.begin_transaction() as tx:
+                    records = list(tx.run(query, params))  # type: ignore[arg-type]
+                    tx.commit()
+                    return records
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as e:
+            if delay is None or not e.is_retryable():
+                raise
+            log.info("write retried in %.2f s: %s", delay, getattr(e, "code", type(e).__name__))
+            time.sleep(delay * random.uniform(0.8, 1.2))
+    raise AssertionError("unreachable")

@@ -38,6 +38,8 @@ __all__ = [
     "ingest_run_merge",
     "snapshot_end",
     "reopen_listed",
+    "label_counts",
+    "ended_types",
     "upgrade_statements",
     "mark_interrupted",
 ]
@@ -139,12 +141,29 @@ def key_lookup(label: str) -> str:
     return f"UNWIND $keys AS k MATCH (n:{q(label)} {{{q(key)}: k}}) RETURN n.{q(key)} AS k"
 
 
+_ENDED_BY = SNAPSHOT_PROPS[0]
+
+
+def label_counts(labels: tuple[str, ...]) -> str:
+    """Node count of each of ``labels`` in one read (Neo4j's count store: no scan); row ``i``
+    is ``$labels[i]``."""
+    return "\nUNION ALL\n".join(
+        f"MATCH (n:{q(label)}) RETURN $labels[{i}] AS label, count(n) AS c" for i, label in enumerate(labels)
+    )
+
+
+def ended_types(specs: tuple[RelSpec, ...]) -> str:
+    """The relationship types of ``specs`` (``$types``, in the same order) that have a relationship
+    a snapshot ended (``SNAPSHOT_PROPS``), in one read through the index on that property."""
+    return "\nUNION ALL\n".join(
+        f"MATCH ()-[r:{q(s.type)}]->() WHERE r.{q(_ENDED_BY)} IS NOT NULL WITH r LIMIT 1 RETURN $types[{i}] AS type"
+        for i, s in enumerate(specs)
+    )
+
+
 def ingest_run_merge() -> str:
     run = next(i for i in INTERNAL_LABELS if i.label == "IngestRun")
     return f"MERGE (r:{q(run.label)} {{{q(run.key)}: $run_id}}) SET r += $props"
-
-
-_ENDED_BY = SNAPSHOT_PROPS[0]
 
 
 @cache

@@ -3,17 +3,24 @@ the rest, the start-up warm-up, and streamed reading."""
 
 from __future__ import annotations
 
+import logging
 import shutil
+import threading
 from pathlib import Path
+from typing import Any
 
 import neo4j
 import pytest
 
+from graph.constraints import q
 from graph.errors import InputFileError
-from graph.schema import NodeSpec
+from graph.schema import NODE_SPECS, REL_SPECS, NodeSpec
 from graph.settings import Settings
+from ingest import job
 from ingest.columns import field_type, input_specs
-from ingest.job import run_ingest
+from ingest.job import _graph_at_start, run_ingest
+from ingest.loader import run_write
+from ingest.querybuilder import ended_types
 from ingest.reader import open_table
 from ingest.warmup import warm_up
 
@@ -174,3 +181,119 @@ def test_a_load_that_creates_entities_leaves_fresh_index_statistics(
     assert officers > 0
     stats = _index_stats(db, database, "Officer", "badge_no")
     assert stats == {"totalSize": officers, "estimatedUniqueSize": officers, "updatesSinceEstimation": 0}
+
+
+def _plan_operators(plan: Any) -> list[str]:
+    out = [plan["operatorType"] if isinstance(plan, dict) else plan.operator_type]
+    children = plan.get("children", []) if isinstance(plan, dict) else plan.children
+    for child in children:
+        out += _plan_operators(child)
+    return out
+
+
+def test_a_run_reads_node_counts_and_ended_types_once(db: neo4j.Driver, db_settings: Settings) -> None:
+    """What a run reads before its first file, each in one statement: the node count of every
+    input label (from the count store), and which relationship types have relationships a
+    snapshot ended (through the index on ``ended_by_run``, not a scan of the type)."""
+    database = db_settings.neo4j_database
+    assert run_ingest(db, database, CLEAN).ok
+    at_start = _graph_at_start(db, database)
+    for spec in NODE_SPECS:
+        assert at_start.node_counts[spec.label] == _count(
+            db, database, f"MATCH (n:{q(spec.label)}) RETURN count(n)"
+        ), spec.label
+    assert at_start.node_counts["Rectification"] == 0 and at_start.node_counts["Officer"] > 0
+    assert at_start.ended_types == frozenset()
+
+    db.execute_query(
+        "MATCH ()-[s:SERVES_IN]->() WITH s LIMIT 1 SET s.ended_by_run = 'r0', s.end_date = date('2024-01-01')",
+        database_=database,
+    )
+    assert _graph_at_start(db, database).ended_types == {"SERVES_IN"}
+
+    periods = tuple(s for s in REL_SPECS if s.has_period)
+    summary = db.execute_query(
+        "EXPLAIN " + ended_types(periods), {"types": [s.type for s in periods]}, database_=database
+    ).summary
+    operators = _plan_operators(summary.plan)
+    assert not any("AllRelationshipsScan" in o or "RelationshipTypeScan" in o for o in operators), operators
+    assert sum("RelationshipIndexScan" in o for o in operators) == len(periods), operators
+
+
+def test_the_upgrade_of_earlier_links_runs_once_per_version(
+    db: neo4j.Driver, db_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The upgrade statements run only when there is something an earlier version may have
+    written: not into an empty graph, not after a completed run of this version (it records
+    ``UPGRADE_FINGERPRINT``); runs recorded without it (an earlier version's) make the next run
+    upgrade again."""
+    database = db_settings.neo4j_database
+    calls: list[int] = []
+    real = job.upgrade_statements
+
+    def counted(specs: Any) -> Any:
+        calls.append(1)
+        return real(specs)
+
+    monkeypatch.setattr(job, "upgrade_statements", counted)
+    assert run_ingest(db, database, CLEAN).ok  # an empty graph
+    assert run_ingest(db, database, CLEAN).ok  # after a completed run of this version
+    assert calls == []
+    recorded = db.execute_query(
+        "MATCH (r:IngestRun) RETURN collect(DISTINCT r.graph_upgrade) AS g", database_=database
+    ).records[0]["g"]
+    assert recorded == [job.UPGRADE_FINGERPRINT]
+
+    db.execute_query("MATCH (r:IngestRun) REMOVE r.graph_upgrade", database_=database)
+    assert run_ingest(db, database, CLEAN).ok
+    assert len(calls) == 1
+
+
+def test_a_write_that_loses_a_deadlock_is_retried(db: neo4j.Driver, db_settings: Settings) -> None:
+    """Two writes lock the same two nodes in opposite orders, with work in between, so Neo4j
+    detects a deadlock and rolls one back; ``run_write`` retries that one and both land."""
+    database = db_settings.neo4j_database
+    db.execute_query("CREATE (:Unit {code: 'DL-A', n: 0}), (:Unit {code: 'DL-B', n: 0})", database_=database)
+    query = (
+        "MATCH (x:Unit {code: $first}) SET x.n = x.n + 1 "
+        "WITH x UNWIND range(1, 2000000) AS i WITH x, count(i) AS busy "
+        "MATCH (y:Unit {code: $second}) SET y.n = y.n + 1 RETURN busy"
+    )
+    start = threading.Barrier(2)
+    results: list[Any] = []
+    retries: list[logging.LogRecord] = []
+
+    class Catch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "retried" in record.getMessage():
+                retries.append(record)
+
+    handler = Catch(level=logging.INFO)
+    loader_log = logging.getLogger("ingest.loader")
+    loader_log.addHandler(handler)
+    old_level = loader_log.level
+    loader_log.setLevel(logging.INFO)
+
+    def write(first: str, second: str) -> None:
+        start.wait()
+        try:
+            results.append(run_write(db, database, query, {"first": first, "second": second}))
+        except Exception as e:  # noqa: BLE001 - reported by the assertion below
+            results.append(e)
+
+    try:
+        threads = [threading.Thread(target=write, args=p) for p in (("DL-A", "DL-B"), ("DL-B", "DL-A"))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+    finally:
+        loader_log.removeHandler(handler)
+        loader_log.setLevel(old_level)
+    assert all(isinstance(r, list) for r in results) and len(results) == 2, results
+    counts = db.execute_query(
+        "MATCH (u:Unit) WHERE u.code STARTS WITH 'DL-' RETURN u.code AS c, u.n AS n ORDER BY c",
+        database_=database,
+    ).records
+    assert [(r["c"], r["n"]) for r in counts] == [("DL-A", 2), ("DL-B", 2)]
+    assert retries, "no deadlock happened: the two writes did not overlap"

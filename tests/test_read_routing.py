@@ -41,7 +41,6 @@ WRITES = {
     "ingest/job.py:_upgrade_graph": "upgrades the stored graph",
     "ingest/job.py:_snapshot": "ends relationships missing from a snapshot",
     "ingest/job.py:_record_run": "stores the IngestRun node",
-    "ingest/loader.py:write_batch": "one batch of the upserts",
     "ingest/warmup.py:warm_up": "every ingest write, in transactions rolled back",
 }
 
