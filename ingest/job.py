@@ -418,9 +418,7 @@ def _ingest_file(
         keys = {r[key] for r in prepared.rows}
         run_keys.setdefault(label, set()).update(keys)
         new_keys = (
-            keys
-            if at_start.node_counts[label] == 0
-            else keys - existing_keys(driver, database, label, keys)
+            keys if at_start.node_counts[label] == 0 else keys - existing_keys(driver, database, label, keys)
         )
         created.setdefault(label, set()).update(new_keys)
         is_new = lambda row: row[key] in new_keys  # noqa: E731
