@@ -16,6 +16,7 @@ import neo4j
 from api.cursor import RelationshipCursor
 from api.security import Role, key_masked, visibility_predicate
 from graph.constraints import q, rel_slots
+from graph.db import READ_ATTEMPTS
 from graph.errors import NotFound
 from graph.schema import CHANGE_STAMP, INTERNAL_LABELS, NODE_SPECS, REL_SPECS, RelSpec, node_spec
 from graph.shape import entity_id, map_edge, node_entity, number_parallel, rel_edge
@@ -68,7 +69,7 @@ class AutoCommitReads:
     other call goes to the driver as it is. On this machine it served 1.6× the reads per second at
     one reader and 1.1× at eight (docs/api.md)."""
 
-    ATTEMPTS = 3
+    ATTEMPTS = READ_ATTEMPTS
 
     def __init__(self, driver: neo4j.AsyncDriver) -> None:
         self._driver = driver

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, LiteralString
 
@@ -136,6 +136,31 @@ a read that writes fails at once. Writes keep the default (``WRITE``)."""
 
 
 def read(driver: neo4j.Driver, database: str, query: LiteralString, /, **params: Any) -> list[neo4j.Record]:
-    """A read-only query in a managed, retried transaction routed to a reader (``READ``)."""
-    records, _, _ = driver.execute_query(query, params, database_=database, routing_=READ)
-    return list(records)
+    """A read-only query routed to a reader (``READ``): ``read_records``."""
+    return read_records(driver, database, query, params)
+
+
+READ_ATTEMPTS = 3
+"""Attempts of a read that fails with a retryable error (a lost connection, a leader switch)."""
+
+
+def read_records(
+    driver: neo4j.Driver, database: str, query: LiteralString | neo4j.Query, params: Mapping[str, Any]
+) -> list[neo4j.Record]:
+    """A read-only query as an auto-commit transaction routed to a reader: one round trip (run
+    and pull) instead of a managed transaction's two (begin, run and pull; then commit), with the
+    driver's bookmarks (so it sees what this process wrote through ``execute_query``) and up to
+    ``READ_ATTEMPTS`` attempts on a retryable error, as ``execute_query`` retries. The async
+    twin for the API's event loop is ``api.graphread.AutoCommitReads``."""
+    for attempt in range(1, READ_ATTEMPTS + 1):
+        try:
+            with driver.session(
+                database=database,
+                default_access_mode=neo4j.READ_ACCESS,
+                bookmark_manager=driver.execute_query_bookmark_manager,
+            ) as session:
+                return list(session.run(query, dict(params)))
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as e:
+            if attempt == READ_ATTEMPTS or not e.is_retryable():
+                raise
+    raise AssertionError("unreachable")

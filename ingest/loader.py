@@ -289,7 +289,11 @@ def run_write(driver: neo4j.Driver, database: str, query: str, params: dict[str,
     first ingest lost about a second to the wait. The first retry here comes after 50 ms."""
     for delay in (*RETRY_DELAYS, None):
         try:
-            with driver.session(database=database, default_access_mode=neo4j.WRITE_ACCESS) as session:
+            with driver.session(
+                database=database,
+                default_access_mode=neo4j.WRITE_ACCESS,
+                bookmark_manager=driver.execute_query_bookmark_manager,
+            ) as session:
                 with session.begin_transaction() as tx:
                     records = list(tx.run(query, params))  # type: ignore[arg-type]
                     tx.commit()

@@ -11,6 +11,7 @@ import neo4j
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from graph import schema
+from graph.db import read_records
 from graph.orders.machine import ANSWERED_STATES, OPEN_STATES
 from graph.schema import (
     PETITION_SOURCES,
@@ -154,11 +155,9 @@ def run_cypher(
         raise ValueError(f"{name}: schema parameters passed by the caller: {sorted(shadowed)}")
     values = {k: params[k] if k in params else SCHEMA_PARAMS[k] for k in cf.params}
     query = neo4j.Query(cf.render(slots), timeout=get_settings().kg_query_timeout)  # type: ignore[arg-type]
-    records, _, _ = driver.execute_query(
-        query, values, database_=database, routing_=neo4j.RoutingControl.READ
-    )
+    records = read_records(driver, database, query, values)
     log.debug("query %s returned %d records", name, len(records))
-    return list(records)
+    return records
 
 
 def record_rows(records: Iterable[neo4j.Record]) -> list[dict[str, Any]]:
