@@ -33,7 +33,7 @@ from api.graphread import AutoCommitReads
 from api.limits import Throttle, client_address
 from api.security import Principal, clean_purpose, hash_token
 from api.tokens import TokenCache, resolve_session
-from graph.db import connection_target
+from graph.db import SyncAutoCommitReads, connection_target
 from graph.errors import Neo4jUnavailable
 from graph.settings import Settings
 
@@ -148,9 +148,11 @@ async def get_settings_dep(request: Request) -> Settings:
 
 
 async def get_driver(request: Request) -> neo4j.Driver:
-    """The driver, wrapped so that a request on a remembered credential checks it in its first read."""
+    """The driver, wrapped so that a request on a remembered credential checks it in its first
+    read, and reads run as auto-commit transactions (``graph.db.SyncAutoCommitReads``)."""
     holder: DriverHolder = request.app.state.drivers
-    return cast(neo4j.Driver, VerifyingDriver(holder.get(), request))
+    reads = cast(neo4j.Driver, SyncAutoCommitReads(holder.get()))
+    return cast(neo4j.Driver, VerifyingDriver(reads, request))
 
 
 async def get_async_driver(request: Request) -> neo4j.AsyncDriver:

@@ -16,7 +16,7 @@ import neo4j
 from api.cursor import RelationshipCursor
 from api.security import Role, key_masked, visibility_predicate
 from graph.constraints import q, rel_slots
-from graph.db import READ_ATTEMPTS
+from graph.db import READ_ATTEMPTS, is_plain_read
 from graph.errors import NotFound
 from graph.schema import CHANGE_STAMP, INTERNAL_LABELS, NODE_SPECS, REL_SPECS, RelSpec, node_spec
 from graph.shape import entity_id, map_edge, node_entity, number_parallel, rel_edge
@@ -69,21 +69,19 @@ class AutoCommitReads:
     other call goes to the driver as it is. On this machine it served 1.6× the reads per second at
     one reader and 1.1× at eight (docs/api.md)."""
 
-    ATTEMPTS = READ_ATTEMPTS
-
     def __init__(self, driver: neo4j.AsyncDriver) -> None:
         self._driver = driver
 
     async def execute_query(
         self, query: Any, parameters_: dict[str, Any] | None = None, **kwargs: Any
     ) -> neo4j.EagerResult:
-        database, routing = kwargs.pop("database_", None), kwargs.pop("routing_", None)
-        if routing not in ("r", neo4j.RoutingControl.READ) or any(k.endswith("_") for k in kwargs):
+        database, routing = kwargs.pop("database_", None), kwargs.pop("routing_", neo4j.RoutingControl.WRITE)
+        if not is_plain_read(routing, kwargs):
             return await self._driver.execute_query(
                 query, parameters_, database_=database, routing_=routing, **kwargs
             )
         params = {**(parameters_ or {}), **kwargs}
-        for attempt in range(1, self.ATTEMPTS + 1):
+        for attempt in range(1, READ_ATTEMPTS + 1):
             try:
                 async with self._driver.session(
                     database=database,
@@ -93,7 +91,7 @@ class AutoCommitReads:
                     result = await session.run(query, params)
                     return await result.to_eager_result()
             except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as e:
-                if attempt == self.ATTEMPTS or not e.is_retryable():
+                if attempt == READ_ATTEMPTS or not e.is_retryable():
                     raise
         raise AssertionError("unreachable")
 

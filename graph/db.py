@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, LiteralString
 
@@ -136,31 +136,51 @@ a read that writes fails at once. Writes keep the default (``WRITE``)."""
 
 
 def read(driver: neo4j.Driver, database: str, query: LiteralString, /, **params: Any) -> list[neo4j.Record]:
-    """A read-only query routed to a reader (``READ``): ``read_records``."""
-    return read_records(driver, database, query, params)
+    """A read-only query in a retried transaction routed to a reader (``READ``)."""
+    records, _, _ = driver.execute_query(query, params, database_=database, routing_=READ)
+    return list(records)
 
 
 READ_ATTEMPTS = 3
-"""Attempts of a read that fails with a retryable error (a lost connection, a leader switch)."""
+"""Attempts of an auto-commit read that fails with a retryable error (a lost connection)."""
 
 
-def read_records(
-    driver: neo4j.Driver, database: str, query: LiteralString | neo4j.Query, params: Mapping[str, Any]
-) -> list[neo4j.Record]:
-    """A read-only query as an auto-commit transaction routed to a reader: one round trip (run
-    and pull) instead of a managed transaction's two (begin, run and pull; then commit), with the
-    driver's bookmarks (so it sees what this process wrote through ``execute_query``) and up to
-    ``READ_ATTEMPTS`` attempts on a retryable error, as ``execute_query`` retries. The async
-    twin for the API's event loop is ``api.graphread.AutoCommitReads``."""
-    for attempt in range(1, READ_ATTEMPTS + 1):
-        try:
-            with driver.session(
-                database=database,
-                default_access_mode=neo4j.READ_ACCESS,
-                bookmark_manager=driver.execute_query_bookmark_manager,
-            ) as session:
-                return list(session.run(query, dict(params)))
-        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as e:
-            if attempt == READ_ATTEMPTS or not e.is_retryable():
-                raise
-    raise AssertionError("unreachable")
+def is_plain_read(routing: Any, options: dict[str, Any]) -> bool:
+    """True when an ``execute_query`` call (its ``routing_`` and remaining keyword arguments) is a
+    plain read that may run as an auto-commit transaction: READ routing, no other driver option."""
+    return routing in ("r", READ) and not any(k.endswith("_") for k in options)
+
+
+class SyncAutoCommitReads:
+    """A driver whose read queries (``execute_query`` with ``routing_=READ``) run as auto-commit
+    transactions: one round trip (run and pull) instead of a managed transaction's two (begin,
+    run and pull; then commit), with the driver's bookmarks kept and up to ``READ_ATTEMPTS``
+    attempts on a retryable error, as ``execute_query`` retries. Everything else goes to the
+    driver as it is. The async twin, for the routes on the event loop: ``api.graphread.
+    AutoCommitReads``."""
+
+    def __init__(self, driver: neo4j.Driver) -> None:
+        self._driver = driver
+
+    def execute_query(self, query: Any, parameters_: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        database, routing = kwargs.pop("database_", None), kwargs.pop("routing_", neo4j.RoutingControl.WRITE)
+        if not is_plain_read(routing, kwargs):
+            return self._driver.execute_query(
+                query, parameters_, database_=database, routing_=routing, **kwargs
+            )
+        params = {**(parameters_ or {}), **kwargs}
+        for attempt in range(1, READ_ATTEMPTS + 1):
+            try:
+                with self._driver.session(
+                    database=database,
+                    default_access_mode=neo4j.READ_ACCESS,
+                    bookmark_manager=self._driver.execute_query_bookmark_manager,
+                ) as session:
+                    return session.run(query, params).to_eager_result()
+            except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as e:
+                if attempt == READ_ATTEMPTS or not e.is_retryable():
+                    raise
+        raise AssertionError("unreachable")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._driver, name)

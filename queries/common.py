@@ -11,7 +11,6 @@ import neo4j
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from graph import schema
-from graph.db import read_records
 from graph.orders.machine import ANSWERED_STATES, OPEN_STATES
 from graph.schema import (
     PETITION_SOURCES,
@@ -155,9 +154,11 @@ def run_cypher(
         raise ValueError(f"{name}: schema parameters passed by the caller: {sorted(shadowed)}")
     values = {k: params[k] if k in params else SCHEMA_PARAMS[k] for k in cf.params}
     query = neo4j.Query(cf.render(slots), timeout=get_settings().kg_query_timeout)  # type: ignore[arg-type]
-    records = read_records(driver, database, query, values)
+    records, _, _ = driver.execute_query(
+        query, values, database_=database, routing_=neo4j.RoutingControl.READ
+    )
     log.debug("query %s returned %d records", name, len(records))
-    return records
+    return list(records)
 
 
 def record_rows(records: Iterable[neo4j.Record]) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import neo4j
 import pytest
 from neo4j.exceptions import ClientError
 
-from graph.db import read
+from graph.db import READ, SyncAutoCommitReads, read
 from graph.settings import REPO_ROOT, Settings
 
 PACKAGES = ("api", "graph", "ingest", "queries", "viz")
@@ -97,3 +97,22 @@ def test_read_runs_read_only(db: neo4j.Driver, db_settings: Settings) -> None:
     with pytest.raises(ClientError):
         read(db, database, "CREATE (:Unit {code: 'R2'})")
     assert read(db, database, "MATCH (u:Unit) RETURN count(u) AS n")[0]["n"] == 1
+
+
+@pytest.mark.neo4j
+def test_auto_commit_reads_are_read_only_and_writes_pass_through(
+    db: neo4j.Driver, db_settings: Settings
+) -> None:
+    """``SyncAutoCommitReads`` (the query route's driver): a READ-routed call runs as an
+    auto-commit read (a write in it fails), any other call is the driver's own."""
+    database = db_settings.neo4j_database
+    reads = SyncAutoCommitReads(db)
+    reads.execute_query("CREATE (:Unit {code: 'A1', name: '甲'})", database_=database)
+    result = reads.execute_query(
+        "MATCH (u:Unit {code: $c}) RETURN u.name AS name", {"c": "A1"}, database_=database, routing_=READ
+    )
+    assert [r["name"] for r in result.records] == ["甲"]
+    with pytest.raises(ClientError):
+        reads.execute_query("CREATE (:Unit {code: 'A2'})", database_=database, routing_=READ)
+    counted = reads.execute_query("MATCH (u:Unit) RETURN count(u) AS n", database_=database, routing_=READ)
+    assert counted.records[0]["n"] == 1
