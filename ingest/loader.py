@@ -284,9 +284,9 @@ def run_write(driver: neo4j.Driver, database: str, query: str, params: dict[str,
     retryable (a deadlock between concurrent batches, a lost connection).
 
     The driver's managed transactions would too, but wait a whole second before the first retry:
-    two batches of different files that create relationships on the same officers or units can
-    deadlock (Neo4j rolls one back), and a fresh server's slower transactions overlap more, so a
-    first ingest lost about a second to the wait. The first retry here comes after 50 ms."""
+    concurrent batches that create relationships on the same officers or units can deadlock
+    (Neo4j rolls one back), and a fresh server's slower transactions overlap more, so a first
+    ingest lost about a second to the wait. The first retry here comes after 50 ms."""
     for delay in (*RETRY_DELAYS, None):
         try:
             with driver.session(
