@@ -136,7 +136,7 @@ a read that writes fails at once. Writes keep the default (``WRITE``)."""
 
 
 def read(driver: neo4j.Driver, database: str, query: LiteralString, /, **params: Any) -> list[neo4j.Record]:
-    """A read-only query in a retried transaction routed to a reader (``READ``)."""
+    """A read-only query in a managed, retried transaction routed to a reader (``READ``)."""
     records, _, _ = driver.execute_query(query, params, database_=database, routing_=READ)
     return list(records)
 

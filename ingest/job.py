@@ -32,9 +32,9 @@ import neo4j
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from graph.constraints import q, refresh_statistics
+from graph.constraints import refresh_statistics
 from graph.errors import IngestInterrupted, InputFileError
-from graph.schema import INTERNAL_LABELS, NODE_SPECS, REL_SPECS, NodeSpec, RelSpec
+from graph.schema import NODE_SPECS, REL_SPECS, NodeSpec, RelSpec
 from ingest.columns import InputSpec, input_specs
 from ingest.loader import DEFAULT_BATCH_SIZE, NodeRows, RelRows, batch_writes, existing_keys, node_counts
 from ingest.querybuilder import (
@@ -43,6 +43,7 @@ from ingest.querybuilder import (
     mark_interrupted,
     reopen_listed,
     snapshot_end,
+    upgrade_state,
     upgrade_statements,
 )
 from ingest.reader import open_table, scan_folder
@@ -320,13 +321,8 @@ def _upgrade_graph(driver: neo4j.Driver, database: str) -> None:
     """Relationships written by earlier versions get the current merge keys (so reruns match
     them). Skipped when there is no relationship, or when the latest completed run recorded this
     version's ``UPGRADE_FINGERPRINT`` (everything written since has the current keys)."""
-    run = next(i for i in INTERNAL_LABELS if i.label == "IngestRun")
     records, _, _ = driver.execute_query(
-        "MATCH ()-[x]->() WITH count(x) AS rels "
-        f"OPTIONAL MATCH (r:{q(run.label)}) WHERE r.status STARTS WITH 'completed' "
-        "WITH rels, r ORDER BY r.started_at DESC LIMIT 1 RETURN rels, r.graph_upgrade AS upgrade",
-        database_=database,
-        routing_=neo4j.RoutingControl.READ,
+        upgrade_state(), database_=database, routing_=neo4j.RoutingControl.READ
     )
     if records[0]["rels"] == 0 or records[0]["upgrade"] == UPGRADE_FINGERPRINT:
         return

@@ -187,8 +187,6 @@ def node_counts(driver: neo4j.Driver, database: str, labels: tuple[str, ...]) ->
     """The node count of each of ``labels``, in one read of Neo4j's count store (no scan): a
     label without nodes needs no key lookup. A label the store has never seen counts 0 (Neo4j
     5.26 returns no row at all for its branch of the union)."""
-    if not labels:
-        return {}
     records, _, _ = driver.execute_query(
         label_counts(labels), {"labels": list(labels)}, database_=database, routing_=neo4j.RoutingControl.READ
     )

@@ -40,6 +40,7 @@ __all__ = [
     "reopen_listed",
     "label_counts",
     "ended_types",
+    "upgrade_state",
     "upgrade_statements",
     "mark_interrupted",
 ]
@@ -142,6 +143,7 @@ def key_lookup(label: str) -> str:
 
 
 _ENDED_BY = SNAPSHOT_PROPS[0]
+_INGEST_RUN = next(i for i in INTERNAL_LABELS if i.label == "IngestRun")
 
 
 def label_counts(labels: tuple[str, ...]) -> str:
@@ -162,8 +164,18 @@ def ended_types(specs: tuple[RelSpec, ...]) -> str:
 
 
 def ingest_run_merge() -> str:
-    run = next(i for i in INTERNAL_LABELS if i.label == "IngestRun")
-    return f"MERGE (r:{q(run.label)} {{{q(run.key)}: $run_id}}) SET r += $props"
+    return f"MERGE (r:{q(_INGEST_RUN.label)} {{{q(_INGEST_RUN.key)}: $run_id}}) SET r += $props"
+
+
+def upgrade_state() -> str:
+    """The relationship count (``rels``) and the ``graph_upgrade`` fingerprint recorded by the
+    latest completed run (``upgrade``; null when none has one): when the upgrade statements can
+    be skipped."""
+    return (
+        "MATCH ()-[x]->() WITH count(x) AS rels "
+        f"OPTIONAL MATCH (r:{q(_INGEST_RUN.label)}) WHERE r.status STARTS WITH 'completed' "
+        "WITH rels, r ORDER BY r.started_at DESC LIMIT 1 RETURN rels, r.graph_upgrade AS upgrade"
+    )
 
 
 @cache
@@ -231,8 +243,7 @@ def upgrade_statements(specs: tuple[RelSpec, ...]) -> list[tuple[str, dict[str, 
 
 def mark_interrupted() -> str:
     """Runs left ``running`` by a process that is gone (``$dead``: their run ids) become ``interrupted``."""
-    run = next(i for i in INTERNAL_LABELS if i.label == "IngestRun")
     return (
-        f"MATCH (r:{q(run.label)}) WHERE r.{q(run.key)} IN $dead AND r.status = 'running' "
+        f"MATCH (r:{q(_INGEST_RUN.label)}) WHERE r.{q(_INGEST_RUN.key)} IN $dead AND r.status = 'running' "
         "SET r.status = 'interrupted', r.interrupted_noted_at = $now RETURN r.run_id AS run_id"
     )

@@ -183,10 +183,10 @@ def test_a_load_that_creates_entities_leaves_fresh_index_statistics(
     assert stats == {"totalSize": officers, "estimatedUniqueSize": officers, "updatesSinceEstimation": 0}
 
 
-def _plan_operators(plan: Any) -> list[str]:
-    out = [plan["operatorType"] if isinstance(plan, dict) else plan.operator_type]
-    children = plan.get("children", []) if isinstance(plan, dict) else plan.children
-    for child in children:
+def _plan_operators(plan: dict[str, Any]) -> list[str]:
+    """Operator names of a plan as the driver's summary gives it (nested dicts)."""
+    out = [plan["operatorType"]]
+    for child in plan.get("children", []):
         out += _plan_operators(child)
     return out
 
@@ -215,6 +215,7 @@ def test_a_run_reads_node_counts_and_ended_types_once(db: neo4j.Driver, db_setti
     summary = db.execute_query(
         "EXPLAIN " + ended_types(periods), {"types": [s.type for s in periods]}, database_=database
     ).summary
+    assert summary.plan is not None
     operators = _plan_operators(summary.plan)
     assert not any("AllRelationshipsScan" in o or "RelationshipTypeScan" in o for o in operators), operators
     assert sum("RelationshipIndexScan" in o for o in operators) == len(periods), operators
@@ -249,7 +250,9 @@ def test_the_upgrade_of_earlier_links_runs_once_per_version(
     assert len(calls) == 1
 
 
-def test_a_write_that_loses_a_deadlock_is_retried(db: neo4j.Driver, db_settings: Settings) -> None:
+def test_a_write_that_loses_a_deadlock_is_retried(
+    db: neo4j.Driver, db_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
     """Two writes lock the same two nodes in opposite orders, with work in between, so Neo4j
     detects a deadlock and rolls one back; ``run_write`` retries that one and both land."""
     database = db_settings.neo4j_database
@@ -261,18 +264,6 @@ def test_a_write_that_loses_a_deadlock_is_retried(db: neo4j.Driver, db_settings:
     )
     start = threading.Barrier(2)
     results: list[Any] = []
-    retries: list[logging.LogRecord] = []
-
-    class Catch(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            if "retried" in record.getMessage():
-                retries.append(record)
-
-    handler = Catch(level=logging.INFO)
-    loader_log = logging.getLogger("ingest.loader")
-    loader_log.addHandler(handler)
-    old_level = loader_log.level
-    loader_log.setLevel(logging.INFO)
 
     def write(first: str, second: str) -> None:
         start.wait()
@@ -281,19 +272,17 @@ def test_a_write_that_loses_a_deadlock_is_retried(db: neo4j.Driver, db_settings:
         except Exception as e:  # noqa: BLE001 - reported by the assertion below
             results.append(e)
 
-    try:
+    with caplog.at_level(logging.INFO, logger="ingest.loader"):
         threads = [threading.Thread(target=write, args=p) for p in (("DL-A", "DL-B"), ("DL-B", "DL-A"))]
         for t in threads:
             t.start()
         for t in threads:
             t.join(120)
-    finally:
-        loader_log.removeHandler(handler)
-        loader_log.setLevel(old_level)
     assert all(isinstance(r, list) for r in results) and len(results) == 2, results
     counts = db.execute_query(
         "MATCH (u:Unit) WHERE u.code STARTS WITH 'DL-' RETURN u.code AS c, u.n AS n ORDER BY c",
         database_=database,
     ).records
     assert [(r["c"], r["n"]) for r in counts] == [("DL-A", 2), ("DL-B", 2)]
+    retries = [r for r in caplog.records if r.name == "ingest.loader" and "retried" in r.getMessage()]
     assert retries, "no deadlock happened: the two writes did not overlap"
