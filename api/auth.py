@@ -3,9 +3,10 @@
 A token or session is checked against Neo4j on every request, so a revocation takes effect on the
 next one (api/tokens.py). Who a credential belongs to (token id, name, role) never changes, so
 once a credential has been resolved its principal is remembered (``Identities``); from then on the
-request runs with that principal and the liveness check travels inside the request's first read:
-in the same transaction for the routes on the sync driver (``VerifyingDriver``), in the same
-statement for the reads on the event loop (``AsyncVerifyingDriver``). Nothing leaves unverified:
+request runs with that principal and the liveness check travels inside the request's first read,
+as one guarded statement (``api.tokens.guarded_read``): on the event loop (``AsyncVerifyingDriver``)
+always, on the sync routes (``VerifyingDriver``) once the read's columns are known (``ReadColumns``),
+else in the same transaction as the read. Nothing leaves unverified:
 
 * a dead credential found there answers 401, is logged and throttled, exactly as at the door;
 * a request that read nothing is checked on its own before its answer starts (``VerifyGate``),
@@ -18,6 +19,7 @@ statement for the reads on the event loop (``AsyncVerifyingDriver``). Nothing le
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +27,7 @@ from typing import Any, cast
 
 import anyio.to_thread
 import neo4j
-from neo4j.exceptions import DriverError, Neo4jError
+from neo4j.exceptions import CypherSyntaxError, DriverError, Neo4jError
 from starlette.requests import Request
 
 from api.errors import Unauthorized, error_response
@@ -175,10 +177,44 @@ class _CheckedCall:
         )
 
 
+class ReadColumns:
+    """The columns of each read's answer, in their order, learned from an earlier answer to the
+    same text (a Cypher text's columns never change). With them a guarded read returns exactly
+    the columns the read itself would (``guarded_read``); a text whose answer has columns that
+    are not plain names (``RETURN count(*)``), or that cannot run as a subquery, is marked and
+    keeps the two-statement transaction."""
+
+    UNGUARDABLE: tuple[str, ...] = ()
+    _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._known: dict[str, tuple[str, ...]] = {}
+
+    def get(self, text: str) -> tuple[str, ...] | None:
+        return self._known.get(text)
+
+    def learn(self, text: str, keys: list[str]) -> None:
+        if text in self._known:
+            return
+        if len(self._known) >= self.size:
+            self._known.clear()
+        plain = all(self._NAME.fullmatch(k) for k in keys)
+        self._known[text] = tuple(keys) if plain else self.UNGUARDABLE
+
+    def refuse(self, text: str) -> None:
+        self._known[text] = self.UNGUARDABLE
+
+
+READ_COLUMNS = ReadColumns()
+
+
 class VerifyingDriver:
     """The driver every route gets (``api.deps.DriverDep``). For a pending request its first
-    ``execute_query`` runs the credential check and the query in one managed transaction, and any
-    other use checks first; otherwise it is the driver itself."""
+    ``execute_query`` carries the credential check: a read whose columns are known
+    (``READ_COLUMNS``) as one guarded statement (one round trip), any other call together with
+    the check in one managed transaction; any other use checks first; otherwise it is the driver
+    itself."""
 
     def __init__(self, driver: neo4j.Driver, request: Request) -> None:
         self._driver = driver
@@ -197,11 +233,16 @@ class VerifyingDriver:
     def execute_query(self, query: Any, parameters_: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         p = self._unverified()
         if p is None:
-            return self._driver.execute_query(query, parameters_, **kwargs)
+            return self._learning(self._driver.execute_query(query, parameters_, **kwargs), query)
         call = _CheckedCall.of(query, parameters_, kwargs)
         if call is None:
             self._check(p)
-            return self._driver.execute_query(query, parameters_, **kwargs)
+            return self._learning(self._driver.execute_query(query, parameters_, **kwargs), query)
+        columns = READ_COLUMNS.get(call.text) if call.read else None
+        if columns:
+            result = self._guarded(p, call, columns)
+            if result is not None:
+                return result
 
         @neo4j.unit_of_work(timeout=call.timeout, metadata=call.metadata)
         def work(tx: neo4j.ManagedTransaction) -> neo4j.EagerResult | None:
@@ -214,6 +255,34 @@ class VerifyingDriver:
         ) as session:
             result = session.execute_read(work) if call.read else session.execute_write(work)
         p.settle(result is not None)
+        assert result is not None
+        READ_COLUMNS.learn(call.text, result.keys)
+        return result
+
+    def _guarded(self, p: Pending, call: _CheckedCall, columns: tuple[str, ...]) -> Any:
+        """The read and the check as one statement; None when the text cannot run that way."""
+        guarded = neo4j.Query(
+            guarded_read(p.cypher, call.text, columns),  # type: ignore[arg-type]
+            timeout=call.timeout,
+            metadata=call.metadata,
+        )
+        try:
+            result = self._driver.execute_query(
+                guarded, {**call.params, GUARD_PARAM: p.digest}, database_=call.database, routing_="r"
+            )
+        except CypherSyntaxError:
+            READ_COLUMNS.refuse(call.text)
+            return None
+        if result.records:
+            p.settle(True)
+        else:  # a dead credential, or nothing found: the check alone tells
+            self._check(p)
+        return result
+
+    @staticmethod
+    def _learning(result: Any, query: Any) -> Any:
+        if isinstance(result, neo4j.EagerResult):
+            READ_COLUMNS.learn(query.text if isinstance(query, neo4j.Query) else str(query), result.keys)
         return result
 
     def __getattr__(self, name: str) -> Any:

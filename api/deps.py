@@ -147,12 +147,16 @@ async def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
-async def get_driver(request: Request) -> neo4j.Driver:
+def route_driver(request: Request) -> neo4j.Driver:
     """The driver, wrapped so that a request on a remembered credential checks it in its first
     read, and reads run as auto-commit transactions (``graph.db.SyncAutoCommitReads``)."""
     holder: DriverHolder = request.app.state.drivers
     reads = cast(neo4j.Driver, SyncAutoCommitReads(holder.get()))
     return cast(neo4j.Driver, VerifyingDriver(reads, request))
+
+
+async def get_driver(request: Request) -> neo4j.Driver:
+    return route_driver(request)
 
 
 async def get_async_driver(request: Request) -> neo4j.AsyncDriver:

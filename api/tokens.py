@@ -131,15 +131,18 @@ GUARD_PARAM = "__kg_hash"
 
 
 @lru_cache(maxsize=512)
-def guarded_read(live_cypher: str, text: str) -> str:
+def guarded_read(live_cypher: str, text: str, columns: tuple[str, ...] | None = None) -> str:
     """``text`` as one statement that returns its rows only while the credential is live: the
     liveness check (``LIVE_TOKEN_CYPHER`` or ``LIVE_SESSION_CYPHER``, on ``$__kg_hash``) first,
-    then ``text`` as a subquery. Its columns come back by name, plus ``__kg_live``. No row means
-    a dead credential or an empty answer: ask the check alone to tell them apart. Built once per
-    read shape (a request's first read runs it, so it stays off the hot path)."""
+    then ``text`` as a subquery. With ``columns`` (the text's own, in its order) the answer has
+    exactly those; without, they come back by name in alphabetical order, plus ``__kg_live``. No
+    row means a dead credential or an empty answer: ask the check alone to tell them apart. Built
+    once per read shape (a request's first read runs it, so it stays off the hot path)."""
     check = live_cypher.replace("$hash", "$" + GUARD_PARAM)
+    ret = ", ".join(f"`{c}`" for c in columns) if columns is not None else "*"
     return (
-        f"CALL () {{ {check} }} WITH count(*) AS __kg_live WHERE __kg_live > 0 CALL () {{ {text} }} RETURN *"
+        f"CALL () {{ {check} }} WITH count(*) AS __kg_live WHERE __kg_live > 0 "
+        f"CALL () {{ {text} }} RETURN {ret}"
     )
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "has_domain_data",
     "empty_database_message",
     "resolve_window",
+    "window_for",
     "STALE_DATA_DAYS",
     "EMPTY_EXIT_CODE",
 ]
@@ -116,15 +117,38 @@ def resolve_window(
     default_days: int | None = None,
     default_from: dt.date | None = None,
 ) -> Window:
-    """Fill in the defaults: ``as_of`` = the data's date (today when the graph has no dated record),
-    ``date_to`` = ``as_of``, ``date_from`` = ``default_from``, else ``default_days`` days up to
-    ``date_to``, else no lower bound. Notes say when the dates rest on missing data."""
-    data_date = data_as_of(driver, database)
+    """The query's dates, with the data's date read from the graph (``window_for``)."""
+    return window_for(
+        data_as_of(driver, database),
+        as_of=as_of,
+        date_from=date_from,
+        date_to=date_to,
+        default_days=default_days,
+        default_from=default_from,
+    )
+
+
+def window_for(
+    data_date: dt.date | None,
+    *,
+    as_of: dt.date | None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    default_days: int | None = None,
+    default_from: dt.date | None = None,
+    today: dt.date | None = None,
+) -> Window:
+    """Fill in the defaults: ``as_of`` = the data's date (``today`` when the graph has no dated
+    record), ``date_to`` = ``as_of``, ``date_from`` = ``default_from``, else ``default_days`` days
+    up to ``date_to``, else no lower bound. Notes say when the dates rest on missing data.
+
+    A query that reads the data's date in its own statement (``officer_profile``) computes
+    ``as_of`` there the same way and passes the date it read here."""
     notes: list[str] = []
     if as_of is None:
         if data_date is None:
             notes.append("图中没有任何带日期的业务数据（线索、案件、走访、检查），截至日期按今天计算。")
-        as_of = data_date or dt.date.today()
+        as_of = data_date or today or dt.date.today()
     elif data_date is not None and (as_of - data_date).days > STALE_DATA_DAYS:
         notes.append(
             f"截至日期 {as_of.isoformat()} 晚于数据截至日期 {data_date.isoformat()}："

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 
 from graph.errors import NotFound
 from queries.export import merge_results, query_stream, whole_graph_stream, write_export
+from queries.period import data_as_of
 from queries.registry import QueryResult, all_queries, get_query
 from tests.data.queries import world
 
@@ -300,6 +302,33 @@ def test_lookups(w: neo4j.Driver) -> None:
     )
     with pytest.raises(NotFound):
         run(w, "path_between", source="Officer:A1", target="Officer:ZZ")
+
+
+class CountingDriver:
+    """The real driver, counting the statements sent through ``execute_query``."""
+
+    def __init__(self, driver: neo4j.Driver) -> None:
+        self.driver, self.sent = driver, 0
+
+    def execute_query(self, *args: Any, **kwargs: Any) -> Any:
+        self.sent += 1
+        return self.driver.execute_query(*args, **kwargs)
+
+
+def test_officer_profile_is_one_read_with_the_datas_date(w: neo4j.Driver) -> None:
+    """The data's date, the summary and the network travel in one statement; with no as_of the
+    profile is as at the data's date, like every query (queries.period.window_for)."""
+    counting = CountingDriver(w)
+    p = get_query("officer_profile").execute(counting, DB, {"badge_no": "A1"})  # type: ignore[arg-type]
+    assert counting.sent == 1
+    latest = data_as_of(w, DB)
+    assert latest is not None
+    assert p.summary["as_of"] == p.summary["data_as_of"] == latest.isoformat()
+    assert p.notes == [] and p.rows[0]["unit_code"] == "P1"
+    assert list(p.rows[0]) == list(p.columns)
+    later = (latest + dt.timedelta(days=400)).isoformat()
+    stale = get_query("officer_profile").execute(w, DB, {"badge_no": "A1", "as_of": later})
+    assert stale.summary["as_of"] == later and any("晚于数据截至日期" in n for n in stale.notes)
 
 
 def test_export(w: neo4j.Driver, tmp_path: Path) -> None:

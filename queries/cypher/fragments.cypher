@@ -51,3 +51,17 @@ EXISTS { MATCH (o)-[committee_member_seat:COMMITTEE_MEMBER_OF]->{{committee()}}
 // The relationship r as a map (graph.shape.REL_MAP_KEYS): results holding relationship objects
 // make the Python driver build a class per relationship type, a measurable cost on hot reads.
 {eid: elementId(r), type: type(r), from: elementId(startNode(r)), to: elementId(endNode(r)), props: properties(r)}
+
+// fragment: data_dates()
+// The newest business date of each kind (clue received, case opened, case closed, liaison visit,
+// inspection started), one row each as d: max(d) is the data's date, the default as_of. The body of
+// a CALL () { … } subquery.
+MATCH (c:Clue) WHERE c.received_on IS NOT NULL RETURN max(c.received_on) AS d
+UNION ALL
+MATCH (k:Case) WHERE k.opened_on IS NOT NULL RETURN max(k.opened_on) AS d
+UNION ALL
+MATCH (k:Case) WHERE k.closed_on IS NOT NULL RETURN max(k.closed_on) AS d
+UNION ALL
+MATCH ()-[l:LIAISES_WITH]->() WHERE l.last_visit_on IS NOT NULL RETURN max(l.last_visit_on) AS d
+UNION ALL
+MATCH (i:Inspection) WHERE i.started_on IS NOT NULL RETURN max(i.started_on) AS d

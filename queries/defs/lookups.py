@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import neo4j
@@ -15,10 +16,9 @@ from queries.common import (
     AsOf,
     Params,
     as_of_field,
-    record_rows,
     run_cypher,
 )
-from queries.period import resolve_window
+from queries.period import resolve_window, window_for
 from queries.registry import QueryDef, QueryResult, load_cypher, register
 
 
@@ -30,23 +30,30 @@ class ProfileParams(Params):
     as_of: AsOf | None = as_of_field()
 
 
+PROFILE_COLUMNS = load_cypher("officer_profile").columns
+"""The summary row's columns; the statement also returns the data's date and the network."""
+
+
 def run_profile(driver: neo4j.Driver, database: str, p: ProfileParams) -> QueryResult:
-    w = resolve_window(driver, database, as_of=p.as_of)
-    p = p.model_copy(update={"as_of": w.as_of})
-    summary_rows = record_rows(run_cypher(driver, database, "officer_summary", p.model_dump()))
-    if not summary_rows:
+    """One read (``officer_profile.cypher``): the data's date, the summary row and the network."""
+    today = dt.date.today()
+    records = run_cypher(driver, database, "officer_profile", {**p.model_dump(), "today": today})
+    if not records:
         raise NotFound(f"没有警号为 {p.badge_no!r} 的民警 / no officer with badge number {p.badge_no!r}")
+    rec = records[0]
+    data_date = rec["data_date"]
+    w = window_for(data_date.to_native() if data_date is not None else None, as_of=p.as_of, today=today)
+    summary = {c: plain(rec[c]) for c in PROFILE_COLUMNS}
     col = EntityCollector()
-    for rec in run_cypher(driver, database, "officer_profile", p.model_dump()):
-        col.add_node(rec["officer"])
-        col.add_any(rec["nodes"])
-        col.add_any(rec["rels"])
+    col.add_node(rec["officer"])
+    col.add_any(rec["nodes"])
+    col.add_any(rec["rels"])
     notes = list(w.notes)
-    if not summary_rows[0].get("unit_code"):
+    if not summary.get("unit_code"):
         notes.append(f"该民警在 {w.as_of.isoformat()} 没有当前任职数据，所在单位不明。")
     return QueryResult(
-        columns=list(load_cypher("officer_summary").columns),
-        rows=summary_rows,
+        columns=list(PROFILE_COLUMNS),
+        rows=[summary],
         nodes=col.nodes,
         edges=col.edges,
         notes=notes,
@@ -63,8 +70,8 @@ register(
         run=run_profile,
         scopes=frozenset({"officers", "org", "clues", "cases"}),
         entity="Officer",
-        columns=load_cypher("officer_summary").columns,
-        cypher=("officer_summary", "officer_profile", "data_as_of"),
+        columns=PROFILE_COLUMNS,
+        cypher=("officer_profile",),
     )
 )
 
