@@ -3,7 +3,7 @@
 Starts a fresh test Neo4j in a temporary folder, loads the sample (ingest.sample.generate +
 ingest.job.run_ingest), then times every query warm (p50/p95 over ``--runs`` for single-entity
 queries, ``--whole-runs`` for whole-graph ones, after one warm-up call each) and compares networkx
-Louvain with igraph/leidenalg Leiden on the same co-involvement projection.
+Louvain with igraph's Leiden on the same co-involvement projection.
 ``--use-settings`` measures the server of the current settings instead (it must hold the sample).
 
 Prints the table and, as its last line, ``{"bench": "queries", "scale": …,
@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\nclustering ({args.scale}): projection {cl['projection_s']:.2f} s, {cl['nodes']:.0f} officers, "
         f"{cl['edges']:.0f} ties; networkx Louvain {cl['louvain_networkx_s']:.3f} s; "
-        f"igraph/leidenalg Leiden {cl['leiden_igraph_s']:.3f} s"
+        f"igraph Leiden {cl['leiden_igraph_s']:.3f} s"
     )
     emit(figures(args.scale, rows, cl, load_s))
     return 0

@@ -1,11 +1,13 @@
 """Community detection on the weighted co-involvement graph, deterministic (fixed seed).
 
-Two implementations on the same projection: networkx Louvain and igraph + leidenalg Leiden
-(the default; see docs/queries.md for the measured comparison).
+Two implementations on the same projection: networkx Louvain and igraph's Leiden (the default;
+see docs/queries.md for the measured comparison).
 """
 
 from __future__ import annotations
 
+import random
+import threading
 from typing import Literal
 
 import networkx as nx
@@ -14,6 +16,7 @@ __all__ = ["detect_communities", "louvain", "leiden", "SEED"]
 
 SEED = 20260630
 Algorithm = Literal["leiden", "louvain"]
+_IGRAPH_RNG = threading.Lock()
 
 
 def _canonical(parts: list[set[str]]) -> list[set[str]]:
@@ -51,7 +54,13 @@ def louvain(g: nx.Graph, *, seed: int = SEED, resolution: float = 1.0) -> list[s
 
 
 def leiden(g: nx.Graph, *, seed: int = SEED, resolution: float = 1.0) -> list[set[str]]:
-    """igraph + leidenalg Leiden (modularity, or RB with ``resolution`` ≠ 1) on edge ``weight``.
+    """igraph's Leiden (``Graph.community_leiden``: modularity; with ``resolution`` ≠ 1 the
+    generalised modularity, i.e. the RB configuration model) on edge ``weight``, until no move
+    improves it.
+
+    igraph draws from the generator set with ``igraph.set_random_number_generator``, one for the
+    whole process: it is set to a generator seeded with ``seed`` for the call, under a lock
+    (queries run on several threads), then given back.
 
     >>> g = nx.Graph([("a", "b"), ("b", "c"), ("a", "c"), ("x", "y")])
     >>> g.add_node("z")
@@ -59,7 +68,6 @@ def leiden(g: nx.Graph, *, seed: int = SEED, resolution: float = 1.0) -> list[se
     [['a', 'b', 'c'], ['x', 'y'], ['z']]
     """
     import igraph as ig
-    import leidenalg
 
     if g.number_of_nodes() == 0:
         return []
@@ -70,19 +78,14 @@ def leiden(g: nx.Graph, *, seed: int = SEED, resolution: float = 1.0) -> list[se
     edges = [(index[a], index[b]) for a, b in g.edges]
     weights = [float(d.get("weight", 1.0)) for _, _, d in g.edges(data=True)]
     ig_graph = ig.Graph(n=len(names), edges=edges)
-    if resolution == 1.0:
-        part = leidenalg.find_partition(
-            ig_graph, leidenalg.ModularityVertexPartition, weights=weights or None, seed=seed, n_iterations=-1
-        )
-    else:
-        part = leidenalg.find_partition(
-            ig_graph,
-            leidenalg.RBConfigurationVertexPartition,
-            weights=weights or None,
-            resolution_parameter=resolution,
-            seed=seed,
-            n_iterations=-1,
-        )
+    with _IGRAPH_RNG:
+        ig.set_random_number_generator(random.Random(seed))
+        try:
+            part = ig_graph.community_leiden(
+                objective_function="modularity", weights=weights, resolution=resolution, n_iterations=-1
+            )
+        finally:
+            ig.set_random_number_generator(random)
     return _canonical([{names[i] for i in members} for members in part] + _alone(g))
 
 
