@@ -306,7 +306,7 @@ def query_run(
     with session_driver(s) as driver:
         if not warn_if_empty(driver, s):
             raise typer.Exit(EMPTY_EXIT_CODE)
-        result = qd.run(driver, s.neo4j_database, validated)
+        result = qd.answer(driver, s.neo4j_database, validated)
         as_of = data_as_of(driver, s.neo4j_database) if fmt == OutFormat.xlsx else None
     chosen = _choose_columns(qd, result, columns)
     export = build_export(

@@ -25,6 +25,7 @@ import neo4j
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from graph.errors import NotFound, QueryParamError
+from queries.bulk import gc_paused
 
 __all__ = [
     "CYPHER_DIR",
@@ -98,8 +99,16 @@ class QueryDef:
 
         return param_specs(self.params)
 
+    def answer(self, driver: neo4j.Driver, database: str, params: BaseModel) -> QueryResult:
+        """Run the query on validated parameters. A whole-graph query (``entity`` None) runs with
+        the cyclic garbage collector paused (``queries.bulk``): its answers are large."""
+        if self.entity is not None:
+            return self.run(driver, database, params)
+        with gc_paused():
+            return self.run(driver, database, params)
+
     def execute(self, driver: neo4j.Driver, database: str, raw: dict[str, Any]) -> QueryResult:
-        return self.run(driver, database, self.validate(raw))
+        return self.answer(driver, database, self.validate(raw))
 
 
 # ---------------------------------------------------------------------------------------------

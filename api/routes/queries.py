@@ -148,7 +148,7 @@ def answer(
         )
     validated = q.validate(params or {})
     with expensive(request, q.entity is None):  # not about one entity: reads the whole graph
-        result = q.run(driver, settings.neo4j_database, validated)
+        result = q.answer(driver, settings.neo4j_database, validated)
     d = disclose(
         principal,
         purpose,
