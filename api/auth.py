@@ -233,11 +233,11 @@ class VerifyingDriver:
     def execute_query(self, query: Any, parameters_: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         p = self._unverified()
         if p is None:
-            return self._learning(self._driver.execute_query(query, parameters_, **kwargs), query)
+            return self._driver.execute_query(query, parameters_, **kwargs)
         call = _CheckedCall.of(query, parameters_, kwargs)
         if call is None:
             self._check(p)
-            return self._learning(self._driver.execute_query(query, parameters_, **kwargs), query)
+            return self._driver.execute_query(query, parameters_, **kwargs)
         columns = READ_COLUMNS.get(call.text) if call.read else None
         if columns:
             result = self._guarded(p, call, columns)
@@ -277,12 +277,6 @@ class VerifyingDriver:
             p.settle(True)
         else:  # a dead credential, or nothing found: the check alone tells
             self._check(p)
-        return result
-
-    @staticmethod
-    def _learning(result: Any, query: Any) -> Any:
-        if isinstance(result, neo4j.EagerResult):
-            READ_COLUMNS.learn(query.text if isinstance(query, neo4j.Query) else str(query), result.keys)
         return result
 
     def __getattr__(self, name: str) -> Any:

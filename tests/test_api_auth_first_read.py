@@ -97,7 +97,7 @@ def test_prepared_query_read_carries_the_check_in_one_statement(
     path, body = "/queries/officer_profile", {"badge_no": "010001"}
     first = client.post(path, json=body, headers=auth(secret, PURPOSE))  # resolved at the door
     assert first.status_code == 200, first.text
-    for _ in range(2):  # remembered: the read learns its columns, then goes guarded
+    for _ in range(2):  # remembered: the first checked read learns its columns, the next goes guarded
         again = client.post(path, json=body, headers=auth(secret, PURPOSE))
         assert again.status_code == 200 and again.json() == first.json()
         assert list(again.json()["rows"][0]) == [c["name"] for c in again.json()["columns"]]
