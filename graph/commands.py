@@ -11,7 +11,7 @@ from rich.console import Console
 from graph.constraints import apply_schema
 from graph.db import session_driver, start_embedded
 from graph.errors import KgError
-from graph.server import EmbeddedServer
+from graph.server import EmbeddedServer, launcher_port
 from graph.settings import get_settings
 
 console = Console(soft_wrap=True)
@@ -77,9 +77,14 @@ def db_status() -> None:
             console.print(f"外部 Neo4j 不可用 / external Neo4j unavailable: {e}")
             raise typer.Exit(1) from None
         return
-    st = EmbeddedServer.from_settings(s).status()
+    server = EmbeddedServer.from_settings(s)
+    st = server.status()
+    running = launcher_port(st.pid) if st.pid is not None else None
     if st.bolt_answers:
         console.print(f"运行中 / running: {st.uri} ({st.server_agent}), pid {st.pid}, home {st.home}")
+    elif st.process_alive and running not in (None, server.port):
+        console.print(server.other_port_message(st.pid, running))
+        raise typer.Exit(1)
     elif st.process_alive:
         console.print(
             f"进程存在但 Bolt 未应答（可能正在启动）/ process {st.pid} alive but Bolt not answering yet"

@@ -236,6 +236,8 @@ class EmbeddedServer:
         if self.bolt_agent():
             return False
         pid = self.pid()
+        if pid is not None and (running := launcher_port(pid)) not in (None, self.port):
+            raise ServerStartError(self.other_port_message(pid, running))
         if pid is None:
             cmd = self.command()
             fd = os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -254,6 +256,16 @@ class EmbeddedServer:
             log.info("started Neo4j launcher pid %s on port %s", pid, self.port)
         self._wait_for_bolt(pid)
         return True
+
+    def other_port_message(self, pid: int, running: int) -> str:
+        """What to do when this home's launcher serves another port than the one asked for (it holds
+        the store, so a second server cannot start on it; waiting for ours would never end)."""
+        return (
+            f"本项目的 Neo4j 已在端口 {running} 运行（pid {pid}，{self.home}），不是 {self.port}："
+            f"设置 KG_NEO4J_PORT={running}，或先停止它（kg db stop）/ this project's Neo4j already runs on port "
+            f"{running} (pid {pid}, home {self.home}), not on {self.port}: set KG_NEO4J_PORT={running}, "
+            "or stop it first (kg db stop)"
+        )
 
     def _wait_for_bolt(self, pid: int) -> None:
         deadline = time.monotonic() + self.start_timeout
@@ -302,6 +314,16 @@ class EmbeddedServer:
             )
         except FileNotFoundError:
             return "(no log)"
+
+
+def launcher_port(pid: int) -> int | None:
+    """The Bolt port launcher ``pid`` was started with (its ``--port`` argument), None if unknown."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            args = f.read().split(b"\0")
+        return int(args[args.index(b"--port") + 1])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _reap(pid: int) -> None:

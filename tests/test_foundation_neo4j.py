@@ -12,7 +12,8 @@ from neo4j.exceptions import ConstraintError
 
 from graph.constraints import apply_schema, existing_schema, schema_statements
 from graph.db import open_driver
-from graph.errors import Neo4jUnavailable
+from graph.errors import Neo4jUnavailable, ServerStartError
+from graph.server import EmbeddedServer
 from graph.settings import REPO_ROOT, Settings
 from graph.testing import free_port, start_test_server
 
@@ -65,6 +66,22 @@ def test_start_stop_status_and_store_survives_a_restart(tmp_path) -> None:
         status = server.status()
         assert status.running and status.pid and (status.server_agent or "").startswith("Neo4j/5.26")
         assert server.start() is False  # already running: no-op
+        # The same home asked for on another port: its launcher holds the store, so say where it
+        # runs at once (the wait for the other port would only time out).
+        other = free_port()
+        with pytest.raises(ServerStartError) as refused:
+            EmbeddedServer(server.home, other).start()
+        assert f"KG_NEO4J_PORT={server.port}" in str(refused.value) and str(other) in str(refused.value)
+        env = {**os.environ, "KG_VAR_DIR": str(server.home.parent), "KG_NEO4J_PORT": str(other)}
+        env.pop("NEO4J_URI", None)
+        st = subprocess.run(
+            [sys.executable, "-m", "kg", "db", "status"],
+            env=env,
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+        )
+        assert st.returncode == 1 and f"KG_NEO4J_PORT={server.port}" in st.stdout.replace("\n", "")
         with neo4j.GraphDatabase.driver(server.uri, auth=server.auth()) as drv:
             drv.execute_query("CREATE (:Unit {code: 'U1', name: '测试单位'})")
         assert server.stop() is True
