@@ -82,7 +82,7 @@ def db_status() -> None:
     running = launcher_port(st.pid) if st.pid is not None else None
     if st.bolt_answers:
         console.print(f"运行中 / running: {st.uri} ({st.server_agent}), pid {st.pid}, home {st.home}")
-    elif st.process_alive and running not in (None, server.port):
+    elif st.pid is not None and running is not None and running != server.port:
         console.print(server.other_port_message(st.pid, running))
         raise typer.Exit(1)
     elif st.process_alive:
