@@ -18,6 +18,13 @@ from graph.settings import REPO_ROOT, Settings
 from graph.testing import free_port, start_test_server
 
 
+def _kg(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``kg ARGS`` as a user runs it, in this repository, with ``env``."""
+    return subprocess.run(
+        [sys.executable, "-m", "kg", *args], env=env, cwd=REPO_ROOT, capture_output=True, text=True
+    )
+
+
 def test_schema_apply_is_idempotent_and_constraints_exist(db: neo4j.Driver, db_settings: Settings) -> None:
     assert apply_schema(db, db_settings.neo4j_database) == []
     names = existing_schema(db, db_settings.neo4j_database)
@@ -43,13 +50,7 @@ def test_wrong_uri_gives_a_clear_error_not_a_traceback() -> None:
     with pytest.raises(Neo4jUnavailable, match="无法连接 Neo4j"):
         open_driver(bad)
     env = {**os.environ, "NEO4J_URI": bad.neo4j_uri or "", "NEO4J_PASSWORD": "x"}
-    out = subprocess.run(
-        [sys.executable, "-m", "kg", "schema", "apply"],
-        env=env,
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-    )
+    out = _kg("schema", "apply", env=env)
     assert out.returncode == 2
     assert "无法连接 Neo4j" in out.stderr and "Traceback" not in out.stderr
 
@@ -74,13 +75,7 @@ def test_start_stop_status_and_store_survives_a_restart(tmp_path) -> None:
         assert f"KG_NEO4J_PORT={server.port}" in str(refused.value) and str(other) in str(refused.value)
         env = {**os.environ, "KG_VAR_DIR": str(server.home.parent), "KG_NEO4J_PORT": str(other)}
         env.pop("NEO4J_URI", None)
-        st = subprocess.run(
-            [sys.executable, "-m", "kg", "db", "status"],
-            env=env,
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-        )
+        st = _kg("db", "status", env=env)
         assert st.returncode == 1 and f"KG_NEO4J_PORT={server.port}" in st.stdout.replace("\n", "")
         with neo4j.GraphDatabase.driver(server.uri, auth=server.auth()) as drv:
             drv.execute_query("CREATE (:Unit {code: 'U1', name: '测试单位'})")
@@ -105,10 +100,9 @@ def test_cli_status_and_env_tell_the_truth(tmp_path) -> None:
     home = tmp_path / "var"
     env = {**os.environ, "KG_VAR_DIR": str(home), "KG_NEO4J_PORT": str(free_port())}
     env.pop("NEO4J_URI", None)
-    kg = [sys.executable, "-m", "kg"]
-    down = subprocess.run([*kg, "db", "status"], env=env, cwd=REPO_ROOT, capture_output=True, text=True)
+    down = _kg("db", "status", env=env)
     assert down.returncode == 1 and "未运行" in down.stdout
-    out = subprocess.run([*kg, "db", "env"], env=env, cwd=REPO_ROOT, capture_output=True, text=True)
+    out = _kg("db", "env", env=env)
     lines = out.stdout.splitlines()
     assert lines[0] == f"export NEO4J_URI=bolt://127.0.0.1:{env['KG_NEO4J_PORT']}"
     assert lines[2].startswith("export NEO4J_PASSWORD=") and len(lines[2]) > 30
