@@ -11,7 +11,7 @@ from rich.console import Console
 from graph.constraints import apply_schema
 from graph.db import session_driver, start_embedded
 from graph.errors import KgError
-from graph.server import EmbeddedServer, launcher_port
+from graph.server import EmbeddedServer
 from graph.settings import get_settings
 
 console = Console(soft_wrap=True)
@@ -77,13 +77,11 @@ def db_status() -> None:
             console.print(f"外部 Neo4j 不可用 / external Neo4j unavailable: {e}")
             raise typer.Exit(1) from None
         return
-    server = EmbeddedServer.from_settings(s)
-    st = server.status()
-    running = launcher_port(st.pid) if st.pid is not None else None
+    st = EmbeddedServer.from_settings(s).status()
     if st.bolt_answers:
         console.print(f"运行中 / running: {st.uri} ({st.server_agent}), pid {st.pid}, home {st.home}")
-    elif st.pid is not None and running is not None and running != server.port:
-        console.print(server.other_port_message(st.pid, running))
+    elif st.elsewhere:
+        console.print(st.elsewhere)
         raise typer.Exit(1)
     elif st.process_alive:
         console.print(

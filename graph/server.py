@@ -82,6 +82,8 @@ class ServerStatus:
     process_alive: bool
     bolt_answers: bool
     server_agent: str | None
+    elsewhere: str | None = None
+    """Set when this home's launcher serves another port than the one asked for: what to do."""
 
     @property
     def running(self) -> bool:
@@ -188,7 +190,9 @@ class EmbeddedServer:
     def status(self) -> ServerStatus:
         pid = self.pid()
         agent = self.bolt_agent()
-        return ServerStatus(self.home, self.uri, pid, pid is not None, agent is not None, agent)
+        return ServerStatus(
+            self.home, self.uri, pid, pid is not None, agent is not None, agent, self.elsewhere(pid)
+        )
 
     def command(self) -> list[str]:
         """The java command line of the launcher (builds it first if needed)."""
@@ -236,8 +240,8 @@ class EmbeddedServer:
         if self.bolt_agent():
             return False
         pid = self.pid()
-        if pid is not None and (running := launcher_port(pid)) not in (None, self.port):
-            raise ServerStartError(self.other_port_message(pid, running))
+        if elsewhere := self.elsewhere(pid):
+            raise ServerStartError(elsewhere)
         if pid is None:
             cmd = self.command()
             fd = os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -257,9 +261,12 @@ class EmbeddedServer:
         self._wait_for_bolt(pid)
         return True
 
-    def other_port_message(self, pid: int, running: int) -> str:
-        """What to do when this home's launcher serves another port than the one asked for (it holds
-        the store, so a second server cannot start on it; waiting for ours would never end)."""
+    def elsewhere(self, pid: int | None) -> str | None:
+        """What to do when this home's launcher ``pid`` serves another port than ours, else None.
+        It holds the store, so a second server cannot start on it: waiting for ours would never end."""
+        running = _launcher_port(pid) if pid is not None else None
+        if running is None or running == self.port:
+            return None
         return (
             f"本项目的 Neo4j 已在端口 {running} 运行（pid {pid}，{self.home}），不是 {self.port}："
             f"设置 KG_NEO4J_PORT={running}，或先停止它（kg db stop）/ this project's Neo4j already runs on port "
@@ -316,13 +323,21 @@ class EmbeddedServer:
             return "(no log)"
 
 
-def launcher_port(pid: int) -> int | None:
-    """The Bolt port launcher ``pid`` was started with (its ``--port`` argument), None if unknown."""
+def _cmdline(pid: int) -> list[bytes]:
+    """The arguments process ``pid`` was started with (empty once it is gone)."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
-            args = f.read().split(b"\0")
+            return f.read().split(b"\0")
+    except (FileNotFoundError, ProcessLookupError):
+        return []
+
+
+def _launcher_port(pid: int) -> int | None:
+    """The Bolt port launcher ``pid`` was started with (its ``--port`` argument), None if unknown."""
+    args = _cmdline(pid)
+    try:
         return int(args[args.index(b"--port") + 1])
-    except (OSError, ValueError, IndexError):
+    except (ValueError, IndexError):
         return None
 
 
@@ -353,7 +368,6 @@ def _is_launcher(pid: int) -> bool:
             if f.read().rsplit(")", 1)[1].split()[0] == "Z":
                 _reap(pid)
                 return False
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return LAUNCHER_MAIN.encode() in f.read()
+        return LAUNCHER_MAIN.encode() in b"\0".join(_cmdline(pid))
     except (FileNotFoundError, ProcessLookupError, IndexError):
         return False
